@@ -1,0 +1,58 @@
+# Berth: `make run` serves the hub on http://127.0.0.1:3000; `make test` runs every test.
+# Both install what is missing first (scripts/setup.sh says what it does, and skips what is there).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run build build-dev test test-rust test-e2e setup-build setup-test lint fmt clean
+
+help:
+	@echo "make run    - install what is missing, build, serve the hub at http://127.0.0.1:3000"
+	@echo "make test   - install what is missing, build, run unit, integration and browser tests"
+	@echo "make build  - release binary target/release/berth and site assets under target/site"
+	@echo "make lint   - rustfmt check and clippy (per package, -D warnings)"
+
+setup-build:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+# Release build: the binary and the hydration bundle it serves.
+build: setup-build
+	@scripts/build.sh release
+
+# Debug server build used by the tests (faster to compile, same site assets).
+build-dev: setup-build
+	@scripts/build.sh dev
+
+run: build
+	@echo "==> Serving Berth at http://127.0.0.1:3000 (data in ./data, mail in ./data/outbox; Ctrl-C stops)"
+	./target/release/berth serve
+
+test: setup-test build-dev test-rust test-e2e
+	@echo "==> All tests passed"
+
+test-rust:
+	@echo "==> Rust tests: domain (berth_core), web app (app), server (HTTP and SMTP)"
+	cargo test -p berth_core
+	cargo test -p app --features ssr
+	cargo test -p server
+
+test-e2e:
+	@echo "==> Browser tests: Playwright driving Debian's Chromium"
+	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p berth_core --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results end2end/.tmp end2end/screenshots

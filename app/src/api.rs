@@ -1,0 +1,104 @@
+//! Server functions: thin wrappers that parse the form, call one domain function and answer.
+//! Each has a fixed endpoint under `/api/`, so plain HTML forms post to stable URLs.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{LinkState, Profile, SessionUser},
+};
+
+#[cfg(feature = "ssr")]
+use crate::ssr::*;
+
+#[server(endpoint = "signup")]
+pub async fn signup(username: String, email: String, password: String) -> Result<(), AppError> {
+    use berth_core::accounts::{self, NewAccount};
+    let input = NewAccount {
+        username: &username,
+        email: &email,
+        password: &password,
+    };
+    let user = accounts::signup(&hub()?, input)
+        .await
+        .map_err(|e| account_error(e, &[("username", &username), ("email", &email)]))?;
+    log_in(&user).await?;
+    leptos_axum::redirect("/welcome");
+    Ok(())
+}
+
+#[server(endpoint = "login")]
+pub async fn login(login: String, password: String) -> Result<(), AppError> {
+    let user = berth_core::accounts::authenticate(&hub()?, &login, &password)
+        .await
+        .map_err(|e| account_error(e, &[("login", &login)]))?;
+    log_in(&user).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    log_out().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "resend-confirmation")]
+pub async fn resend_confirmation() -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::accounts::resend_confirmation(&hub()?, user.id)
+        .await
+        .map_err(|e| account_error(e, &[]))?;
+    leptos_axum::redirect("/welcome?resent=1");
+    Ok(())
+}
+
+#[server(endpoint = "forgot-password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    berth_core::accounts::request_password_reset(&hub()?, &email)
+        .await
+        .map_err(|e| account_error(e, &[("email", &email)]))?;
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+#[server(endpoint = "reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    berth_core::accounts::reset_password(&hub()?, &token, &password)
+        .await
+        .map_err(|e| account_error(e, &[]))?;
+    // Every session ended with the reset, this one too: the user logs in with the new password.
+    log_out().await?;
+    leptos_axum::redirect("/login?reset=1");
+    Ok(())
+}
+
+#[server(endpoint = "reset-link")]
+pub async fn reset_link_state(token: String) -> Result<LinkState, AppError> {
+    match berth_core::accounts::check_reset_token(&hub()?, &token).await {
+        Ok(()) => Ok(LinkState::Valid),
+        Err(berth_core::accounts::AccountError::Internal(e)) => Err(internal(e)),
+        Err(e) => Ok(LinkState::Invalid(e.to_string())),
+    }
+}
+
+#[server(endpoint = "me")]
+pub async fn get_session_user() -> Result<Option<SessionUser>, AppError> {
+    Ok(current_user().await?.as_ref().map(session_user))
+}
+
+#[server(endpoint = "profile")]
+pub async fn get_profile(name: String) -> Result<Profile, AppError> {
+    let hub = hub()?;
+    let user = berth_core::accounts::user_by_name(&hub, &name)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let me = current_user().await?;
+    Ok(Profile {
+        joined: berth_core::clock::format_date(user.created_at),
+        is_me: me.is_some_and(|m| m.id == user.id),
+        username: user.username,
+    })
+}

@@ -1,0 +1,192 @@
+//! Pieces shared by pages: the header, form fields and messages.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+
+use crate::{
+    api::{Login, Logout, Signup},
+    error::AppError,
+    model::SessionUser,
+};
+
+pub type UserResource = Resource<Result<Option<SessionUser>, AppError>>;
+
+/// The actions that change who is logged in, and the current user, refreshed after each of them.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub signup: ServerAction<Signup>,
+    pub user: UserResource,
+}
+
+impl Auth {
+    pub fn new() -> Self {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let signup = ServerAction::<Signup>::new();
+        let user = Resource::new(
+            move || (login.version().get(), logout.version().get(), signup.version().get()),
+            |_| crate::api::get_session_user(),
+        );
+        Auth {
+            login,
+            logout,
+            signup,
+            user,
+        }
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The latest error of an action, from its last call (with JavaScript) or from the URL (without).
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+pub fn field_error(err: Signal<Option<AppError>>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || err.with(|e| e.as_ref().and_then(|e| e.field(name))))
+}
+
+pub fn field_value(err: Signal<Option<AppError>>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || err.with(|e| e.as_ref().and_then(|e| e.value(name))))
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"⚓"</span>
+                " Berth"
+            </a>
+            <nav class="site-nav" aria-label="Account">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) => view! { <UserMenu user/> }.into_any(),
+                            _ => view! {
+                                <a class="nav-link" href="/login">"Log in"</a>
+                                <a class="button button-small" href="/signup">"Sign up"</a>
+                            }
+                            .into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn UserMenu(user: SessionUser) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let profile = format!("/u/{}", user.username);
+    view! {
+        <a class="nav-link" href="/">"Dashboard"</a>
+        <details class="user-menu">
+            <summary aria-label="Account menu">
+                <span class="avatar" aria-hidden="true">
+                    {user.username.chars().next().map(|c| c.to_ascii_uppercase()).unwrap_or('?')}
+                </span>
+                <span class="user-name">{user.username.clone()}</span>
+            </summary>
+            <div class="menu">
+                <p class="menu-email">{user.email.clone()}</p>
+                <a href=profile>"My profile"</a>
+                <a href="/">"Repositories"</a>
+                <ActionForm action=auth.logout>
+                    <button type="submit" class="link-button">"Log out"</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// A labelled input with its error message underneath.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] required: bool,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] value: MaybeProp<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if error.with(Option::is_some) {
+                ids.push(err_id.clone());
+            }
+            if !hint.is_empty() {
+                ids.push(hint_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                required=required
+                value=move || value.get()
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-describedby=described
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {move || {
+                error.get().map(|msg| view! { <p class="field-error" id=err_id.clone() role="alert">{msg}</p> })
+            }}
+        </div>
+    }
+}
+
+/// The message for a whole form (wrong credentials, rate limits, server trouble).
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.general())
+            .map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })
+    }
+}
+
+#[component]
+pub fn Notice(#[prop(into)] text: String) -> impl IntoView {
+    view! { <div class="alert alert-info" role="status">{text}</div> }
+}
+
+#[component]
+pub fn SubmitButton<S>(action: ServerAction<S>, label: &'static str, busy: &'static str) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let pending = action.pending();
+    view! {
+        <button type="submit" class="button button-primary button-block" disabled=move || pending.get()>
+            {move || if pending.get() { busy } else { label }}
+        </button>
+    }
+}

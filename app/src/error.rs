@@ -1,0 +1,62 @@
+//! The one error type of the web hub's server functions, serialisable so that it crosses to the
+//! browser (as JSON with JavaScript, or in the redirect URL without it).
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Messages per field, and what was typed (never passwords) so forms can be refilled.
+    #[error("Please correct the highlighted fields.")]
+    Invalid {
+        fields: Vec<(String, String)>,
+        values: Vec<(String, String)>,
+    },
+    /// A message for the whole form.
+    #[error("{0}")]
+    Message(String),
+    #[error("Page not found.")]
+    NotFound,
+    #[error("Log in to continue.")]
+    LoginRequired,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// Transport and encoding failures reported by the server-function machinery.
+    #[error("Could not reach Berth: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+impl AppError {
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields, .. } => fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn value(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { values, .. } => values.iter().find(|(f, _)| f == name).map(|(_, v)| v.clone()),
+            _ => None,
+        }
+    }
+
+    /// The message shown above a form: every error except per-field ones.
+    pub fn general(&self) -> Option<String> {
+        match self {
+            AppError::Invalid { .. } => None,
+            other => Some(other.to_string()),
+        }
+    }
+}

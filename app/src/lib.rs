@@ -1,0 +1,76 @@
+//! Berth's web hub: the page shell, the route table and the pages.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::{components::{Auth, Header}, pages::*};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="stylesheet" href="/pkg/berth.css"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Berth".to_string() } else { format!("{page} · Berth") }/>
+        <Router>
+            <Layout/>
+        </Router>
+    }
+}
+
+/// Inside the router, so that actions see errors carried in the URL by forms posted without JavaScript.
+#[component]
+fn Layout() -> impl IntoView {
+    provide_context(Auth::new());
+    // Async rendering: pages resolve their data before the first byte, so they can set the status.
+    view! {
+        <Header/>
+        <main class="site-main">
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/welcome") view=WelcomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/confirm-email/failed") view=ConfirmFailedPage ssr=SsrMode::Async/>
+                <Route path=path!("/repositories/new") view=NewRepositoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
+            </Routes>
+        </main>
+        <footer class="site-footer">
+            <p>"Berth — a container hub you run yourself."</p>
+        </footer>
+    }
+}

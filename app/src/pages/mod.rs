@@ -1,0 +1,15 @@
+//! One module per page or group of closely related pages.
+
+mod account;
+mod confirm;
+mod home;
+mod password;
+mod profile;
+mod repositories;
+
+pub use account::{LoginPage, SignupPage, WelcomePage};
+pub use confirm::{ConfirmFailedPage, ResendConfirmation};
+pub use home::HomePage;
+pub use password::{ForgotPasswordPage, ResetPasswordPage};
+pub use profile::{NotFoundPage, ProfilePage};
+pub use repositories::NewRepositoryPage;

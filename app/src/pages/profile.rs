@@ -1,0 +1,58 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{api::get_profile, error::AppError};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.with(|p| p.get("name").unwrap_or_default());
+    let profile = Resource::new(name, get_profile);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(p) => view! {
+                        <Title text=p.username.clone()/>
+                        <section class="profile">
+                            <div class="profile-head">
+                                <span class="avatar avatar-large" aria-hidden="true">
+                                    {p.username.chars().next().map(|c| c.to_ascii_uppercase()).unwrap_or('?')}
+                                </span>
+                                <div>
+                                    <h1>{p.username.clone()}</h1>
+                                    <p class="muted">"Joined " {p.joined.clone()}</p>
+                                </div>
+                            </div>
+                            <section class="panel">
+                                <h2>"Repositories"</h2>
+                                <div class="empty-state">
+                                    <p class="empty-title">"No public repositories"</p>
+                                    {p.is_me.then(|| view! { <p>"Repositories you make public appear here."</p> })}
+                                </div>
+                            </section>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::ssr::set_status(404);
+    view! {
+        <Title text="Page not found"/>
+        <section class="auth-card">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address, or you do not have access to it."</p>
+            <a class="button button-primary" href="/">"Go home"</a>
+        </section>
+    }
+}

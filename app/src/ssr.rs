@@ -1,0 +1,108 @@
+//! Server-side helpers for server functions: the hub from context, the session, the current user.
+
+use berth_core::{
+    accounts::{self, AccountError, User},
+    clock, Hub,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::{error::AppError, model::SessionUser};
+
+const AUTH_KEY: &str = "auth";
+
+/// What a logged-in session stores: the user and the generation that a password reset bumps.
+#[derive(Serialize, Deserialize)]
+struct AuthSession {
+    user_id: i64,
+    generation: i64,
+}
+
+pub fn hub() -> Result<Hub, AppError> {
+    use_context::<Hub>().ok_or_else(|| internal("the hub is missing from the request context"))
+}
+
+/// Logs the cause and answers with the generic error: internals never reach the browser.
+pub fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "internal error");
+    AppError::Internal
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(internal)
+}
+
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let session = session().await?;
+    let Some(auth) = session.get::<AuthSession>(AUTH_KEY).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let user = accounts::session_user(&hub()?, auth.user_id, auth.generation).await.map_err(internal)?;
+    if user.is_none() {
+        // Password reset or deleted account: this session is over.
+        session.flush().await.map_err(internal)?;
+    }
+    Ok(user)
+}
+
+pub async fn require_user() -> Result<User, AppError> {
+    current_user().await?.ok_or(AppError::LoginRequired)
+}
+
+/// Starts a logged-in session for the request being served.
+pub async fn log_in(user: &User) -> Result<(), AppError> {
+    start_session(&session().await?, user).await.map_err(internal)
+}
+
+pub async fn log_out() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(internal)
+}
+
+pub fn session_user(u: &User) -> SessionUser {
+    SessionUser {
+        username: u.username.clone(),
+        email: u.email.clone(),
+        email_masked: accounts::mask_email(&u.email),
+        confirmed: u.confirmed,
+        is_admin: u.is_admin,
+        joined: clock::format_date(u.created_at),
+    }
+}
+
+/// Maps a domain error to the page's error, refilling the given (non-secret) fields.
+pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
+    match e {
+        AccountError::Invalid(fields) => AppError::Invalid {
+            fields: fields.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
+            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        },
+        AccountError::Internal(e) => internal(e),
+        other => AppError::Message(other.to_string()),
+    }
+}
+
+/// Sets the HTTP status of the page being rendered.
+pub fn set_status(code: u16) {
+    if let (Some(res), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        res.set_status(status);
+    }
+}
+
+/// Marks a session as logged in as `user`, under a fresh session id. Shared by server functions
+/// and the confirmation-link handler.
+pub async fn start_session(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session
+        .insert(
+            AUTH_KEY,
+            AuthSession {
+                user_id: user.id,
+                generation: user.session_generation,
+            },
+        )
+        .await
+}

@@ -1,0 +1,75 @@
+//! The texts of Berth's account mails, plain and HTML.
+
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn html_mail(title: &str, greeting: &str, lead: &str, button: &str, link: &str, note: &str) -> String {
+    let (title, greeting, lead, button, link, note) =
+        (escape(title), escape(greeting), escape(lead), escape(button), escape(link), escape(note));
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f6fa;margin:0;padding:24px;color:#1d2433">
+<table role="presentation" width="100%" style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:32px">
+<tr><td>
+<p style="font-size:20px;font-weight:600;margin:0 0 16px">&#9875; Berth</p>
+<p>{greeting}</p>
+<p>{lead}</p>
+<p style="margin:28px 0"><a href="{link}" style="background:#1a56db;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">{button}</a></p>
+<p style="font-size:14px;color:#555">{note}</p>
+<p style="font-size:13px;color:#777;word-break:break-all">If the button does not work, copy this address into your browser:<br>{link}</p>
+</td></tr></table></body></html>"#
+    )
+}
+
+pub fn confirmation(username: &str, link: &str) -> Composed {
+    let subject = "Please confirm email for your Berth ID".to_string();
+    let greeting = format!("Hi {username},");
+    let lead = "Thanks for signing up for Berth. Confirm your email address to start creating repositories and pushing images.";
+    let note = "The link works once and expires in 24 hours. If you did not sign up for Berth, ignore this email.";
+    let text = format!("{greeting}\n\n{lead}\n\nConfirm your email:\n{link}\n\n{note}\n\n-- Berth\n");
+    let html = html_mail(&subject, &greeting, lead, "Confirm your email", link, note);
+    Composed { subject, text, html }
+}
+
+pub fn password_reset(username: &str, link: &str) -> Composed {
+    let subject = "Reset the password of your Berth ID".to_string();
+    let greeting = format!("Hi {username},");
+    let lead = "Someone asked to reset the password of your Berth account. Choose a new password with the link below; you will be logged out everywhere.";
+    let note = "The link works once and expires in 1 hour. If you did not ask for this, ignore this email: your password stays as it is.";
+    let text = format!("{greeting}\n\n{lead}\n\nReset your password:\n{link}\n\n{note}\n\n-- Berth\n");
+    let html = html_mail(&subject, &greeting, lead, "Reset your password", link, note);
+    Composed { subject, text, html }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmation_mail_holds_the_link_in_both_parts() {
+        let m = confirmation("alice", "http://h/confirm-email?token=abc&x=1");
+        assert_eq!(m.subject, "Please confirm email for your Berth ID");
+        assert!(m.text.contains("http://h/confirm-email?token=abc&x=1"));
+        assert!(m.html.contains("Confirm your email"));
+        assert!(m.html.contains("href=\"http://h/confirm-email?token=abc&amp;x=1\""));
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let m = password_reset("<b>", "http://h/\"><script>");
+        assert!(!m.html.contains("<script>"));
+        assert!(m.html.contains("&lt;b&gt;"));
+    }
+}

@@ -1,0 +1,364 @@
+//! Accounts: sign-up, email confirmation, log-in, password reset.
+//!
+//! Callers pass raw form input; every rule is checked here, so the web form, the JSON API and the
+//! command line cannot disagree.
+
+pub mod mails;
+pub mod password;
+pub mod validate;
+
+use crate::{
+    clock::{self, DAY, HOUR, MINUTE},
+    db::is_unique_violation,
+    error::CoreError,
+    hub::Hub,
+    store::{self, users::UserRow},
+    tokens,
+};
+
+pub const CONFIRM_PURPOSE: &str = "confirm_email";
+pub const RESET_PURPOSE: &str = "password_reset";
+pub const CONFIRM_TTL: i64 = DAY;
+pub const RESET_TTL: i64 = HOUR;
+/// Minimum time between two mails of one kind to one account.
+pub const RESEND_INTERVAL: i64 = MINUTE;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub confirmed: bool,
+    pub is_admin: bool,
+    pub session_generation: i64,
+    pub created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            confirmed: r.email_confirmed_at.is_some(),
+            is_admin: r.is_admin != 0,
+            session_generation: r.session_generation,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Messages per form field, in field order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    fn check(&mut self, field: &'static str, result: Result<(), String>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(msg) => {
+                self.0.push((field, msg));
+                false
+            }
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn into_result(self) -> Result<(), AccountError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AccountError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("please correct the highlighted fields")]
+    Invalid(FieldErrors),
+    #[error("Incorrect Berth ID, email or password.")]
+    BadCredentials,
+    #[error("This link is not valid. Check that you opened the whole link from the email.")]
+    LinkInvalid,
+    #[error("This link has expired.")]
+    LinkExpired,
+    #[error("This link has already been used.")]
+    LinkUsed,
+    #[error("Your email address is already confirmed.")]
+    AlreadyConfirmed,
+    #[error("We sent you an email less than a minute ago. Please wait a moment before asking again.")]
+    TooSoon,
+    #[error(transparent)]
+    Internal(#[from] CoreError),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountError::Internal(CoreError::Db(e))
+    }
+}
+
+/// Input of a new account, as typed.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// Sign-up from the web: creates an unconfirmed account and queues the confirmation mail.
+pub async fn signup(hub: &Hub, input: NewAccount<'_>) -> Result<User, AccountError> {
+    register(hub, input, false, false).await
+}
+
+/// Creates an account (sign-up or operator command). Unconfirmed accounts get a confirmation mail
+/// queued in the same transaction, so a failing mail server never loses a sign-up.
+pub async fn register(hub: &Hub, input: NewAccount<'_>, confirmed: bool, admin: bool) -> Result<User, AccountError> {
+    let username = input.username.trim();
+    let email = input.email.trim();
+    let mut errors = FieldErrors::default();
+    let pool = hub.db.pool();
+    if errors.check("username", validate::username(username)) && store::users::username_taken(pool, username).await? {
+        errors.0.push(("username", taken_username(username)));
+    }
+    if errors.check("email", validate::email(email)) && store::users::email_taken(pool, email).await? {
+        errors.0.push(("email", taken_email()));
+    }
+    errors.check("password", validate::password(input.password));
+    errors.into_result()?;
+
+    let hash = password::hash(input.password).await?;
+    let now = clock::now();
+    let mut tx = pool.begin().await?;
+    let inserted = store::users::insert(
+        &mut *tx,
+        store::users::NewUser {
+            username,
+            email,
+            password_hash: &hash,
+            confirmed_at: confirmed.then_some(now),
+            is_admin: admin,
+            created_at: now,
+        },
+    )
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        // A concurrent sign-up took the name or address between the check and the insert.
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            let mut errors = FieldErrors::default();
+            if store::users::username_taken(pool, username).await? {
+                errors.0.push(("username", taken_username(username)));
+            } else {
+                errors.0.push(("email", taken_email()));
+            }
+            return Err(AccountError::Invalid(errors));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !confirmed {
+        queue_confirmation(hub, &mut tx, id, username, email, now).await?;
+    }
+    tx.commit().await?;
+    hub.mailer.wake();
+    tracing::info!(user = username, confirmed, admin, "account created");
+    let user = store::users::by_id(pool, id).await?.ok_or(CoreError::Db(sqlx::Error::RowNotFound))?;
+    Ok(user.into())
+}
+
+fn taken_username(name: &str) -> String {
+    format!("The Berth ID “{name}” is already taken.")
+}
+
+fn taken_email() -> String {
+    "An account with this email address already exists. Log in, or reset your password.".into()
+}
+
+async fn queue_confirmation(
+    hub: &Hub,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    username: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let (plain, hash) = tokens::generate();
+    store::tokens::insert(&mut **tx, user_id, CONFIRM_PURPOSE, &hash, now, now + CONFIRM_TTL).await?;
+    let link = format!("{}/confirm-email?token={plain}", hub.config.public_url);
+    let mail = mails::confirmation(username, &link);
+    store::mail::enqueue(&mut **tx, email, &mail.subject, &mail.text, &mail.html, now).await?;
+    if hub.mailer.is_outbox() {
+        tracing::info!(user = username, %link, "confirmation link (mail written to the outbox)");
+    }
+    Ok(())
+}
+
+/// Checks a log-in by Berth ID or email address. One error for every failure, so it tells
+/// nothing about which accounts exist.
+pub async fn authenticate(hub: &Hub, login: &str, password_typed: &str) -> Result<User, AccountError> {
+    let login = login.trim();
+    let row = if login.contains('@') {
+        store::users::by_email(hub.db.pool(), login).await?
+    } else {
+        store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
+    };
+    let stored = row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(password::decoy_hash());
+    let ok = password::verify(password_typed, stored).await?;
+    match row {
+        Some(r) if ok => Ok(r.into()),
+        _ => Err(AccountError::BadCredentials),
+    }
+}
+
+/// Loads a still-valid token of this purpose and marks it used, in the given transaction.
+async fn consume_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    purpose: &str,
+    plain: &str,
+    now: i64,
+) -> Result<i64, AccountError> {
+    let row = store::tokens::find(&mut **tx, purpose, &tokens::hash(plain.trim()))
+        .await?
+        .ok_or(AccountError::LinkInvalid)?;
+    if row.used_at.is_some() {
+        return Err(AccountError::LinkUsed);
+    }
+    if row.expires_at <= now {
+        return Err(AccountError::LinkExpired);
+    }
+    if !store::tokens::consume(&mut **tx, row.id, now).await? {
+        return Err(AccountError::LinkUsed);
+    }
+    Ok(row.user_id)
+}
+
+/// Confirms the address behind a confirmation link; the link and its siblings stop working.
+pub async fn confirm_email(hub: &Hub, token: &str) -> Result<User, AccountError> {
+    let now = clock::now();
+    let mut tx = hub.db.pool().begin().await?;
+    let user_id = consume_token(&mut tx, CONFIRM_PURPOSE, token, now).await?;
+    store::users::set_confirmed(&mut *tx, user_id, now).await?;
+    store::tokens::consume_all(&mut *tx, user_id, CONFIRM_PURPOSE, now).await?;
+    tx.commit().await?;
+    let user = load(hub, user_id).await?;
+    tracing::info!(user = %user.username, "email confirmed");
+    Ok(user)
+}
+
+/// Sends a new confirmation link to a logged-in, unconfirmed account.
+pub async fn resend_confirmation(hub: &Hub, user_id: i64) -> Result<(), AccountError> {
+    let user = load(hub, user_id).await?;
+    if user.confirmed {
+        return Err(AccountError::AlreadyConfirmed);
+    }
+    let now = clock::now();
+    let mut tx = hub.db.pool().begin().await?;
+    let last = store::tokens::latest_created(&mut *tx, user_id, CONFIRM_PURPOSE).await?;
+    if last.is_some_and(|t| now - t < RESEND_INTERVAL) {
+        return Err(AccountError::TooSoon);
+    }
+    queue_confirmation(hub, &mut tx, user.id, &user.username, &user.email, now).await?;
+    tx.commit().await?;
+    hub.mailer.wake();
+    Ok(())
+}
+
+/// Mails a reset link if an account uses this address. Answers the same either way, so the form
+/// does not reveal who has an account; only a malformed address is an error.
+pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), AccountError> {
+    let email = email.trim();
+    let mut errors = FieldErrors::default();
+    errors.check("email", validate::email(email));
+    errors.into_result()?;
+    let Some(user) = store::users::by_email(hub.db.pool(), email).await? else {
+        tracing::info!("password reset asked for an unknown address");
+        return Ok(());
+    };
+    let now = clock::now();
+    let mut tx = hub.db.pool().begin().await?;
+    let last = store::tokens::latest_created(&mut *tx, user.id, RESET_PURPOSE).await?;
+    if last.is_some_and(|t| now - t < RESEND_INTERVAL) {
+        // Silently: telling the caller would reveal that the account exists.
+        return Ok(());
+    }
+    let (plain, hash) = tokens::generate();
+    store::tokens::insert(&mut *tx, user.id, RESET_PURPOSE, &hash, now, now + RESET_TTL).await?;
+    let link = format!("{}/reset-password?token={plain}", hub.config.public_url);
+    let mail = mails::password_reset(&user.username, &link);
+    store::mail::enqueue(&mut *tx, &user.email, &mail.subject, &mail.text, &mail.html, now).await?;
+    tx.commit().await?;
+    hub.mailer.wake();
+    if hub.mailer.is_outbox() {
+        tracing::info!(user = %user.username, %link, "password reset link (mail written to the outbox)");
+    }
+    Ok(())
+}
+
+/// Tells whether a reset link can still be used, without using it (to render the form or an error).
+pub async fn check_reset_token(hub: &Hub, token: &str) -> Result<(), AccountError> {
+    let row = store::tokens::find(hub.db.pool(), RESET_PURPOSE, &tokens::hash(token.trim()))
+        .await?
+        .ok_or(AccountError::LinkInvalid)?;
+    if row.used_at.is_some() {
+        Err(AccountError::LinkUsed)
+    } else if row.expires_at <= clock::now() {
+        Err(AccountError::LinkExpired)
+    } else {
+        Ok(())
+    }
+}
+
+/// Sets a new password through a reset link. Every session of the account ends, and an
+/// unconfirmed address counts as confirmed: the link proved the mailbox is theirs.
+pub async fn reset_password(hub: &Hub, token: &str, new_password: &str) -> Result<User, AccountError> {
+    let mut errors = FieldErrors::default();
+    errors.check("password", validate::password(new_password));
+    // Refuse a bad link before the password so that the page says what matters.
+    check_reset_token(hub, token).await?;
+    errors.into_result()?;
+    let hash = password::hash(new_password).await?;
+    let now = clock::now();
+    let mut tx = hub.db.pool().begin().await?;
+    let user_id = consume_token(&mut tx, RESET_PURPOSE, token, now).await?;
+    store::users::set_password(&mut *tx, user_id, &hash).await?;
+    store::users::set_confirmed(&mut *tx, user_id, now).await?;
+    store::tokens::consume_all(&mut *tx, user_id, RESET_PURPOSE, now).await?;
+    tx.commit().await?;
+    let user = load(hub, user_id).await?;
+    tracing::info!(user = %user.username, "password reset; all sessions ended");
+    Ok(user)
+}
+
+pub async fn user_by_id(hub: &Hub, id: i64) -> Result<Option<User>, CoreError> {
+    Ok(store::users::by_id(hub.db.pool(), id).await?.map(User::from))
+}
+
+pub async fn user_by_name(hub: &Hub, username: &str) -> Result<Option<User>, CoreError> {
+    Ok(store::users::by_username(hub.db.pool(), username).await?.map(User::from))
+}
+
+/// The user a session belongs to, if the session is still valid (no password reset since).
+pub async fn session_user(hub: &Hub, user_id: i64, generation: i64) -> Result<Option<User>, CoreError> {
+    Ok(user_by_id(hub, user_id).await?.filter(|u| u.session_generation == generation))
+}
+
+async fn load(hub: &Hub, id: i64) -> Result<User, AccountError> {
+    user_by_id(hub, id)
+        .await?
+        .ok_or(AccountError::Internal(CoreError::Db(sqlx::Error::RowNotFound)))
+}
+
+/// Partially hides an address for pages ("a•••@example.com").
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".into(),
+    }
+}

@@ -1,0 +1,189 @@
+//! Operator configuration: defaults, then an optional `berth.toml`, then `BERTH_*` environment variables.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::error::CoreError;
+
+#[derive(Clone)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub addr: SocketAddr,
+    /// Folder for the SQLite database, the mail outbox and (later) blobs.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` (default: `DATA_DIR/berth.db`) or `postgres://...`.
+    pub database_url: String,
+    /// External base URL used in links, without a trailing slash.
+    pub public_url: String,
+    /// `smtp://` or `smtps://` URL; unset means mail goes to `DATA_DIR/outbox`.
+    pub smtp_url: Option<String>,
+    /// Sender address of Berth's mail.
+    pub mail_from: String,
+    /// Folder with the built site assets (`pkg/`, favicon).
+    pub site_root: PathBuf,
+}
+
+/// The keys `berth.toml` may hold; each maps to the `BERTH_` variable of the same name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    site_root: Option<String>,
+}
+
+impl Config {
+    /// Reads `BERTH_CONFIG` (or `./berth.toml` if present), then the environment.
+    pub fn load() -> Result<Self, CoreError> {
+        let path = std::env::var("BERTH_CONFIG")
+            .map(PathBuf::from)
+            .ok()
+            .or_else(|| Some(PathBuf::from("berth.toml")).filter(|p| p.exists()));
+        let file = match path {
+            Some(p) => read_file(&p)?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(file, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Configuration from explicit values (tests, embedding); unspecified keys take their defaults.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, CoreError> {
+        Self::resolve(FileConfig::default(), lookup)
+    }
+
+    fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> Result<Self, CoreError> {
+        let pick = |key: &str, from_file: Option<String>| env(&format!("BERTH_{key}")).or(from_file);
+        let addr_s = pick("ADDR", file.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr: SocketAddr = addr_s
+            .parse()
+            .map_err(|e| CoreError::Config(format!("BERTH_ADDR {addr_s:?} is not an address: {e}")))?;
+        let data_dir = PathBuf::from(pick("DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
+        let database_url = pick("DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("berth.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(CoreError::Config(
+                "BERTH_DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        let public_url = pick("PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        let parsed = url::Url::parse(&public_url)
+            .map_err(|e| CoreError::Config(format!("BERTH_PUBLIC_URL {public_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(CoreError::Config(
+                "BERTH_PUBLIC_URL must be an absolute http:// or https:// URL".into(),
+            ));
+        }
+        let smtp_url = pick("SMTP_URL", file.smtp_url);
+        let mail_from =
+            pick("MAIL_FROM", file.mail_from).unwrap_or_else(|| "Berth <noreply@berth.localhost>".into());
+        let site_root = PathBuf::from(pick("SITE_ROOT", file.site_root).unwrap_or_else(|| "target/site".into()));
+        Ok(Config {
+            addr,
+            data_dir,
+            database_url,
+            public_url,
+            smtp_url,
+            mail_from,
+            site_root,
+        })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, CoreError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CoreError::io(path, e))?;
+    toml::from_str(&text).map_err(|e| CoreError::Config(format!("{}: {e}", path.display())))
+}
+
+/// Hides the password part of a URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, CoreError> {
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_address() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://./data/berth.db");
+        assert!(c.smtp_url.is_none());
+        let c = cfg(&[("BERTH_ADDR", "127.0.0.1:4000"), ("BERTH_DATA_DIR", "/tmp/x")]).unwrap();
+        assert_eq!(c.public_url, "http://127.0.0.1:4000");
+        assert_eq!(c.database_url, "sqlite:///tmp/x/berth.db");
+    }
+
+    #[test]
+    fn public_url_is_trimmed_and_checked() {
+        let c = cfg(&[("BERTH_PUBLIC_URL", "https://hub.example.com/")]).unwrap();
+        assert_eq!(c.public_url, "https://hub.example.com");
+        assert!(c.is_https());
+        assert!(cfg(&[("BERTH_PUBLIC_URL", "/relative")]).is_err());
+        assert!(cfg(&[("BERTH_ADDR", "nonsense")]).is_err());
+        assert!(cfg(&[("BERTH_DATABASE_URL", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn file_values_are_overridden_by_env() {
+        let file: FileConfig = toml::from_str("addr = \"127.0.0.1:5000\"\nsmtp_url = \"smtp://a:2525\"").unwrap();
+        let c = Config::resolve(file, |k| (k == "BERTH_ADDR").then(|| "127.0.0.1:6000".to_string())).unwrap();
+        assert_eq!(c.addr.port(), 6000);
+        assert_eq!(c.smtp_url.as_deref(), Some("smtp://a:2525"));
+        assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_debug_output() {
+        let c = cfg(&[("BERTH_SMTP_URL", "smtps://user:secret@mail.example.com")]).unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("secret"), "{s}");
+    }
+}

@@ -1,0 +1,27 @@
+//! The hub's shared services, opened once per process and cloned into every request.
+
+use std::sync::Arc;
+
+use crate::{config::Config, db::Db, error::CoreError, mail::Mailer};
+
+#[derive(Clone)]
+pub struct Hub {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub mailer: Mailer,
+}
+
+impl Hub {
+    /// Creates the data folder, connects to the database and brings its schema up to date.
+    pub async fn open(config: Config) -> Result<Self, CoreError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| CoreError::io(&config.data_dir, e))?;
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let mailer = Mailer::new(&config)?;
+        Ok(Hub {
+            config: Arc::new(config),
+            db,
+            mailer,
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! Berth's domain, kept out of the UI: accounts, one-time tokens, mail, configuration and all SQL.
+//!
+//! Layering: callers (server functions in `app`, handlers in `server`) call the service modules
+//! (`accounts`, `mail`); services call `store`, the only place SQL lives.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod hub;
+pub mod mail;
+pub mod store;
+pub mod tokens;
+
+pub use config::Config;
+pub use error::CoreError;
+pub use hub::Hub;

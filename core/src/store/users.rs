@@ -1,0 +1,104 @@
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub email_confirmed_at: Option<i64>,
+    pub is_admin: i64,
+    pub session_generation: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub confirmed_at: Option<i64>,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+pub async fn insert<'c>(ex: impl Executor<'c, Database = Any>, u: NewUser<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, email, email_lower, password_hash, email_confirmed_at, is_admin, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(u.username)
+    .bind(u.email)
+    .bind(u.email.to_lowercase())
+    .bind(u.password_hash)
+    .bind(u.confirmed_at)
+    .bind(i64::from(u.is_admin))
+    .bind(u.created_at)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn by_id<'c>(ex: impl Executor<'c, Database = Any>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_username<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    username: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_email<'c>(ex: impl Executor<'c, Database = Any>, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1"))
+        .bind(email.to_lowercase())
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn username_taken<'c>(ex: impl Executor<'c, Database = Any>, username: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn email_taken<'c>(ex: impl Executor<'c, Database = Any>, email: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_lower = $1")
+        .bind(email.to_lowercase())
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn set_confirmed<'c>(ex: impl Executor<'c, Database = Any>, id: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
+        .bind(at)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new password and bumps the session generation, which ends every existing session.
+pub async fn set_password<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, session_generation = session_generation + 1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

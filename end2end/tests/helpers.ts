@@ -1,0 +1,101 @@
+import { expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const dataDir = process.env.BERTH_E2E_DATA as string;
+export const PASSWORD = 'correct-horse-9';
+
+/** A Berth ID no other test uses: lowercase letters and digits, at most 30 characters. */
+export function uniqueName(prefix: string): string {
+  return (prefix + Date.now().toString(36) + Math.floor(Math.random() * 1e6).toString(36)).slice(0, 30);
+}
+
+export interface Mail {
+  file: string;
+  text: string;
+  subject: string;
+}
+
+function mailsTo(address: string): Mail[] {
+  const dir = path.join(dataDir, 'outbox');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => path.join(dir, f))
+    .map((file) => ({ file, text: fs.readFileSync(file, 'utf8'), mtime: fs.statSync(file).mtimeMs }))
+    .filter((m) => m.text.includes(`To: ${address}`))
+    .sort((a, b) => a.mtime - b.mtime)
+    .map(({ file, text }) => ({ file, text, subject: /^Subject: (.*)$/m.exec(text)?.[1] ?? '' }));
+}
+
+/** Waits until the outbox holds more than `seen` mails to `address`, and returns the newest. */
+export async function waitForMail(address: string, seen = 0): Promise<Mail> {
+  let found: Mail[] = [];
+  await expect
+    .poll(() => (found = mailsTo(address)).length, { message: `mail to ${address}`, timeout: 15_000 })
+    .toBeGreaterThan(seen);
+  return found[found.length - 1];
+}
+
+export function linkIn(mail: Mail, route: string): string {
+  const m = new RegExp(`(https?://[^\\s"<>]+${route}\\?token=[A-Za-z0-9_-]+)`).exec(mail.text);
+  if (!m) throw new Error(`no ${route} link in ${mail.file}`);
+  return m[1];
+}
+
+/** Runs SQL on the server's SQLite database (to make a link older than it is, say). */
+export function sql(statement: string, params: (string | number)[] = []): void {
+  execFileSync('python3', [
+    '-c',
+    'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2], json.loads(sys.argv[3])); c.commit()',
+    path.join(dataDir, 'berth.db'),
+    statement,
+    JSON.stringify(params),
+  ]);
+}
+
+/** Collects console errors and warnings and uncaught exceptions of a page. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  return problems;
+}
+
+/** With JavaScript on, waits until the page is hydrated; without, there is nothing to wait for. */
+export async function ready(page: Page, js: boolean): Promise<void> {
+  if (js) await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(__dirname, '..', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+export async function signUp(page: Page, js: boolean, name: string, email = `${name}@example.com`): Promise<void> {
+  await page.goto('/signup');
+  await ready(page, js);
+  await page.getByLabel('Berth ID').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/welcome$/);
+  await expect(page.getByRole('heading', { name: `Welcome to Berth, ${name}!` })).toBeVisible();
+}
+
+export async function logIn(page: Page, js: boolean, login: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await ready(page, js);
+  await page.getByLabel('Berth ID or email').fill(login);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.locator('.user-menu summary').click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('heading', { name: 'Your own container hub' })).toBeVisible();
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what building (`setup.sh build`) or testing (`setup.sh test`) Berth needs, skipping
+# whatever is already there. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-build}
+
+say() { printf '==> %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if ((${#missing[@]})); then
+        say "Installing Debian packages: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# --- building: Rust's wasm target and the wasm-bindgen CLI matching Cargo.lock exactly ---------
+if ! have cargo; then
+    echo "cargo is missing: install Rust with rustup (https://rustup.rs) and run this again." >&2
+    exit 1
+fi
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "Adding the Rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+fi
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version" ]; then
+    say "Installing wasm-bindgen-cli $wbg_version (must match the wasm-bindgen crate in Cargo.lock)"
+    cargo install wasm-bindgen-cli --version "$wbg_version" --quiet
+fi
+
+[ "$what" = test ] || exit 0
+
+# --- testing: Chromium, Node packages for Playwright, and a real SMTP server ---------------------
+apt_install chromium
+if ! have node || ! have npm; then
+    apt_install nodejs npm
+fi
+if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "Installing Playwright's Node packages (no browser download: tests use Debian's Chromium)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing aiosmtpd from PyPI (the SMTP server the mail tests send to)"
+    python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+fi

@@ -1,0 +1,104 @@
+//! The `berth` server: the web hub (Leptos), plain handlers (confirmation links, health), and
+//! the process around them (sessions, mail worker, shutdown). `main.rs` is only the command line.
+
+mod handlers;
+mod middleware;
+mod router;
+mod sessions;
+mod state;
+
+use std::net::SocketAddr;
+
+use berth_core::{Config, CoreError, Hub};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+pub use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("session store: {0}")]
+    Sessions(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A started server: its bound address, its hub, and the handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub hub: Hub,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<Result<(), ServerError>>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets requests in flight finish, and stops the workers.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after [`Running::shutdown`] or a signal).
+    pub async fn wait(self) -> Result<(), ServerError> {
+        for task in self.tasks {
+            match task.await {
+                Ok(result) => result?,
+                Err(e) => return Err(ServerError::Core(CoreError::Join(e))),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Opens the hub (database, migrations, mail) and starts serving on `config.addr`
+/// (port 0 picks a free port; see [`Running::addr`]).
+pub async fn start(config: Config) -> Result<Running, ServerError> {
+    let hub = Hub::open(config).await?;
+    let sessions = sessions::layer(&hub).await?;
+    let listener = TcpListener::bind(hub.config.addr).await.map_err(|source| ServerError::Bind {
+        addr: hub.config.addr,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let state = AppState::new(hub.clone(), addr);
+    let app = router::build(state, sessions);
+
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let server = tokio::spawn({
+        let rx = stopped.clone();
+        async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(until_stopped(rx))
+                .await
+                .map_err(ServerError::Serve)
+        }
+    });
+    let mail = tokio::spawn({
+        let (mailer, db, rx) = (hub.mailer.clone(), hub.db.clone(), stopped.clone());
+        async move {
+            mailer.run(db, until_stopped(rx)).await;
+            Ok(())
+        }
+    });
+    tracing::info!(%addr, public_url = %hub.config.public_url, "Berth is serving");
+    Ok(Running {
+        addr,
+        hub,
+        stop,
+        tasks: vec![server, mail],
+    })
+}

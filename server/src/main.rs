@@ -1,0 +1,154 @@
+//! The `berth` command line: `serve` (the default) and operator commands.
+
+use std::{io::BufRead, process::ExitCode};
+
+use berth_core::{
+    accounts::{self, AccountError, NewAccount},
+    Config, Hub,
+};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "berth", version, about = "Berth: a self-hosted container hub")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web hub (configuration from BERTH_* variables and berth.toml).
+    Serve,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Add {
+        /// The Berth ID (4–30 lowercase letters and digits).
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Mark the email address as confirmed (no confirmation mail).
+        #[arg(long)]
+        confirmed: bool,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("berth: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    email,
+                    password_stdin: _,
+                    confirmed,
+                    admin,
+                },
+        } => add_user(config, &name, &email, confirmed, admin).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("berth: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    tracing::info!(?config, "starting");
+    let running = berth_server::start(config).await.map_err(|e| e.to_string())?;
+    let stop = running.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+    });
+    running.wait().await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn add_user(config: Config, name: &str, email: &str, confirmed: bool, admin: bool) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let hub = Hub::open(config).await.map_err(|e| e.to_string())?;
+    let input = NewAccount {
+        username: name,
+        email,
+        password,
+    };
+    match accounts::register(&hub, input, confirmed, admin).await {
+        Ok(user) => {
+            if !confirmed {
+                // Deliver the confirmation mail now: this process exits right after.
+                hub.mailer.deliver_due(&hub.db).await.map_err(|e| e.to_string())?;
+            }
+            println!(
+                "created user {} <{}>{}{}",
+                user.username,
+                user.email,
+                if user.confirmed { ", confirmed" } else { ", confirmation mail sent" },
+                if user.is_admin { ", administrator" } else { "" }
+            );
+            Ok(())
+        }
+        Err(AccountError::Invalid(fields)) => Err(fields
+            .0
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("\n")),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,30 @@
+//! Every route of the server, in one place.
+
+use app::{shell, App};
+use axum::{middleware::from_fn_with_state, routing::get, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
+use tower_sessions::SessionManagerLayer;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::{handlers, middleware, state::AppState};
+
+pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
+    let routes = generate_route_list(App);
+    let hub = state.hub.clone();
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(handlers::health))
+        .route("/confirm-email", get(handlers::confirm::confirm_email))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(hub.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn(middleware::log_request))
+        .with_state(state)
+}
