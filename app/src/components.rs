@@ -2,38 +2,37 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::{
-    api::{Login, Logout, Signup},
-    error::AppError,
-    model::SessionUser,
-};
+use leptos_router::hooks::use_location;
+
+use crate::{api::Logout, error::AppError, model::SessionUser};
 
 pub type UserResource = Resource<Result<Option<SessionUser>, AppError>>;
 
-/// The actions that change who is logged in, and the current user, refreshed after each of them.
+/// Who is logged in, for the header and pages, and the log-out action of the header.
+///
+/// The user is fetched again after every navigation (log-in, sign-up and reset all end in one),
+/// and after logging out, which may stay on the same page.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub signup: ServerAction<Signup>,
     pub user: UserResource,
 }
 
 impl Auth {
     pub fn new() -> Self {
-        let login = ServerAction::<Login>::new();
         let logout = ServerAction::<Logout>::new();
-        let signup = ServerAction::<Signup>::new();
+        let location = use_location();
         let user = Resource::new(
-            move || (login.version().get(), logout.version().get(), signup.version().get()),
+            move || {
+                (
+                    location.pathname.get(),
+                    location.search.get(),
+                    logout.version().get(),
+                )
+            },
             |_| crate::api::get_session_user(),
         );
-        Auth {
-            login,
-            logout,
-            signup,
-            user,
-        }
+        Auth { logout, user }
     }
 }
 
@@ -178,7 +177,11 @@ pub fn Notice(#[prop(into)] text: String) -> impl IntoView {
 }
 
 #[component]
-pub fn SubmitButton<S>(action: ServerAction<S>, label: &'static str, busy: &'static str) -> impl IntoView
+pub fn SubmitButton<S>(
+    action: ServerAction<S>,
+    label: &'static str,
+    busy: &'static str,
+) -> impl IntoView
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// Messages per field, and what was typed (never passwords) so forms can be refilled.
-    #[error("Please correct the highlighted fields.")]
-    Invalid {
+    /// A form the server refused: a message for the whole form and/or per field, and what was
+    /// typed (never passwords) so the form can be refilled.
+    #[error("{}", .message.as_deref().unwrap_or("Please correct the highlighted fields."))]
+    Form {
+        message: Option<String>,
         fields: Vec<(String, String)>,
         values: Vec<(String, String)>,
     },
@@ -40,14 +42,20 @@ impl FromServerFnError for AppError {
 impl AppError {
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Invalid { fields, .. } => fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
+            AppError::Form { fields, .. } => fields
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, m)| m.clone()),
             _ => None,
         }
     }
 
     pub fn value(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Invalid { values, .. } => values.iter().find(|(f, _)| f == name).map(|(_, v)| v.clone()),
+            AppError::Form { values, .. } => values
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, v)| v.clone()),
             _ => None,
         }
     }
@@ -55,7 +63,7 @@ impl AppError {
     /// The message shown above a form: every error except per-field ones.
     pub fn general(&self) -> Option<String> {
         match self {
-            AppError::Invalid { .. } => None,
+            AppError::Form { message, .. } => message.clone(),
             other => Some(other.to_string()),
         }
     }

@@ -15,7 +15,10 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::{components::{Auth, Header}, pages::*};
+use crate::{
+    components::{Auth, Header},
+    pages::*,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -35,10 +35,16 @@ pub async fn session() -> Result<Session, AppError> {
 
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let session = session().await?;
-    let Some(auth) = session.get::<AuthSession>(AUTH_KEY).await.map_err(internal)? else {
+    let Some(auth) = session
+        .get::<AuthSession>(AUTH_KEY)
+        .await
+        .map_err(internal)?
+    else {
         return Ok(None);
     };
-    let user = accounts::session_user(&hub()?, auth.user_id, auth.generation).await.map_err(internal)?;
+    let user = accounts::session_user(&hub()?, auth.user_id, auth.generation)
+        .await
+        .map_err(internal)?;
     if user.is_none() {
         // Password reset or deleted account: this session is over.
         session.flush().await.map_err(internal)?;
@@ -52,7 +58,9 @@ pub async fn require_user() -> Result<User, AppError> {
 
 /// Starts a logged-in session for the request being served.
 pub async fn log_in(user: &User) -> Result<(), AppError> {
-    start_session(&session().await?, user).await.map_err(internal)
+    start_session(&session().await?, user)
+        .await
+        .map_err(internal)
 }
 
 pub async fn log_out() -> Result<(), AppError> {
@@ -72,13 +80,26 @@ pub fn session_user(u: &User) -> SessionUser {
 
 /// Maps a domain error to the page's error, refilling the given (non-secret) fields.
 pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
+    let values = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     match e {
-        AccountError::Invalid(fields) => AppError::Invalid {
-            fields: fields.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
-            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        AccountError::Invalid(fields) => AppError::Form {
+            message: None,
+            fields: fields
+                .0
+                .into_iter()
+                .map(|(f, m)| (f.to_string(), m))
+                .collect(),
+            values,
         },
         AccountError::Internal(e) => internal(e),
-        other => AppError::Message(other.to_string()),
+        other => AppError::Form {
+            message: Some(other.to_string()),
+            fields: Vec::new(),
+            values,
+        },
     }
 }
 
@@ -94,7 +115,10 @@ pub fn set_status(code: u16) {
 
 /// Marks a session as logged in as `user`, under a fresh session id. Shared by server functions
 /// and the confirmation-link handler.
-pub async fn start_session(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+pub async fn start_session(
+    session: &Session,
+    user: &User,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session
         .insert(

@@ -17,7 +17,8 @@ pub fn now() -> i64 {
 pub fn format_date(ts: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(ts) {
         Ok(t) => {
-            let fmt = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+            let fmt =
+                time::macros::format_description!("[day padding:none] [month repr:long] [year]");
             t.format(&fmt).unwrap_or_default()
         }
         Err(_) => String::new(),

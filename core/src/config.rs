@@ -60,12 +60,14 @@ impl Config {
     }
 
     fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> Result<Self, CoreError> {
-        let pick = |key: &str, from_file: Option<String>| env(&format!("BERTH_{key}")).or(from_file);
+        let pick =
+            |key: &str, from_file: Option<String>| env(&format!("BERTH_{key}")).or(from_file);
         let addr_s = pick("ADDR", file.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr: SocketAddr = addr_s
-            .parse()
-            .map_err(|e| CoreError::Config(format!("BERTH_ADDR {addr_s:?} is not an address: {e}")))?;
-        let data_dir = PathBuf::from(pick("DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
+        let addr: SocketAddr = addr_s.parse().map_err(|e| {
+            CoreError::Config(format!("BERTH_ADDR {addr_s:?} is not an address: {e}"))
+        })?;
+        let data_dir =
+            PathBuf::from(pick("DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
         let database_url = pick("DATABASE_URL", file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("berth.db").display()));
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
@@ -85,9 +87,11 @@ impl Config {
             ));
         }
         let smtp_url = pick("SMTP_URL", file.smtp_url);
-        let mail_from =
-            pick("MAIL_FROM", file.mail_from).unwrap_or_else(|| "Berth <noreply@berth.localhost>".into());
-        let site_root = PathBuf::from(pick("SITE_ROOT", file.site_root).unwrap_or_else(|| "target/site".into()));
+        let mail_from = pick("MAIL_FROM", file.mail_from)
+            .unwrap_or_else(|| "Berth <noreply@berth.localhost>".into());
+        let site_root = PathBuf::from(
+            pick("SITE_ROOT", file.site_root).unwrap_or_else(|| "target/site".into()),
+        );
         Ok(Config {
             addr,
             data_dir,
@@ -144,8 +148,10 @@ mod tests {
     use super::*;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, CoreError> {
-        let map: std::collections::HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -156,7 +162,11 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert_eq!(c.database_url, "sqlite://./data/berth.db");
         assert!(c.smtp_url.is_none());
-        let c = cfg(&[("BERTH_ADDR", "127.0.0.1:4000"), ("BERTH_DATA_DIR", "/tmp/x")]).unwrap();
+        let c = cfg(&[
+            ("BERTH_ADDR", "127.0.0.1:4000"),
+            ("BERTH_DATA_DIR", "/tmp/x"),
+        ])
+        .unwrap();
         assert_eq!(c.public_url, "http://127.0.0.1:4000");
         assert_eq!(c.database_url, "sqlite:///tmp/x/berth.db");
     }
@@ -173,8 +183,12 @@ mod tests {
 
     #[test]
     fn file_values_are_overridden_by_env() {
-        let file: FileConfig = toml::from_str("addr = \"127.0.0.1:5000\"\nsmtp_url = \"smtp://a:2525\"").unwrap();
-        let c = Config::resolve(file, |k| (k == "BERTH_ADDR").then(|| "127.0.0.1:6000".to_string())).unwrap();
+        let file: FileConfig =
+            toml::from_str("addr = \"127.0.0.1:5000\"\nsmtp_url = \"smtp://a:2525\"").unwrap();
+        let c = Config::resolve(file, |k| {
+            (k == "BERTH_ADDR").then(|| "127.0.0.1:6000".to_string())
+        })
+        .unwrap();
         assert_eq!(c.addr.port(), 6000);
         assert_eq!(c.smtp_url.as_deref(), Some("smtp://a:2525"));
         assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());

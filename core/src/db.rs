@@ -69,6 +69,16 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later cannot wait for the
+    /// lock in WAL mode and would fail with SQLITE_BUSY when another connection wrote meanwhile.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            DbKind::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -80,7 +90,8 @@ impl Db {
 
 /// Whether an error is a UNIQUE constraint violation (a lost race for a name, say).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]
@@ -88,7 +99,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn names(dir: &str) -> BTreeSet<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(dir);
         std::fs::read_dir(&path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -100,6 +113,9 @@ mod tests {
         let sqlite = names("migrations/sqlite");
         let postgres = names("migrations/postgres");
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, postgres, "every migration must exist for SQLite and PostgreSQL");
+        assert_eq!(
+            sqlite, postgres,
+            "every migration must exist for SQLite and PostgreSQL"
+        );
     }
 }

@@ -14,7 +14,8 @@ pub struct Hub {
 impl Hub {
     /// Creates the data folder, connects to the database and brings its schema up to date.
     pub async fn open(config: Config) -> Result<Self, CoreError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| CoreError::io(&config.data_dir, e))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| CoreError::io(&config.data_dir, e))?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let mailer = Mailer::new(&config)?;

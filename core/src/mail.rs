@@ -31,10 +31,9 @@ const POLL: Duration = Duration::from_secs(2);
 
 impl Mailer {
     pub fn new(config: &Config) -> Result<Self, CoreError> {
-        let from: Mailbox = config
-            .mail_from
-            .parse()
-            .map_err(|e| CoreError::Config(format!("BERTH_MAIL_FROM {:?}: {e}", config.mail_from)))?;
+        let from: Mailbox = config.mail_from.parse().map_err(|e| {
+            CoreError::Config(format!("BERTH_MAIL_FROM {:?}: {e}", config.mail_from))
+        })?;
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -65,14 +64,18 @@ impl Mailer {
     }
 
     fn build(&self, m: &store::mail::QueuedMail) -> Result<Message, String> {
-        let to: Mailbox = m.recipient.parse().map_err(|e| format!("recipient {:?}: {e}", m.recipient))?;
+        let to: Mailbox = m
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient {:?}: {e}", m.recipient))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
-            .multipart(
-                MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()),
-            )
+            .multipart(MultiPart::alternative_plain_html(
+                m.body_text.clone(),
+                m.body_html.clone(),
+            ))
             .map_err(|e| e.to_string())
     }
 

@@ -28,7 +28,9 @@ mod tests {
         let (b, hb) = generate();
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(ha, hash(&a));
         assert_ne!(ha, hb);
         assert_eq!(ha.len(), 64);

@@ -13,7 +13,10 @@ struct TestHub {
 async fn hub_with(extra: &[(&str, &str)]) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_string_lossy().to_string();
-    let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let config = Config::from_lookup(|k| {
         if k == "BERTH_DATA_DIR" {
             return Some(data.clone());
@@ -41,10 +44,11 @@ fn acct<'a>(u: &'a str, e: &'a str) -> NewAccount<'a> {
 
 /// The token of the newest queued mail's link, read back the way a user would: from the mail.
 async fn newest_link_token(h: &Hub, path: &str) -> String {
-    let body: String = sqlx::query_scalar("SELECT body_text FROM mail_queue ORDER BY id DESC LIMIT 1")
-        .fetch_one(h.db.pool())
-        .await
-        .unwrap();
+    let body: String =
+        sqlx::query_scalar("SELECT body_text FROM mail_queue ORDER BY id DESC LIMIT 1")
+            .fetch_one(h.db.pool())
+            .await
+            .unwrap();
     let marker = format!("{path}?token=");
     let start = body.find(&marker).expect("link in mail") + marker.len();
     body[start..].split_whitespace().next().unwrap().to_string()
@@ -52,7 +56,10 @@ async fn newest_link_token(h: &Hub, path: &str) -> String {
 
 fn field_error(err: AccountError, field: &str) -> String {
     match err {
-        AccountError::Invalid(f) => f.get(field).unwrap_or_else(|| panic!("no error for {field}: {f:?}")).to_string(),
+        AccountError::Invalid(f) => f
+            .get(field)
+            .unwrap_or_else(|| panic!("no error for {field}: {f:?}"))
+            .to_string(),
         other => panic!("expected field errors, got {other:?}"),
     }
 }
@@ -60,7 +67,9 @@ fn field_error(err: AccountError, field: &str) -> String {
 #[tokio::test]
 async fn signup_creates_an_unconfirmed_account_and_queues_a_confirmation_mail() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "Alice@Example.com")).await.unwrap();
+    let u = accounts::signup(&t.hub, acct("alice", "Alice@Example.com"))
+        .await
+        .unwrap();
     assert_eq!(u.username, "alice");
     assert_eq!(u.email, "Alice@Example.com");
     assert!(!u.confirmed);
@@ -99,23 +108,36 @@ async fn signup_reports_every_bad_field_at_once() {
     )
     .await
     .unwrap_err();
-    let AccountError::Invalid(f) = err else { panic!() };
+    let AccountError::Invalid(f) = err else {
+        panic!()
+    };
     assert!(f.get("username").unwrap().contains("lowercase"));
     assert!(f.get("email").unwrap().contains("valid email"));
     assert!(f.get("password").unwrap().contains("at least 9"));
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.hub.db.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(t.hub.db.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
 #[tokio::test]
 async fn names_and_addresses_are_unique_and_emails_case_insensitive() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    let e = accounts::signup(&t.hub, acct("alice", "other@example.com")).await.unwrap_err();
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    let e = accounts::signup(&t.hub, acct("alice", "other@example.com"))
+        .await
+        .unwrap_err();
     assert!(field_error(e, "username").contains("already taken"));
-    let e = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM")).await.unwrap_err();
+    let e = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM"))
+        .await
+        .unwrap_err();
     assert!(field_error(e, "email").contains("already exists"));
-    let e = accounts::signup(&t.hub, acct("library", "lib@example.com")).await.unwrap_err();
+    let e = accounts::signup(&t.hub, acct("library", "lib@example.com"))
+        .await
+        .unwrap_err();
     assert!(field_error(e, "username").contains("reserved"));
 }
 
@@ -129,21 +151,29 @@ async fn two_simultaneous_signups_for_one_name_exactly_one_wins() {
             let (hub, name) = (t.hub.clone(), name.clone());
             tokio::spawn(async move { accounts::signup(&hub, acct(&name, &email)).await })
         };
-        let (a, b) = (spawn(format!("a{round}@example.com")), spawn(format!("b{round}@example.com")));
+        let (a, b) = (
+            spawn(format!("a{round}@example.com")),
+            spawn(format!("b{round}@example.com")),
+        );
         let (a, b) = (a.await.unwrap(), b.await.unwrap());
         let wins = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
         assert_eq!(wins, 1, "round {round}");
         let loser = if a.is_ok() { b } else { a };
         assert!(field_error(loser.unwrap_err(), "username").contains("already taken"));
     }
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.hub.db.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(t.hub.db.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 5);
 }
 
 #[tokio::test]
 async fn confirmation_link_works_once() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
     let token = newest_link_token(&t.hub, "/confirm-email").await;
     assert!(matches!(
         accounts::confirm_email(&t.hub, "not-a-token").await,
@@ -152,7 +182,10 @@ async fn confirmation_link_works_once() {
     let confirmed = accounts::confirm_email(&t.hub, &token).await.unwrap();
     assert_eq!(confirmed.id, u.id);
     assert!(confirmed.confirmed);
-    assert!(matches!(accounts::confirm_email(&t.hub, &token).await, Err(AccountError::LinkUsed)));
+    assert!(matches!(
+        accounts::confirm_email(&t.hub, &token).await,
+        Err(AccountError::LinkUsed)
+    ));
     assert!(matches!(
         accounts::resend_confirmation(&t.hub, u.id).await,
         Err(AccountError::AlreadyConfirmed)
@@ -162,41 +195,82 @@ async fn confirmation_link_works_once() {
 #[tokio::test]
 async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    let first = newest_link_token(&t.hub, "/confirm-email").await;
-    // Resending right away is refused; an hour later it works and the old link still expires.
-    assert!(matches!(accounts::resend_confirmation(&t.hub, u.id).await, Err(AccountError::TooSoon)));
-    sqlx::query("UPDATE user_tokens SET created_at = created_at - 90000, expires_at = expires_at - 90000")
-        .execute(t.hub.db.pool())
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
         .await
         .unwrap();
-    assert!(matches!(accounts::confirm_email(&t.hub, &first).await, Err(AccountError::LinkExpired)));
+    let first = newest_link_token(&t.hub, "/confirm-email").await;
+    // Resending right away is refused; an hour later it works and the old link still expires.
+    assert!(matches!(
+        accounts::resend_confirmation(&t.hub, u.id).await,
+        Err(AccountError::TooSoon)
+    ));
+    sqlx::query(
+        "UPDATE user_tokens SET created_at = created_at - 90000, expires_at = expires_at - 90000",
+    )
+    .execute(t.hub.db.pool())
+    .await
+    .unwrap();
+    assert!(matches!(
+        accounts::confirm_email(&t.hub, &first).await,
+        Err(AccountError::LinkExpired)
+    ));
     accounts::resend_confirmation(&t.hub, u.id).await.unwrap();
     let second = newest_link_token(&t.hub, "/confirm-email").await;
     assert_ne!(first, second);
-    assert!(accounts::confirm_email(&t.hub, &second).await.unwrap().confirmed);
+    assert!(
+        accounts::confirm_email(&t.hub, &second)
+            .await
+            .unwrap()
+            .confirmed
+    );
 }
 
 #[tokio::test]
 async fn confirming_ends_the_other_outstanding_links() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
     let first = newest_link_token(&t.hub, "/confirm-email").await;
-    sqlx::query("UPDATE user_tokens SET created_at = created_at - 120").execute(t.hub.db.pool()).await.unwrap();
+    sqlx::query("UPDATE user_tokens SET created_at = created_at - 120")
+        .execute(t.hub.db.pool())
+        .await
+        .unwrap();
     accounts::resend_confirmation(&t.hub, u.id).await.unwrap();
     let second = newest_link_token(&t.hub, "/confirm-email").await;
     accounts::confirm_email(&t.hub, &second).await.unwrap();
-    assert!(matches!(accounts::confirm_email(&t.hub, &first).await, Err(AccountError::LinkUsed)));
+    assert!(matches!(
+        accounts::confirm_email(&t.hub, &first).await,
+        Err(AccountError::LinkUsed)
+    ));
 }
 
 #[tokio::test]
 async fn login_by_name_or_email_with_one_generic_error() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    assert_eq!(accounts::authenticate(&t.hub, "alice", "s3cret-pass").await.unwrap().username, "alice");
-    assert_eq!(accounts::authenticate(&t.hub, " ALICE@example.com ", "s3cret-pass").await.unwrap().username, "alice");
-    let wrong = accounts::authenticate(&t.hub, "alice", "wrong-pass!").await.unwrap_err();
-    let unknown = accounts::authenticate(&t.hub, "nobody", "s3cret-pass").await.unwrap_err();
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts::authenticate(&t.hub, "alice", "s3cret-pass")
+            .await
+            .unwrap()
+            .username,
+        "alice"
+    );
+    assert_eq!(
+        accounts::authenticate(&t.hub, " ALICE@example.com ", "s3cret-pass")
+            .await
+            .unwrap()
+            .username,
+        "alice"
+    );
+    let wrong = accounts::authenticate(&t.hub, "alice", "wrong-pass!")
+        .await
+        .unwrap_err();
+    let unknown = accounts::authenticate(&t.hub, "nobody", "s3cret-pass")
+        .await
+        .unwrap_err();
     assert!(matches!(wrong, AccountError::BadCredentials));
     assert_eq!(wrong.to_string(), unknown.to_string());
 }
@@ -204,26 +278,49 @@ async fn login_by_name_or_email_with_one_generic_error() {
 #[tokio::test]
 async fn password_reset_changes_the_password_once_and_ends_sessions() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    assert!(accounts::session_user(&t.hub, u.id, u.session_generation).await.unwrap().is_some());
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    assert!(accounts::session_user(&t.hub, u.id, u.session_generation)
+        .await
+        .unwrap()
+        .is_some());
     // Unknown addresses are answered the same way and send nothing.
-    accounts::request_password_reset(&t.hub, "nobody@example.com").await.unwrap();
-    let mails_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue").fetch_one(t.hub.db.pool()).await.unwrap();
+    accounts::request_password_reset(&t.hub, "nobody@example.com")
+        .await
+        .unwrap();
+    let mails_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue")
+        .fetch_one(t.hub.db.pool())
+        .await
+        .unwrap();
     assert_eq!(mails_before, 1);
     assert!(matches!(
         accounts::request_password_reset(&t.hub, "not an address").await,
         Err(AccountError::Invalid(_))
     ));
-    accounts::request_password_reset(&t.hub, "ALICE@example.com").await.unwrap();
+    accounts::request_password_reset(&t.hub, "ALICE@example.com")
+        .await
+        .unwrap();
     let token = newest_link_token(&t.hub, "/reset-password").await;
     accounts::check_reset_token(&t.hub, &token).await.unwrap();
-    let e = accounts::reset_password(&t.hub, &token, "short").await.unwrap_err();
+    let e = accounts::reset_password(&t.hub, &token, "short")
+        .await
+        .unwrap_err();
     assert!(field_error(e, "password").contains("at least 9"));
-    let after = accounts::reset_password(&t.hub, &token, "a-new-password").await.unwrap();
+    let after = accounts::reset_password(&t.hub, &token, "a-new-password")
+        .await
+        .unwrap();
     assert!(after.confirmed, "a reset link proves the mailbox");
-    assert!(accounts::session_user(&t.hub, u.id, u.session_generation).await.unwrap().is_none());
-    assert!(accounts::authenticate(&t.hub, "alice", "s3cret-pass").await.is_err());
-    assert!(accounts::authenticate(&t.hub, "alice", "a-new-password").await.is_ok());
+    assert!(accounts::session_user(&t.hub, u.id, u.session_generation)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(accounts::authenticate(&t.hub, "alice", "s3cret-pass")
+        .await
+        .is_err());
+    assert!(accounts::authenticate(&t.hub, "alice", "a-new-password")
+        .await
+        .is_ok());
     assert!(matches!(
         accounts::reset_password(&t.hub, &token, "another-password").await,
         Err(AccountError::LinkUsed)
@@ -233,13 +330,19 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
 #[tokio::test]
 async fn reset_links_expire_after_an_hour() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    accounts::request_password_reset(&t.hub, "alice@example.com").await.unwrap();
-    let token = newest_link_token(&t.hub, "/reset-password").await;
-    sqlx::query("UPDATE user_tokens SET expires_at = expires_at - 3601 WHERE purpose = 'password_reset'")
-        .execute(t.hub.db.pool())
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
         .await
         .unwrap();
+    accounts::request_password_reset(&t.hub, "alice@example.com")
+        .await
+        .unwrap();
+    let token = newest_link_token(&t.hub, "/reset-password").await;
+    sqlx::query(
+        "UPDATE user_tokens SET expires_at = expires_at - 3601 WHERE purpose = 'password_reset'",
+    )
+    .execute(t.hub.db.pool())
+    .await
+    .unwrap();
     assert!(matches!(
         accounts::reset_password(&t.hub, &token, "a-new-password").await,
         Err(AccountError::LinkExpired)
@@ -249,7 +352,9 @@ async fn reset_links_expire_after_an_hour() {
 #[tokio::test]
 async fn queued_mail_is_written_to_the_outbox() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
     assert_eq!(t.hub.mailer.deliver_due(&t.hub.db).await.unwrap(), 1);
     let files: Vec<_> = std::fs::read_dir(t.dir.path().join("outbox"))
         .unwrap()
@@ -265,21 +370,34 @@ async fn queued_mail_is_written_to_the_outbox() {
         decode_quoted_printable(&eml).contains(&format!("/confirm-email?token={token}")),
         "the link, as a mail client shows it"
     );
-    assert_eq!(store::mail::pending_count(t.hub.db.pool()).await.unwrap(), 0);
+    assert_eq!(
+        store::mail::pending_count(t.hub.db.pool()).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
 async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
     // Nothing listens on this port: delivery fails, the account exists, the mail waits for a retry.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let t = hub_with(&[("BERTH_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com")).await.unwrap();
-    assert_eq!(t.hub.mailer.deliver_due(&t.hub.db).await.unwrap(), 0);
-    assert_eq!(store::mail::pending_count(t.hub.db.pool()).await.unwrap(), 1);
-    let (attempts, err): (i64, Option<String>) = sqlx::query_as("SELECT attempts, last_error FROM mail_queue")
-        .fetch_one(t.hub.db.pool())
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
         .await
         .unwrap();
+    assert_eq!(t.hub.mailer.deliver_due(&t.hub.db).await.unwrap(), 0);
+    assert_eq!(
+        store::mail::pending_count(t.hub.db.pool()).await.unwrap(),
+        1
+    );
+    let (attempts, err): (i64, Option<String>) =
+        sqlx::query_as("SELECT attempts, last_error FROM mail_queue")
+            .fetch_one(t.hub.db.pool())
+            .await
+            .unwrap();
     assert_eq!(attempts, 1);
     assert!(err.is_some());
     assert!(accounts::user_by_id(&t.hub, u.id).await.unwrap().is_some());

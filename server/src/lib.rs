@@ -66,10 +66,13 @@ impl Running {
 pub async fn start(config: Config) -> Result<Running, ServerError> {
     let hub = Hub::open(config).await?;
     let sessions = sessions::layer(&hub).await?;
-    let listener = TcpListener::bind(hub.config.addr).await.map_err(|source| ServerError::Bind {
-        addr: hub.config.addr,
-        source,
-    })?;
+    let listener =
+        TcpListener::bind(hub.config.addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: hub.config.addr,
+                source,
+            })?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let state = AppState::new(hub.clone(), addr);
     let app = router::build(state, sessions);

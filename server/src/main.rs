@@ -47,9 +47,13 @@ enum UserCommand {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 #[tokio::main]
@@ -87,7 +91,9 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), String> {
     tracing::info!(?config, "starting");
-    let running = berth_server::start(config).await.map_err(|e| e.to_string())?;
+    let running = berth_server::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
     let stop = running.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -115,7 +121,13 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn add_user(config: Config, name: &str, email: &str, confirmed: bool, admin: bool) -> Result<(), String> {
+async fn add_user(
+    config: Config,
+    name: &str,
+    email: &str,
+    confirmed: bool,
+    admin: bool,
+) -> Result<(), String> {
     let mut password = String::new();
     std::io::stdin()
         .lock()
@@ -132,13 +144,20 @@ async fn add_user(config: Config, name: &str, email: &str, confirmed: bool, admi
         Ok(user) => {
             if !confirmed {
                 // Deliver the confirmation mail now: this process exits right after.
-                hub.mailer.deliver_due(&hub.db).await.map_err(|e| e.to_string())?;
+                hub.mailer
+                    .deliver_due(&hub.db)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             println!(
                 "created user {} <{}>{}{}",
                 user.username,
                 user.email,
-                if user.confirmed { ", confirmed" } else { ", confirmation mail sent" },
+                if user.confirmed {
+                    ", confirmed"
+                } else {
+                    ", confirmation mail sent"
+                },
                 if user.is_admin { ", administrator" } else { "" }
             );
             Ok(())

@@ -32,7 +32,11 @@ pub async fn log_request(req: Request, next: Next) -> Response {
 /// CSRF defence for state-changing browser requests: besides SameSite=Lax session cookies, a
 /// request whose `Origin` is another site (or that the browser marks `Sec-Fetch-Site: cross-site`)
 /// is refused before it reaches a form handler.
-pub async fn refuse_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -41,12 +45,21 @@ pub async fn refuse_cross_site(State(state): State<AppState>, req: Request, next
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == "cross-site");
-    let foreign_origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).is_some_and(|origin| {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let own = origin == state.hub.config.public_url
-            || origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
-        !own
-    });
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let own = origin == state.hub.config.public_url
+                || origin
+                    .strip_prefix("http://")
+                    .or_else(|| origin.strip_prefix("https://"))
+                    == Some(host);
+            !own
+        });
     if cross_site || foreign_origin {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (

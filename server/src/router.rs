@@ -24,7 +24,10 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         )
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), middleware::refuse_cross_site))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(middleware::log_request))
         .with_state(state)
 }

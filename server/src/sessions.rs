@@ -16,7 +16,8 @@ const IDLE_DAYS: i64 = 14;
 pub async fn layer(hub: &Hub) -> Result<SessionManagerLayer<SqliteStore>, ServerError> {
     if hub.db.kind() != DbKind::Sqlite {
         return Err(ServerError::Sessions(
-            "this build keeps sessions in SQLite only; PostgreSQL sessions arrive with scale-out".into(),
+            "this build keeps sessions in SQLite only; PostgreSQL sessions arrive with scale-out"
+                .into(),
         ));
     }
     let url = &hub.config.database_url;
@@ -31,7 +32,10 @@ pub async fn layer(hub: &Hub) -> Result<SessionManagerLayer<SqliteStore>, Server
         .await
         .map_err(|e| ServerError::Sessions(e.to_string()))?;
     let store = SqliteStore::new(pool);
-    store.migrate().await.map_err(|e| ServerError::Sessions(e.to_string()))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| ServerError::Sessions(e.to_string()))?;
     Ok(SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)

@@ -3,20 +3,23 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_error, field_error, field_value, Auth, Field, FormError, Notice, SubmitButton},
+    api::{Login, Signup},
+    components::{
+        action_error, field_error, field_value, Auth, Field, FormError, Notice, SubmitButton,
+    },
     pages::ResendConfirmation,
 };
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let err = action_error(auth.signup);
+    let signup = ServerAction::<Signup>::new();
+    let err = action_error(signup);
     view! {
         <Title text="Sign up"/>
         <section class="auth-card">
             <h1>"Create your Berth account"</h1>
             <p class="muted">"Already have an account? " <a href="/login">"Log in"</a></p>
-            <ActionForm action=auth.signup attr:novalidate=true attr:class="form">
+            <ActionForm action=signup attr:novalidate=true attr:class="form">
                 <FormError error=err/>
                 <Field
                     label="Berth ID"
@@ -45,7 +48,7 @@ pub fn SignupPage() -> impl IntoView {
                     required=true
                     error=field_error(err, "password")
                 />
-                <SubmitButton action=auth.signup label="Sign up" busy="Creating your account…"/>
+                <SubmitButton action=signup label="Sign up" busy="Creating your account…"/>
             </ActionForm>
         </section>
     }
@@ -53,8 +56,8 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let err = action_error(auth.login);
+    let login = ServerAction::<Login>::new();
+    let err = action_error(login);
     let query = use_query_map();
     let reset_done = move || query.with(|q| q.get("reset").is_some());
     view! {
@@ -65,7 +68,7 @@ pub fn LoginPage() -> impl IntoView {
             {move || reset_done().then(|| view! {
                 <Notice text="Your password was changed and every session was logged out. Log in with your new password."/>
             })}
-            <ActionForm action=auth.login attr:novalidate=true attr:class="form">
+            <ActionForm action=login attr:novalidate=true attr:class="form">
                 <FormError error=err/>
                 <Field
                     label="Berth ID or email"
@@ -83,7 +86,7 @@ pub fn LoginPage() -> impl IntoView {
                     required=true
                     error=field_error(err, "password")
                 />
-                <SubmitButton action=auth.login label="Log in" busy="Logging in…"/>
+                <SubmitButton action=login label="Log in" busy="Logging in…"/>
             </ActionForm>
             <p class="form-footer"><a href="/forgot-password">"Forgot password?"</a></p>
         </section>

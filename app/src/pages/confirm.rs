@@ -30,12 +30,18 @@ pub fn ConfirmFailedPage() -> impl IntoView {
     let query = use_query_map();
     let reason = move || query.with(|q| q.get("reason").unwrap_or_default());
     let (title, text) = match reason().as_str() {
-        "expired" => ("This confirmation link has expired", "Confirmation links work for 24 hours."),
+        "expired" => (
+            "This confirmation link has expired",
+            "Confirmation links work for 24 hours.",
+        ),
         "used" => (
             "This confirmation link has already been used",
             "Each link works once. If your address is confirmed, just log in.",
         ),
-        _ => ("This confirmation link is not valid", "Check that you opened the whole link from the email."),
+        _ => (
+            "This confirmation link is not valid",
+            "Check that you opened the whole link from the email.",
+        ),
     };
     #[cfg(feature = "ssr")]
     crate::ssr::set_status(if reason() == "invalid" { 404 } else { 410 });

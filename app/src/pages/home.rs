@@ -1,7 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{components::Auth, model::SessionUser, pages::ResendConfirmation};
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::{Auth, Notice},
+    model::SessionUser,
+    pages::ResendConfirmation,
+};
 
 /// `/`: the dashboard when logged in, the landing page otherwise.
 #[component]
@@ -55,8 +61,11 @@ fn Landing() -> impl IntoView {
 #[component]
 fn Dashboard(user: SessionUser) -> impl IntoView {
     let confirmed = user.confirmed;
+    let query = use_query_map();
+    let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
     view! {
         <Title text="Dashboard"/>
+        {move || just_confirmed().then(|| view! { <Notice text="Your email address is confirmed. Welcome aboard!"/> })}
         {(!confirmed).then(|| view! {
             <div class="alert alert-warning" role="status">
                 <p>

@@ -14,9 +14,22 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn html_mail(title: &str, greeting: &str, lead: &str, button: &str, link: &str, note: &str) -> String {
-    let (title, greeting, lead, button, link, note) =
-        (escape(title), escape(greeting), escape(lead), escape(button), escape(link), escape(note));
+fn html_mail(
+    title: &str,
+    greeting: &str,
+    lead: &str,
+    button: &str,
+    link: &str,
+    note: &str,
+) -> String {
+    let (title, greeting, lead, button, link, note) = (
+        escape(title),
+        escape(greeting),
+        escape(lead),
+        escape(button),
+        escape(link),
+        escape(note),
+    );
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -38,9 +51,14 @@ pub fn confirmation(username: &str, link: &str) -> Composed {
     let greeting = format!("Hi {username},");
     let lead = "Thanks for signing up for Berth. Confirm your email address to start creating repositories and pushing images.";
     let note = "The link works once and expires in 24 hours. If you did not sign up for Berth, ignore this email.";
-    let text = format!("{greeting}\n\n{lead}\n\nConfirm your email:\n{link}\n\n{note}\n\n-- Berth\n");
+    let text =
+        format!("{greeting}\n\n{lead}\n\nConfirm your email:\n{link}\n\n{note}\n\n-- Berth\n");
     let html = html_mail(&subject, &greeting, lead, "Confirm your email", link, note);
-    Composed { subject, text, html }
+    Composed {
+        subject,
+        text,
+        html,
+    }
 }
 
 pub fn password_reset(username: &str, link: &str) -> Composed {
@@ -48,9 +66,14 @@ pub fn password_reset(username: &str, link: &str) -> Composed {
     let greeting = format!("Hi {username},");
     let lead = "Someone asked to reset the password of your Berth account. Choose a new password with the link below; you will be logged out everywhere.";
     let note = "The link works once and expires in 1 hour. If you did not ask for this, ignore this email: your password stays as it is.";
-    let text = format!("{greeting}\n\n{lead}\n\nReset your password:\n{link}\n\n{note}\n\n-- Berth\n");
+    let text =
+        format!("{greeting}\n\n{lead}\n\nReset your password:\n{link}\n\n{note}\n\n-- Berth\n");
     let html = html_mail(&subject, &greeting, lead, "Reset your password", link, note);
-    Composed { subject, text, html }
+    Composed {
+        subject,
+        text,
+        html,
+    }
 }
 
 #[cfg(test)]
@@ -63,7 +86,9 @@ mod tests {
         assert_eq!(m.subject, "Please confirm email for your Berth ID");
         assert!(m.text.contains("http://h/confirm-email?token=abc&x=1"));
         assert!(m.html.contains("Confirm your email"));
-        assert!(m.html.contains("href=\"http://h/confirm-email?token=abc&amp;x=1\""));
+        assert!(m
+            .html
+            .contains("href=\"http://h/confirm-email?token=abc&amp;x=1\""));
     }
 
     #[test]

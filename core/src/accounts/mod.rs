@@ -64,7 +64,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     fn into_result(self) -> Result<(), AccountError> {
@@ -90,7 +93,9 @@ pub enum AccountError {
     LinkUsed,
     #[error("Your email address is already confirmed.")]
     AlreadyConfirmed,
-    #[error("We sent you an email less than a minute ago. Please wait a moment before asking again.")]
+    #[error(
+        "We sent you an email less than a minute ago. Please wait a moment before asking again."
+    )]
     TooSoon,
     #[error(transparent)]
     Internal(#[from] CoreError),
@@ -116,15 +121,24 @@ pub async fn signup(hub: &Hub, input: NewAccount<'_>) -> Result<User, AccountErr
 
 /// Creates an account (sign-up or operator command). Unconfirmed accounts get a confirmation mail
 /// queued in the same transaction, so a failing mail server never loses a sign-up.
-pub async fn register(hub: &Hub, input: NewAccount<'_>, confirmed: bool, admin: bool) -> Result<User, AccountError> {
+pub async fn register(
+    hub: &Hub,
+    input: NewAccount<'_>,
+    confirmed: bool,
+    admin: bool,
+) -> Result<User, AccountError> {
     let username = input.username.trim();
     let email = input.email.trim();
     let mut errors = FieldErrors::default();
     let pool = hub.db.pool();
-    if errors.check("username", validate::username(username)) && store::users::username_taken(pool, username).await? {
+    if errors.check("username", validate::username(username))
+        && store::users::username_taken(pool, username).await?
+    {
         errors.0.push(("username", taken_username(username)));
     }
-    if errors.check("email", validate::email(email)) && store::users::email_taken(pool, email).await? {
+    if errors.check("email", validate::email(email))
+        && store::users::email_taken(pool, email).await?
+    {
         errors.0.push(("email", taken_email()));
     }
     errors.check("password", validate::password(input.password));
@@ -132,7 +146,7 @@ pub async fn register(hub: &Hub, input: NewAccount<'_>, confirmed: bool, admin: 
 
     let hash = password::hash(input.password).await?;
     let now = clock::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = hub.db.begin_write().await?;
     let inserted = store::users::insert(
         &mut *tx,
         store::users::NewUser {
@@ -166,7 +180,9 @@ pub async fn register(hub: &Hub, input: NewAccount<'_>, confirmed: bool, admin: 
     tx.commit().await?;
     hub.mailer.wake();
     tracing::info!(user = username, confirmed, admin, "account created");
-    let user = store::users::by_id(pool, id).await?.ok_or(CoreError::Db(sqlx::Error::RowNotFound))?;
+    let user = store::users::by_id(pool, id)
+        .await?
+        .ok_or(CoreError::Db(sqlx::Error::RowNotFound))?;
     Ok(user.into())
 }
 
@@ -187,7 +203,15 @@ async fn queue_confirmation(
     now: i64,
 ) -> Result<(), AccountError> {
     let (plain, hash) = tokens::generate();
-    store::tokens::insert(&mut **tx, user_id, CONFIRM_PURPOSE, &hash, now, now + CONFIRM_TTL).await?;
+    store::tokens::insert(
+        &mut **tx,
+        user_id,
+        CONFIRM_PURPOSE,
+        &hash,
+        now,
+        now + CONFIRM_TTL,
+    )
+    .await?;
     let link = format!("{}/confirm-email?token={plain}", hub.config.public_url);
     let mail = mails::confirmation(username, &link);
     store::mail::enqueue(&mut **tx, email, &mail.subject, &mail.text, &mail.html, now).await?;
@@ -199,14 +223,21 @@ async fn queue_confirmation(
 
 /// Checks a log-in by Berth ID or email address. One error for every failure, so it tells
 /// nothing about which accounts exist.
-pub async fn authenticate(hub: &Hub, login: &str, password_typed: &str) -> Result<User, AccountError> {
+pub async fn authenticate(
+    hub: &Hub,
+    login: &str,
+    password_typed: &str,
+) -> Result<User, AccountError> {
     let login = login.trim();
     let row = if login.contains('@') {
         store::users::by_email(hub.db.pool(), login).await?
     } else {
         store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
     };
-    let stored = row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(password::decoy_hash());
+    let stored = row
+        .as_ref()
+        .map(|r| r.password_hash.as_str())
+        .unwrap_or(password::decoy_hash());
     let ok = password::verify(password_typed, stored).await?;
     match row {
         Some(r) if ok => Ok(r.into()),
@@ -239,7 +270,7 @@ async fn consume_token(
 /// Confirms the address behind a confirmation link; the link and its siblings stop working.
 pub async fn confirm_email(hub: &Hub, token: &str) -> Result<User, AccountError> {
     let now = clock::now();
-    let mut tx = hub.db.pool().begin().await?;
+    let mut tx = hub.db.begin_write().await?;
     let user_id = consume_token(&mut tx, CONFIRM_PURPOSE, token, now).await?;
     store::users::set_confirmed(&mut *tx, user_id, now).await?;
     store::tokens::consume_all(&mut *tx, user_id, CONFIRM_PURPOSE, now).await?;
@@ -256,7 +287,7 @@ pub async fn resend_confirmation(hub: &Hub, user_id: i64) -> Result<(), AccountE
         return Err(AccountError::AlreadyConfirmed);
     }
     let now = clock::now();
-    let mut tx = hub.db.pool().begin().await?;
+    let mut tx = hub.db.begin_write().await?;
     let last = store::tokens::latest_created(&mut *tx, user_id, CONFIRM_PURPOSE).await?;
     if last.is_some_and(|t| now - t < RESEND_INTERVAL) {
         return Err(AccountError::TooSoon);
@@ -279,17 +310,33 @@ pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), Accoun
         return Ok(());
     };
     let now = clock::now();
-    let mut tx = hub.db.pool().begin().await?;
+    let mut tx = hub.db.begin_write().await?;
     let last = store::tokens::latest_created(&mut *tx, user.id, RESET_PURPOSE).await?;
     if last.is_some_and(|t| now - t < RESEND_INTERVAL) {
         // Silently: telling the caller would reveal that the account exists.
         return Ok(());
     }
     let (plain, hash) = tokens::generate();
-    store::tokens::insert(&mut *tx, user.id, RESET_PURPOSE, &hash, now, now + RESET_TTL).await?;
+    store::tokens::insert(
+        &mut *tx,
+        user.id,
+        RESET_PURPOSE,
+        &hash,
+        now,
+        now + RESET_TTL,
+    )
+    .await?;
     let link = format!("{}/reset-password?token={plain}", hub.config.public_url);
     let mail = mails::password_reset(&user.username, &link);
-    store::mail::enqueue(&mut *tx, &user.email, &mail.subject, &mail.text, &mail.html, now).await?;
+    store::mail::enqueue(
+        &mut *tx,
+        &user.email,
+        &mail.subject,
+        &mail.text,
+        &mail.html,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     hub.mailer.wake();
     if hub.mailer.is_outbox() {
@@ -314,7 +361,11 @@ pub async fn check_reset_token(hub: &Hub, token: &str) -> Result<(), AccountErro
 
 /// Sets a new password through a reset link. Every session of the account ends, and an
 /// unconfirmed address counts as confirmed: the link proved the mailbox is theirs.
-pub async fn reset_password(hub: &Hub, token: &str, new_password: &str) -> Result<User, AccountError> {
+pub async fn reset_password(
+    hub: &Hub,
+    token: &str,
+    new_password: &str,
+) -> Result<User, AccountError> {
     let mut errors = FieldErrors::default();
     errors.check("password", validate::password(new_password));
     // Refuse a bad link before the password so that the page says what matters.
@@ -322,7 +373,7 @@ pub async fn reset_password(hub: &Hub, token: &str, new_password: &str) -> Resul
     errors.into_result()?;
     let hash = password::hash(new_password).await?;
     let now = clock::now();
-    let mut tx = hub.db.pool().begin().await?;
+    let mut tx = hub.db.begin_write().await?;
     let user_id = consume_token(&mut tx, RESET_PURPOSE, token, now).await?;
     store::users::set_password(&mut *tx, user_id, &hash).await?;
     store::users::set_confirmed(&mut *tx, user_id, now).await?;
@@ -334,22 +385,34 @@ pub async fn reset_password(hub: &Hub, token: &str, new_password: &str) -> Resul
 }
 
 pub async fn user_by_id(hub: &Hub, id: i64) -> Result<Option<User>, CoreError> {
-    Ok(store::users::by_id(hub.db.pool(), id).await?.map(User::from))
+    Ok(store::users::by_id(hub.db.pool(), id)
+        .await?
+        .map(User::from))
 }
 
 pub async fn user_by_name(hub: &Hub, username: &str) -> Result<Option<User>, CoreError> {
-    Ok(store::users::by_username(hub.db.pool(), username).await?.map(User::from))
+    Ok(store::users::by_username(hub.db.pool(), username)
+        .await?
+        .map(User::from))
 }
 
 /// The user a session belongs to, if the session is still valid (no password reset since).
-pub async fn session_user(hub: &Hub, user_id: i64, generation: i64) -> Result<Option<User>, CoreError> {
-    Ok(user_by_id(hub, user_id).await?.filter(|u| u.session_generation == generation))
+pub async fn session_user(
+    hub: &Hub,
+    user_id: i64,
+    generation: i64,
+) -> Result<Option<User>, CoreError> {
+    Ok(user_by_id(hub, user_id)
+        .await?
+        .filter(|u| u.session_generation == generation))
 }
 
 async fn load(hub: &Hub, id: i64) -> Result<User, AccountError> {
     user_by_id(hub, id)
         .await?
-        .ok_or(AccountError::Internal(CoreError::Db(sqlx::Error::RowNotFound)))
+        .ok_or(AccountError::Internal(CoreError::Db(
+            sqlx::Error::RowNotFound,
+        )))
 }
 
 /// Partially hides an address for pages ("a•••@example.com").

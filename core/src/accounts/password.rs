@@ -25,7 +25,9 @@ pub async fn verify(password: &str, stored: &str) -> Result<bool, CoreError> {
     let stored = stored.to_owned();
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored).map_err(|e| CoreError::Hash(e.to_string()))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await?
 }

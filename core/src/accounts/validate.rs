@@ -3,11 +3,55 @@
 
 /// Names that would be confusing or collide with Berth's own paths and namespaces.
 const RESERVED: &[&str] = &[
-    "about", "account", "accounts", "admin", "administrator", "anonymous", "api", "auth", "berth", "blog",
-    "confirm", "dashboard", "docker", "docs", "email", "explore", "help", "home", "hub", "library", "login",
-    "logout", "mail", "null", "official", "owner", "pkg", "postmaster", "registry", "repositories", "repository",
-    "root", "search", "security", "settings", "signup", "static", "status", "support", "system", "token",
-    "tokens", "user", "users", "v1", "v2", "webmaster", "welcome", "www",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "administrator",
+    "anonymous",
+    "api",
+    "auth",
+    "berth",
+    "blog",
+    "confirm",
+    "dashboard",
+    "docker",
+    "docs",
+    "email",
+    "explore",
+    "help",
+    "home",
+    "hub",
+    "library",
+    "login",
+    "logout",
+    "mail",
+    "null",
+    "official",
+    "owner",
+    "pkg",
+    "postmaster",
+    "registry",
+    "repositories",
+    "repository",
+    "root",
+    "search",
+    "security",
+    "settings",
+    "signup",
+    "static",
+    "status",
+    "support",
+    "system",
+    "token",
+    "tokens",
+    "user",
+    "users",
+    "v1",
+    "v2",
+    "webmaster",
+    "welcome",
+    "www",
 ];
 
 pub const PASSWORD_MIN: usize = 9;
@@ -18,7 +62,10 @@ pub fn username(name: &str) -> Result<(), String> {
     if len == 0 {
         return Err("Enter a Berth ID.".into());
     }
-    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
         return Err("Berth ID may contain only lowercase letters (a–z) and digits (0–9).".into());
     }
     if !(4..=30).contains(&len) {
@@ -41,7 +88,12 @@ pub fn email(email: &str) -> Result<(), String> {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return invalid();
     };
-    if local.is_empty() || local.len() > 64 || local.contains('@') || local.starts_with('.') || local.ends_with('.') {
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+    {
         return invalid();
     }
     if local.contains("..") || local.chars().any(|c| "()<>[]\\,;:\"".contains(c)) {
@@ -56,7 +108,9 @@ pub fn email(email: &str) -> Result<(), String> {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii());
+            && label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii());
         if !ok {
             return invalid();
         }
@@ -67,10 +121,14 @@ pub fn email(email: &str) -> Result<(), String> {
 pub fn password(password: &str) -> Result<(), String> {
     let len = password.chars().count();
     if len < PASSWORD_MIN {
-        return Err(format!("Password must be at least {PASSWORD_MIN} characters."));
+        return Err(format!(
+            "Password must be at least {PASSWORD_MIN} characters."
+        ));
     }
     if len > PASSWORD_MAX {
-        return Err(format!("Password must be at most {PASSWORD_MAX} characters."));
+        return Err(format!(
+            "Password must be at most {PASSWORD_MAX} characters."
+        ));
     }
     Ok(())
 }
@@ -86,12 +144,22 @@ mod tests {
         }
         assert!(username("").unwrap_err().contains("Enter"));
         assert!(username("abc").unwrap_err().contains("4 to 30"));
-        assert!(username("x234567890123456789012345678901").unwrap_err().contains("4 to 30"));
-        for bad in ["Alice", "al-ice", "al_ice", "al.ice", "ali ce", "alicé", "ALICE"] {
-            assert!(username(bad).unwrap_err().contains("only lowercase"), "{bad}");
+        assert!(username("x234567890123456789012345678901")
+            .unwrap_err()
+            .contains("4 to 30"));
+        for bad in [
+            "Alice", "al-ice", "al_ice", "al.ice", "ali ce", "alicé", "ALICE",
+        ] {
+            assert!(
+                username(bad).unwrap_err().contains("only lowercase"),
+                "{bad}"
+            );
         }
         for reserved in ["library", "admin", "root", "registry"] {
-            assert!(username(reserved).unwrap_err().contains("reserved"), "{reserved}");
+            assert!(
+                username(reserved).unwrap_err().contains("reserved"),
+                "{reserved}"
+            );
         }
         // Only the exact names are reserved.
         assert_eq!(username("library2"), Ok(()));
@@ -100,13 +168,30 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", "first.last+tag@example.com", "x@sub.domain.example", "ü@exämple.de"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@example.com",
+            "x@sub.domain.example",
+            "ü@exämple.de",
+        ] {
             assert_eq!(email(ok), Ok(()), "{ok}");
         }
         assert!(email("").unwrap_err().contains("Enter your email"));
         for bad in [
-            "plain", "@example.com", "a@", "a@b", "a b@c.de", "a@b..c", "a@-b.com", "a@b-.com", ".a@b.com",
-            "a.@b.com", "a..b@c.com", "a@b@c.com", "a(b)@c.com", "a@b.c\n",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@c.de",
+            "a@b..c",
+            "a@-b.com",
+            "a@b-.com",
+            ".a@b.com",
+            "a.@b.com",
+            "a..b@c.com",
+            "a@b@c.com",
+            "a(b)@c.com",
+            "a@b.c\n",
         ] {
             assert!(email(bad).is_err(), "{bad:?} should be refused");
         }

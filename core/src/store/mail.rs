@@ -31,7 +31,11 @@ pub async fn enqueue<'c>(
     .await
 }
 
-pub async fn due_ids<'c>(ex: impl Executor<'c, Database = Any>, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn due_ids<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM mail_queue WHERE sent_at IS NULL AND next_attempt_at <= $1 AND locked_until <= $1
          ORDER BY id LIMIT $2",
@@ -60,14 +64,21 @@ pub async fn lease<'c>(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get<'c>(ex: impl Executor<'c, Database = Any>, id: i64) -> Result<Option<QueuedMail>, sqlx::Error> {
+pub async fn get<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+) -> Result<Option<QueuedMail>, sqlx::Error> {
     sqlx::query_as("SELECT id, recipient, subject, body_text, body_html, attempts FROM mail_queue WHERE id = $1")
         .bind(id)
         .fetch_optional(ex)
         .await
 }
 
-pub async fn mark_sent<'c>(ex: impl Executor<'c, Database = Any>, id: i64, at: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_sent<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, locked_until = 0 WHERE id = $2")
         .bind(at)
         .bind(id)

@@ -42,7 +42,11 @@ pub async fn find<'c>(
 }
 
 /// Marks a token used; false when another request used it first (single use under races).
-pub async fn consume<'c>(ex: impl Executor<'c, Database = Any>, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+pub async fn consume<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
         .bind(at)
         .bind(id)
@@ -72,9 +76,11 @@ pub async fn latest_created<'c>(
     user_id: i64,
     purpose: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(created_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2")
-        .bind(user_id)
-        .bind(purpose)
-        .fetch_one(ex)
-        .await
+    sqlx::query_scalar(
+        "SELECT MAX(created_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .fetch_one(ex)
+    .await
 }

@@ -24,7 +24,10 @@ pub struct NewUser<'a> {
     pub created_at: i64,
 }
 
-pub async fn insert<'c>(ex: impl Executor<'c, Database = Any>, u: NewUser<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    u: NewUser<'_>,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO users (username, email, email_lower, password_hash, email_confirmed_at, is_admin, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -40,7 +43,10 @@ pub async fn insert<'c>(ex: impl Executor<'c, Database = Any>, u: NewUser<'_>) -
     .await
 }
 
-pub async fn by_id<'c>(ex: impl Executor<'c, Database = Any>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn by_id<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(ex)
@@ -57,14 +63,22 @@ pub async fn by_username<'c>(
         .await
 }
 
-pub async fn by_email<'c>(ex: impl Executor<'c, Database = Any>, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1"))
-        .bind(email.to_lowercase())
-        .fetch_optional(ex)
-        .await
+pub async fn by_email<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE email_lower = $1"
+    ))
+    .bind(email.to_lowercase())
+    .fetch_optional(ex)
+    .await
 }
 
-pub async fn username_taken<'c>(ex: impl Executor<'c, Database = Any>, username: &str) -> Result<bool, sqlx::Error> {
+pub async fn username_taken<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    username: &str,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
         .bind(username)
         .fetch_one(ex)
@@ -72,7 +86,10 @@ pub async fn username_taken<'c>(ex: impl Executor<'c, Database = Any>, username:
     Ok(n > 0)
 }
 
-pub async fn email_taken<'c>(ex: impl Executor<'c, Database = Any>, email: &str) -> Result<bool, sqlx::Error> {
+pub async fn email_taken<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_lower = $1")
         .bind(email.to_lowercase())
         .fetch_one(ex)
@@ -80,12 +97,18 @@ pub async fn email_taken<'c>(ex: impl Executor<'c, Database = Any>, email: &str)
     Ok(n > 0)
 }
 
-pub async fn set_confirmed<'c>(ex: impl Executor<'c, Database = Any>, id: i64, at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
-        .bind(at)
-        .bind(id)
-        .execute(ex)
-        .await?;
+pub async fn set_confirmed<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 

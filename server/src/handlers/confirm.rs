@@ -19,14 +19,22 @@ pub struct TokenQuery {
 
 /// Confirms the address, logs its owner in and goes to the dashboard; a link that cannot be used
 /// goes to a page that says why and offers a new one.
-pub async fn confirm_email(State(state): State<AppState>, session: Session, Query(q): Query<TokenQuery>) -> Response {
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     match accounts::confirm_email(&state.hub, &q.token).await {
         Ok(user) => match app::ssr::start_session(&session, &user).await {
             Ok(()) => Redirect::to("/?confirmed=1").into_response(),
             Err(e) => internal(e),
         },
-        Err(AccountError::LinkExpired) => Redirect::to("/confirm-email/failed?reason=expired").into_response(),
-        Err(AccountError::LinkUsed) => Redirect::to("/confirm-email/failed?reason=used").into_response(),
+        Err(AccountError::LinkExpired) => {
+            Redirect::to("/confirm-email/failed?reason=expired").into_response()
+        }
+        Err(AccountError::LinkUsed) => {
+            Redirect::to("/confirm-email/failed?reason=used").into_response()
+        }
         Err(AccountError::Internal(e)) => internal(e),
         Err(_) => Redirect::to("/confirm-email/failed?reason=invalid").into_response(),
     }
@@ -34,5 +42,9 @@ pub async fn confirm_email(State(state): State<AppState>, session: Session, Quer
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "confirmation failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Please try again.",
+    )
+        .into_response()
 }

@@ -1,0 +1,221 @@
+//! A real `berth` server on a free loopback port with its own data folder, and HTTP clients for it.
+#![allow(dead_code)]
+
+use std::{path::PathBuf, time::Duration};
+
+use berth_core::Config;
+use berth_server::Running;
+
+pub struct TestServer {
+    pub running: Option<Running>,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+}
+
+static SHARED: std::sync::OnceLock<TestServer> = std::sync::OnceLock::new();
+
+impl TestServer {
+    /// The one server of this test binary, on a runtime of its own. Tests share it the way
+    /// users share a hub, each with its own accounts. (Several Leptos servers in one process,
+    /// which production never runs, once hung a page render under load.)
+    pub fn shared() -> &'static TestServer {
+        SHARED.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    tx.send(TestServer::start().await).unwrap();
+                    std::future::pending::<()>().await;
+                });
+            });
+            rx.recv().unwrap()
+        })
+    }
+
+    pub fn hub(&self) -> &berth_core::Hub {
+        &self.running.as_ref().unwrap().hub
+    }
+
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(extra: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_string_lossy().to_string();
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let config = Config::from_lookup(|k| match k {
+            "BERTH_DATA_DIR" => Some(data.clone()),
+            "BERTH_ADDR" => Some("127.0.0.1:0".into()),
+            _ => extra.iter().find(|(ek, _)| ek == k).map(|(_, v)| v.clone()),
+        })
+        .unwrap();
+        let running = berth_server::start(config).await.unwrap();
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            running: Some(running),
+            base,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(8))
+            .build()
+            .unwrap()
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    /// Waits for the `n`-th mail (1-based) addressed to `to` in the outbox and returns it decoded.
+    pub async fn mail_to(&self, to: &str, n: usize) -> String {
+        wait_for_mail(&self.outbox(), to, n).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            tokio::time::timeout(Duration::from_secs(15), r.shutdown())
+                .await
+                .expect("server shut down within 15 s")
+                .unwrap();
+        }
+    }
+}
+
+/// Mails in a folder (the outbox's `.eml` files, or a Maildir's `new/`) addressed to `to`, oldest first.
+pub fn mails_in(dir: &std::path::Path, to: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut found: Vec<(std::time::SystemTime, String)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let modified = e.metadata().ok()?.modified().ok()?;
+            text.contains(&format!("To: {to}"))
+                .then(|| (modified, decode_quoted_printable(&text)))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
+pub async fn wait_for_mail(dir: &std::path::Path, to: &str, n: usize) -> String {
+    for _ in 0..200 {
+        let mails = mails_in(dir, to);
+        if mails.len() >= n {
+            return mails[n - 1].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail #{n} to {to} in {} after 20 s", dir.display());
+}
+
+/// The path and query of the first link to `route` in a mail ("/confirm-email?token=…").
+pub fn link(mail: &str, route: &str) -> String {
+    let marker = format!("{route}?token=");
+    let start = mail
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {route} link in mail:\n{mail}"));
+    let rest = &mail[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// What a mail client does to a quoted-printable body: joins soft line breaks, decodes `=XX`.
+pub fn decode_quoted_printable(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// Posts a form the way a browser without JavaScript does.
+pub async fn post_form(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    from_page: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(server.url(path))
+        .header("accept", HTML)
+        .header("referer", server.url(from_page))
+        .header("origin", &server.base)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts a form the way the hydrated app's server-function client does (fetch, no text/html).
+pub async fn post_fetch(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(server.url(path))
+        .header("accept", "application/json")
+        .header("origin", &server.base)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location on {} {}", res.status(), res.url()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+pub async fn get_html(server: &TestServer, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = client
+        .get(server.url(path))
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    // Leptos marks text boundaries with empty comments for hydration; a reader does not see them.
+    (status, res.text().await.unwrap().replace("<!>", ""))
+}
