@@ -94,7 +94,10 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
     let user = berth_core::accounts::user_by_name(&hub, &name)
         .await
         .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| {
+            set_error_status(&AppError::NotFound);
+            AppError::NotFound
+        })?;
     let me = current_user().await?;
     Ok(Profile {
         joined: berth_core::clock::format_date(user.created_at),

@@ -17,9 +17,6 @@ pub enum AppError {
         fields: Vec<(String, String)>,
         values: Vec<(String, String)>,
     },
-    /// A message for the whole form.
-    #[error("{0}")]
-    Message(String),
     #[error("Page not found.")]
     NotFound,
     #[error("Log in to continue.")]

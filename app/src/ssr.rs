@@ -53,7 +53,13 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 }
 
 pub async fn require_user() -> Result<User, AppError> {
-    current_user().await?.ok_or(AppError::LoginRequired)
+    match current_user().await? {
+        Some(user) => Ok(user),
+        None => {
+            set_error_status(&AppError::LoginRequired);
+            Err(AppError::LoginRequired)
+        }
+    }
 }
 
 /// Starts a logged-in session for the request being served.
@@ -84,7 +90,7 @@ pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    match e {
+    let error = match e {
         AccountError::Invalid(fields) => AppError::Form {
             message: None,
             fields: fields
@@ -100,7 +106,31 @@ pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
             fields: Vec::new(),
             values,
         },
+    };
+    set_error_status(&error);
+    error
+}
+
+/// Gives a failed server-function call the HTTP status its error deserves (the default is 500),
+/// for calls made by the app's own client. A plain form post keeps the redirect that carries the
+/// error back to the form.
+pub fn set_error_status(error: &AppError) {
+    let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if plain_form {
+        return;
     }
+    set_status(match error {
+        AppError::Form { .. } => 422,
+        AppError::LoginRequired => 401,
+        AppError::NotFound => 404,
+        AppError::Internal | AppError::Transport(_) => 500,
+    });
 }
 
 /// Sets the HTTP status of the page being rendered.

@@ -23,7 +23,7 @@ for (const js of [true, false]) {
 
     let problems: string[] = [];
     test.beforeEach(({ page }) => {
-      problems = watchConsole(page);
+      problems = watchConsole(page, js);
     });
     test.afterEach(() => {
       expect(problems, 'console errors, warnings or uncaught exceptions').toEqual([]);

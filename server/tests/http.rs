@@ -282,6 +282,7 @@ async fn resend_sends_a_new_link_and_is_rate_limited() {
     );
     // Logged out, there is nobody to resend to.
     let res = post_fetch(s, &s.client(), "/api/resend-confirmation", &[]).await;
+    assert_eq!(res.status(), 401);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body, serde_json::json!("LoginRequired"));
 }
