@@ -1,9 +1,11 @@
 //! Every route of the server, in one place.
 
 use app::{shell, App};
+use axum::http::{header, HeaderValue};
 use axum::{middleware::from_fn_with_state, routing::get, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
+use tower_http::{services::ServeDir, set_header::SetResponseHeader};
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::SqliteStore;
 
@@ -16,6 +18,7 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
     Router::new()
         .route("/healthz", get(handlers::health))
         .route("/confirm-email", get(handlers::confirm::confirm_email))
+        .nest_service("/pkg", pkg_files(&state))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -30,4 +33,15 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
         ))
         .layer(axum::middleware::from_fn(middleware::log_request))
         .with_state(state)
+}
+
+/// The hydration bundle and stylesheet, gzip-precompressed by the build. Their names do not
+/// change between builds, so browsers revalidate rather than cache them for long.
+fn pkg_files(state: &AppState) -> SetResponseHeader<ServeDir, HeaderValue> {
+    let dir = state.hub.config.site_root.join("pkg");
+    SetResponseHeader::overriding(
+        ServeDir::new(dir).precompressed_gzip(),
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    )
 }
