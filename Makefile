@@ -34,10 +34,9 @@ test: setup-test build-dev test-rust test-e2e
 	@echo "==> All tests passed"
 
 test-rust:
-	@echo "==> Rust tests: domain (berth_core), web app (app), server (HTTP and SMTP)"
-	cargo test -p berth_core
-	cargo test -p app --features ssr
-	cargo test -p server
+	@echo "==> Rust tests: domain (berth_core), web app (app, ssr), server (HTTP and SMTP)"
+	@# One invocation: the three server-side packages share one build. `frontend` (hydrate) stays out.
+	cargo test -p berth_core -p app -p server
 
 test-e2e:
 	@echo "==> Browser tests: Playwright driving Debian's Chromium"

@@ -65,3 +65,62 @@ impl AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> AppError {
+        AppError::Form {
+            message: None,
+            fields: vec![("username".into(), "taken".into())],
+            values: vec![("username".into(), "alice".into())],
+        }
+    }
+
+    #[test]
+    fn field_messages_and_typed_values_are_found_by_name() {
+        let e = form();
+        assert_eq!(e.field("username").as_deref(), Some("taken"));
+        assert_eq!(e.field("email"), None);
+        assert_eq!(e.value("username").as_deref(), Some("alice"));
+        assert_eq!(e.general(), None, "field errors are shown at the fields");
+        assert_eq!(e.to_string(), "Please correct the highlighted fields.");
+    }
+
+    #[test]
+    fn form_level_messages_and_other_errors_show_above_the_form() {
+        let e = AppError::Form {
+            message: Some("Incorrect Berth ID, email or password.".into()),
+            fields: vec![],
+            values: vec![("login".into(), "alice".into())],
+        };
+        assert_eq!(
+            e.general().as_deref(),
+            Some("Incorrect Berth ID, email or password.")
+        );
+        assert_eq!(e.value("login").as_deref(), Some("alice"));
+        assert_eq!(
+            AppError::LoginRequired.general().as_deref(),
+            Some("Log in to continue.")
+        );
+        assert!(AppError::Internal.general().unwrap().contains("our side"));
+    }
+
+    #[test]
+    fn errors_survive_the_round_trip_through_the_server_function_encoding() {
+        for e in [
+            form(),
+            AppError::NotFound,
+            AppError::LoginRequired,
+            AppError::Internal,
+        ] {
+            assert_eq!(AppError::de(e.ser()), e);
+        }
+        // What the browser cannot decode becomes a transport error, not a panic.
+        assert!(matches!(
+            AppError::de("not json".into()),
+            AppError::Transport(_)
+        ));
+    }
+}
