@@ -59,6 +59,17 @@ impl Config {
         Self::resolve(FileConfig::default(), lookup)
     }
 
+    /// Configuration from `BERTH_*` name/value pairs (tests, embedding); later pairs win.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, CoreError> {
+        Self::from_lookup(|key| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
     fn resolve(file: FileConfig, env: impl Fn(&str) -> Option<String>) -> Result<Self, CoreError> {
         let pick =
             |key: &str, from_file: Option<String>| env(&format!("BERTH_{key}")).or(from_file);

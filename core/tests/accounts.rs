@@ -13,17 +13,9 @@ struct TestHub {
 async fn hub_with(extra: &[(&str, &str)]) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_string_lossy().to_string();
-    let extra: Vec<(String, String)> = extra
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = Config::from_lookup(|k| {
-        if k == "BERTH_DATA_DIR" {
-            return Some(data.clone());
-        }
-        extra.iter().find(|(ek, _)| ek == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let mut pairs = vec![("BERTH_DATA_DIR", data.as_str())];
+    pairs.extend_from_slice(extra);
+    let config = Config::from_pairs(&pairs).unwrap();
     TestHub {
         hub: Hub::open(config).await.unwrap(),
         dir,

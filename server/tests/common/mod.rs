@@ -47,16 +47,12 @@ impl TestServer {
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_string_lossy().to_string();
-        let extra: Vec<(String, String)> = extra
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let config = Config::from_lookup(|k| match k {
-            "BERTH_DATA_DIR" => Some(data.clone()),
-            "BERTH_ADDR" => Some("127.0.0.1:0".into()),
-            _ => extra.iter().find(|(ek, _)| ek == k).map(|(_, v)| v.clone()),
-        })
-        .unwrap();
+        let mut pairs = vec![
+            ("BERTH_DATA_DIR", data.as_str()),
+            ("BERTH_ADDR", "127.0.0.1:0"),
+        ];
+        pairs.extend_from_slice(extra);
+        let config = Config::from_pairs(&pairs).unwrap();
         let running = berth_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
         TestServer {
