@@ -46,6 +46,11 @@ async fn newest_link_token(h: &Hub, path: &str) -> String {
     body[start..].split_whitespace().next().unwrap().to_string()
 }
 
+/// Runs one statement directly, to stand in for time passing (older tokens, expired links).
+async fn exec(h: &Hub, statement: &str) {
+    sqlx::query(statement).execute(h.db.pool()).await.unwrap();
+}
+
 fn field_error(err: AccountError, field: &str) -> String {
     match err {
         AccountError::Invalid(f) => f
@@ -196,12 +201,11 @@ async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
         accounts::resend_confirmation(&t.hub, u.id).await,
         Err(AccountError::TooSoon)
     ));
-    sqlx::query(
+    exec(
+        &t.hub,
         "UPDATE user_tokens SET created_at = created_at - 90000, expires_at = expires_at - 90000",
     )
-    .execute(t.hub.db.pool())
-    .await
-    .unwrap();
+    .await;
     assert!(matches!(
         accounts::confirm_email(&t.hub, &first).await,
         Err(AccountError::LinkExpired)
@@ -224,10 +228,11 @@ async fn confirming_ends_the_other_outstanding_links() {
         .await
         .unwrap();
     let first = newest_link_token(&t.hub, "/confirm-email").await;
-    sqlx::query("UPDATE user_tokens SET created_at = created_at - 120")
-        .execute(t.hub.db.pool())
-        .await
-        .unwrap();
+    exec(
+        &t.hub,
+        "UPDATE user_tokens SET created_at = created_at - 120",
+    )
+    .await;
     accounts::resend_confirmation(&t.hub, u.id).await.unwrap();
     let second = newest_link_token(&t.hub, "/confirm-email").await;
     accounts::confirm_email(&t.hub, &second).await.unwrap();
@@ -329,12 +334,11 @@ async fn reset_links_expire_after_an_hour() {
         .await
         .unwrap();
     let token = newest_link_token(&t.hub, "/reset-password").await;
-    sqlx::query(
+    exec(
+        &t.hub,
         "UPDATE user_tokens SET expires_at = expires_at - 3601 WHERE purpose = 'password_reset'",
     )
-    .execute(t.hub.db.pool())
-    .await
-    .unwrap();
+    .await;
     assert!(matches!(
         accounts::reset_password(&t.hub, &token, "a-new-password").await,
         Err(AccountError::LinkExpired)

@@ -19,6 +19,18 @@ async fn sign_up(s: &TestServer, c: &reqwest::Client, name: &str) -> reqwest::Re
     .await
 }
 
+/// Changes a user's tokens directly, to stand in for time passing.
+async fn age_tokens(s: &TestServer, username: &str, set: &str) {
+    let statement = format!(
+        "UPDATE user_tokens SET {set} WHERE user_id = (SELECT id FROM users WHERE username = $1)"
+    );
+    sqlx::query(&statement)
+        .bind(username)
+        .execute(s.hub().db.pool())
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_on_the_server_with_titles() {
     let s = TestServer::shared();
@@ -239,11 +251,7 @@ async fn expired_confirmation_links_are_refused() {
     let c = s.client();
     sign_up(s, &c, "dave").await;
     let confirm = link(&s.mail_to("dave@example.com", 1).await, "/confirm-email");
-    sqlx::query("UPDATE user_tokens SET expires_at = 0 WHERE user_id = (SELECT id FROM users WHERE username = $1)")
-        .bind("dave")
-        .execute(s.hub().db.pool())
-        .await
-        .unwrap();
+    age_tokens(s, "dave", "expires_at = 0").await;
     let res = c.get(s.url(&confirm)).send().await.unwrap();
     assert_eq!(location(&res), "/confirm-email/failed?reason=expired");
     let (status, html) = get_html(s, &c, "/confirm-email/failed?reason=expired").await;
@@ -266,13 +274,7 @@ async fn resend_sends_a_new_link_and_is_rate_limited() {
     assert!(back.contains("__err="), "too soon: {back}");
     let (_, html) = get_html(s, &c, back.trim_start_matches(&s.base)).await;
     assert!(html.contains("less than a minute ago"), "{html}");
-    sqlx::query(
-        "UPDATE user_tokens SET created_at = created_at - 120 WHERE user_id = (SELECT id FROM users WHERE username = $1)",
-    )
-    .bind("erin")
-    .execute(s.hub().db.pool())
-    .await
-    .unwrap();
+    age_tokens(s, "erin", "created_at = created_at - 120").await;
     let res = post_form(s, &c, "/api/resend-confirmation", "/welcome", &[]).await;
     assert_eq!(location(&res), "/welcome?resent=1");
     let second = s.mail_to("erin@example.com", 2).await;
