@@ -25,6 +25,9 @@ pub struct Config {
     pub mail_from: String,
     /// Folder with the built site assets (`pkg/`, favicon).
     pub site_root: PathBuf,
+    /// Secret that signs registry tokens. Unset: one is generated and kept in the database, so
+    /// every replica sharing the database shares it.
+    pub token_secret: Option<String>,
 }
 
 /// The keys `berth.toml` may hold; each maps to the `BERTH_` variable of the same name.
@@ -38,6 +41,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     site_root: Option<String>,
+    token_secret: Option<String>,
 }
 
 impl Config {
@@ -103,6 +107,12 @@ impl Config {
         let site_root = PathBuf::from(
             pick("SITE_ROOT", file.site_root).unwrap_or_else(|| "target/site".into()),
         );
+        let token_secret = pick("TOKEN_SECRET", file.token_secret);
+        if token_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(CoreError::Config(
+                "BERTH_TOKEN_SECRET must be at least 32 characters".into(),
+            ));
+        }
         Ok(Config {
             addr,
             data_dir,
@@ -111,6 +121,7 @@ impl Config {
             smtp_url,
             mail_from,
             site_root,
+            token_secret,
         })
     }
 
@@ -121,6 +132,20 @@ impl Config {
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+
+    /// Host (and port) of the public URL: what users put before image names.
+    pub fn registry_host(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| match u.port() {
+                        Some(p) => format!("{h}:{p}"),
+                        None => h.to_string(),
+                    })
+            })
+            .unwrap_or_else(|| self.public_url.clone())
     }
 }
 
@@ -150,6 +175,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("site_root", &self.site_root)
+            .field("token_secret", &self.token_secret.as_ref().map(|_| "***"))
             .finish()
     }
 }

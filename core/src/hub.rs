@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use crate::{config::Config, db::Db, error::CoreError, mail::Mailer};
+use crate::{config::Config, db::Db, error::CoreError, mail::Mailer, registry::Registry};
 
 #[derive(Clone)]
 pub struct Hub {
     pub config: Arc<Config>,
     pub db: Db,
     pub mailer: Mailer,
+    pub registry: Registry,
 }
 
 impl Hub {
@@ -19,10 +20,12 @@ impl Hub {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let mailer = Mailer::new(&config)?;
+        let registry = Registry::open(&config, &db).await?;
         Ok(Hub {
             config: Arc::new(config),
             db,
             mailer,
+            registry,
         })
     }
 }

@@ -1,7 +1,8 @@
-//! Berth's domain, kept out of the UI: accounts, one-time tokens, mail, configuration and all SQL.
+//! Berth's domain, kept out of the UI: accounts, one-time tokens, mail, the registry,
+//! configuration and all SQL.
 //!
 //! Layering: callers (server functions in `app`, handlers in `server`) call the service modules
-//! (`accounts`, `mail`); services call `store`, the only place SQL lives.
+//! (`accounts`, `mail`, `registry`); services call `store`, the only place SQL lives.
 
 pub mod accounts;
 pub mod clock;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod hub;
 pub mod mail;
+pub mod registry;
 pub mod store;
 pub mod tokens;
 

@@ -3,6 +3,7 @@
 
 mod handlers;
 mod middleware;
+mod registry;
 mod router;
 mod sessions;
 mod state;
@@ -97,11 +98,34 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
             Ok(())
         }
     });
+    let upkeep = tokio::spawn({
+        let (hub, rx) = (hub.clone(), stopped.clone());
+        async move {
+            tokio::select! {
+                _ = remove_stale_uploads(hub) => {}
+                _ = until_stopped(rx) => {}
+            }
+            Ok(())
+        }
+    });
     tracing::info!(%addr, public_url = %hub.config.public_url, "Berth is serving");
     Ok(Running {
         addr,
         hub,
         stop,
-        tasks: vec![server, mail],
+        tasks: vec![server, mail, upkeep],
     })
+}
+
+/// Hourly: uploads abandoned for a day (a client that died mid-push) are removed with their bytes.
+async fn remove_stale_uploads(hub: Hub) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match berth_core::registry::uploads::purge_stale(&hub).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "removed abandoned uploads"),
+            Err(e) => tracing::warn!(error = %e, "could not remove abandoned uploads"),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeader};
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::SqliteStore;
 
-use crate::{handlers, middleware, state::AppState};
+use crate::{handlers, middleware, registry, state::AppState};
 
 pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(App);
@@ -31,6 +31,8 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Rou
             state.clone(),
             middleware::refuse_cross_site,
         ))
+        // The registry authenticates with bearer tokens, not cookies: no session, no CSRF check.
+        .merge(registry::routes())
         .layer(axum::middleware::from_fn(middleware::log_request))
         .with_state(state)
 }

@@ -1,0 +1,321 @@
+//! Docker token authentication: scopes asked for, actions granted, and the short-lived signed
+//! tokens (JWT, HS256) that carry them. Any replica holding the same key verifies any token.
+
+use base64::Engine;
+use jsonwebtoken::{Algorithm as JwtAlgorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use super::{names::RepoName, repos, RegistryError};
+use crate::{
+    accounts::{self, AccountError, User},
+    clock::{self, DAY},
+    config::Config,
+    db::Db,
+    error::CoreError,
+    hub::Hub,
+    store, tokens,
+};
+
+/// Lifetime of an access token. Clients fetch a new one per operation; five minutes covers a
+/// push of many layers, and a grant taken away (a repository made private) lapses soon.
+pub const TOKEN_TTL: i64 = 300;
+/// Refresh tokens stand in for the password on a machine that ran `docker login`.
+pub const REFRESH_PURPOSE: &str = "registry_refresh";
+pub const REFRESH_TTL: i64 = 180 * DAY;
+const ISSUER: &str = "berth";
+const SECRET_SETTING: &str = "registry_token_secret";
+
+/// One resource and the actions granted on it, as in the `access` claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub actions: Vec<String>,
+}
+
+/// `type:name:actions` as sent in the `scope` parameter.
+pub type Scope = Access;
+
+/// Parses `scope` values, each holding one or more space-separated scopes. Malformed scopes are
+/// skipped: they grant nothing.
+pub fn parse_scopes<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Scope> {
+    values
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .filter_map(|s| {
+            // The name may hold a `host:port`: the type ends at the first colon, actions start
+            // after the last.
+            let (kind, rest) = s.split_once(':')?;
+            let (name, actions) = rest.rsplit_once(':')?;
+            let kind = kind.split('(').next().unwrap_or(kind);
+            Some(Access {
+                kind: kind.to_string(),
+                name: name.to_string(),
+                actions: actions
+                    .split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    /// Berth ID, empty for anonymous callers.
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub access: Vec<Access>,
+    /// The caller's user id, so handlers need not look the name up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<i64>,
+}
+
+impl Claims {
+    pub fn allows(&self, kind: &str, name: &str, action: &str) -> bool {
+        self.access.iter().any(|a| {
+            a.kind == kind && a.name == name && a.actions.iter().any(|x| x == action || x == "*")
+        })
+    }
+}
+
+/// The signing key and the service name tokens are issued for.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: Arc<EncodingKey>,
+    decoding: Arc<DecodingKey>,
+    pub service: String,
+}
+
+impl TokenKeys {
+    /// Uses `BERTH_TOKEN_SECRET`, or the secret stored in the database (created by the first
+    /// process to start), so that replicas sharing a database share the key.
+    pub async fn load(config: &Config, db: &Db) -> Result<Self, CoreError> {
+        let secret = match &config.token_secret {
+            Some(s) => s.clone(),
+            None => {
+                let mut bytes = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                let fresh = base64::engine::general_purpose::STANDARD.encode(bytes);
+                store::settings::insert_if_absent(db.pool(), SECRET_SETTING, &fresh).await?;
+                store::settings::get(db.pool(), SECRET_SETTING)
+                    .await?
+                    .ok_or_else(|| CoreError::Config("token secret missing".into()))?
+            }
+        };
+        Ok(TokenKeys {
+            encoding: Arc::new(EncodingKey::from_secret(secret.as_bytes())),
+            decoding: Arc::new(DecodingKey::from_secret(secret.as_bytes())),
+            service: config.registry_host(),
+        })
+    }
+
+    fn sign(&self, claims: &Claims) -> Result<String, CoreError> {
+        jsonwebtoken::encode(&Header::new(JwtAlgorithm::HS256), claims, &self.encoding)
+            .map_err(|e| CoreError::Config(format!("cannot sign token: {e}")))
+    }
+
+    /// Checks signature, issuer, audience and lifetime.
+    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        let mut v = Validation::new(JwtAlgorithm::HS256);
+        v.set_audience(&[&self.service]);
+        v.set_issuer(&[ISSUER]);
+        v.leeway = 30;
+        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)?.claims)
+    }
+}
+
+/// What the caller presented to the token endpoint.
+pub enum Credentials<'a> {
+    Anonymous,
+    Password { login: &'a str, password: &'a str },
+    Refresh(&'a str),
+}
+
+/// A token endpoint answer.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub token: String,
+    pub expires_in: i64,
+    pub issued_at: i64,
+    pub refresh_token: Option<String>,
+    /// Granted scopes, space-separated (the OAuth2 `scope` field).
+    pub scope: String,
+    pub user: Option<User>,
+}
+
+/// Authenticates the caller and issues a token with the intersection of the scopes asked for
+/// and the actions the caller holds. Missing rights are not an error here: the registry refuses
+/// the request later, with a message.
+pub async fn issue(
+    hub: &Hub,
+    credentials: Credentials<'_>,
+    scopes: &[Scope],
+    want_refresh: bool,
+) -> Result<Issued, RegistryError> {
+    let user = match credentials {
+        Credentials::Anonymous => None,
+        Credentials::Password { login, password } => {
+            match accounts::authenticate(hub, login, password).await {
+                Ok(u) => Some(u),
+                Err(AccountError::BadCredentials) => {
+                    return Err(RegistryError::Unauthorized(
+                        "incorrect Berth ID, email or password".into(),
+                    ))
+                }
+                Err(AccountError::Internal(e)) => return Err(e.into()),
+                Err(e) => return Err(RegistryError::Unauthorized(e.to_string())),
+            }
+        }
+        Credentials::Refresh(token) => Some(user_for_refresh(hub, token).await?),
+    };
+    let mut access = Vec::new();
+    for scope in scopes {
+        let actions = grant(hub, user.as_ref(), scope).await?;
+        if !actions.is_empty() {
+            access.push(Access {
+                kind: scope.kind.clone(),
+                name: scope.name.clone(),
+                actions,
+            });
+        }
+    }
+    let now = clock::now();
+    let claims = Claims {
+        iss: ISSUER.into(),
+        sub: user.as_ref().map(|u| u.username.clone()).unwrap_or_default(),
+        aud: hub.registry.keys.service.clone(),
+        exp: now + TOKEN_TTL,
+        nbf: now - 1,
+        iat: now,
+        jti: tokens::generate().1[..24].to_string(),
+        access,
+        uid: user.as_ref().map(|u| u.id),
+    };
+    let token = hub.registry.keys.sign(&claims)?;
+    let refresh_token = match (&user, want_refresh, credentials_were_password(&credentials)) {
+        (Some(u), true, true) => Some(new_refresh_token(hub, u.id, now).await?),
+        _ => None,
+    };
+    let scope = claims
+        .access
+        .iter()
+        .map(|a| format!("{}:{}:{}", a.kind, a.name, a.actions.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Issued {
+        token,
+        expires_in: TOKEN_TTL,
+        issued_at: now,
+        refresh_token,
+        scope,
+        user,
+    })
+}
+
+fn credentials_were_password(c: &Credentials<'_>) -> bool {
+    matches!(c, Credentials::Password { .. })
+}
+
+async fn new_refresh_token(hub: &Hub, user_id: i64, now: i64) -> Result<String, CoreError> {
+    let (plain, hash) = tokens::generate();
+    store::tokens::insert(
+        hub.db.pool(),
+        user_id,
+        REFRESH_PURPOSE,
+        &hash,
+        now,
+        now + REFRESH_TTL,
+    )
+    .await?;
+    Ok(plain)
+}
+
+async fn user_for_refresh(hub: &Hub, token: &str) -> Result<User, RegistryError> {
+    let refused = || {
+        RegistryError::Unauthorized("the saved login is no longer valid: run docker login again".into())
+    };
+    let row = store::tokens::find(hub.db.pool(), REFRESH_PURPOSE, &tokens::hash(token.trim()))
+        .await?
+        .ok_or_else(refused)?;
+    if row.used_at.is_some() || row.expires_at <= clock::now() {
+        return Err(refused());
+    }
+    accounts::user_by_id(hub, row.user_id)
+        .await?
+        .ok_or_else(refused)
+}
+
+/// The actions of `scope` that `user` (or an anonymous caller) holds.
+pub async fn grant(
+    hub: &Hub,
+    user: Option<&User>,
+    scope: &Scope,
+) -> Result<Vec<String>, RegistryError> {
+    let wanted = |a: &str| scope.actions.iter().any(|x| x == a || x == "*");
+    match scope.kind.as_str() {
+        // Everyone may list the catalog; it shows each caller only what they may see.
+        "registry" if scope.name == "catalog" => Ok(vec!["*".into()]),
+        "repository" => {
+            let Ok(name) = RepoName::parse(&scope.name) else {
+                return Ok(vec![]);
+            };
+            let repo = repos::find(hub, &name).await?;
+            let own_namespace =
+                user.is_some_and(|u| repos::may_use_namespace(u, &name.namespace));
+            let owner = match (&repo, user) {
+                (Some(r), Some(u)) => u.is_admin || u.id == r.owner_id,
+                (None, _) => own_namespace,
+                _ => false,
+            };
+            let can_pull = match &repo {
+                Some(r) => repos::can_see(user, r),
+                // Nothing to pull yet; granting the owner pull lets them hear "not found".
+                None => own_namespace,
+            };
+            let can_push =
+                own_namespace && owner && user.is_some_and(|u| repos::push_refusal(hub, u, &name).is_none());
+            let mut granted = Vec::new();
+            if wanted("pull") && can_pull {
+                granted.push("pull".to_string());
+            }
+            if wanted("push") && can_push {
+                granted.push("push".to_string());
+            }
+            if wanted("delete") && owner && repo.is_some() {
+                granted.push("delete".to_string());
+            }
+            Ok(granted)
+        }
+        _ => Ok(vec![]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_repeated_and_space_separated() {
+        let s = parse_scopes([
+            "repository:alice/app:push,pull",
+            "repository:localhost:5000/x/y:pull registry:catalog:*",
+            "garbage",
+        ]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].name, "alice/app");
+        assert_eq!(s[0].actions, ["push", "pull"]);
+        assert_eq!(s[1].name, "localhost:5000/x/y");
+        assert_eq!(s[2].kind, "registry");
+        assert_eq!(s[2].actions, ["*"]);
+    }
+}

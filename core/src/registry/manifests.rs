@@ -1,0 +1,405 @@
+//! Manifests and tags: validated on push, stored as the exact bytes received, and summarised for
+//! the web pages (size, platforms) at push time.
+
+use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncReadExt;
+
+use super::{
+    names::{Digest, Reference},
+    repos::Repository,
+    RegistryError,
+};
+use crate::{accounts::User, clock, hub::Hub, store};
+
+/// Largest manifest accepted (the spec asks registries to take at least 4 MB).
+pub const MAX_SIZE: usize = 4 << 20;
+/// Largest image configuration read for platform details.
+const MAX_CONFIG: u64 = 8 << 20;
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const SCHEMA1: [&str; 2] = [
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+];
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// One platform an image runs on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A stored manifest, ready to serve.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub digest: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+    pub total_size: u64,
+    pub platforms: Vec<Platform>,
+}
+
+/// The outcome of a manifest push.
+#[derive(Clone, Debug)]
+pub struct Pushed {
+    pub digest: Digest,
+    /// The `subject` the manifest refers to, for the `OCI-Subject` header.
+    pub subject: Option<String>,
+}
+
+enum Kind {
+    Image(ImageManifest),
+    Index(ImageIndex),
+}
+
+struct Parsed {
+    media_type: String,
+    kind: Kind,
+}
+
+fn invalid(msg: impl Into<String>) -> RegistryError {
+    RegistryError::ManifestInvalid(msg.into())
+}
+
+/// Works out what a pushed document is: from `Content-Type`, else from its `mediaType` field.
+fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<Parsed, RegistryError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| invalid("a manifest is a JSON object"))?;
+    if obj.get("schemaVersion").and_then(|v| v.as_i64()) == Some(1) || obj.contains_key("fsLayers") {
+        return Err(invalid(
+            "Docker schema 1 manifests are not supported; push with Docker 20.10 or later",
+        ));
+    }
+    let declared = obj.get("mediaType").and_then(|v| v.as_str());
+    let header = content_type
+        .map(|c| c.split(';').next().unwrap_or("").trim())
+        .filter(|c| !c.is_empty() && *c != "application/json" && *c != "application/octet-stream");
+    if let Some(h) = header {
+        if SCHEMA1.contains(&h) {
+            return Err(invalid(
+                "Docker schema 1 manifests are not supported; push with Docker 20.10 or later",
+            ));
+        }
+        if let Some(d) = declared {
+            if d != h {
+                return Err(invalid(format!(
+                    "Content-Type {h} does not match the manifest's mediaType {d}"
+                )));
+            }
+        }
+    }
+    let media_type = match header.or(declared) {
+        Some(t) => t.to_string(),
+        None if obj.contains_key("manifests") => OCI_INDEX.to_string(),
+        None => OCI_MANIFEST.to_string(),
+    };
+    let kind = match media_type.as_str() {
+        OCI_MANIFEST | DOCKER_MANIFEST => {
+            if obj.contains_key("manifests") {
+                return Err(invalid("an image manifest cannot list manifests"));
+            }
+            Kind::Image(
+                serde_json::from_value(value)
+                    .map_err(|e| invalid(format!("not a valid image manifest: {e}")))?,
+            )
+        }
+        OCI_INDEX | DOCKER_LIST => {
+            if obj.contains_key("config") || obj.contains_key("layers") {
+                return Err(invalid("an index cannot have a config or layers"));
+            }
+            Kind::Index(
+                serde_json::from_value(value)
+                    .map_err(|e| invalid(format!("not a valid index: {e}")))?,
+            )
+        }
+        other => {
+            return Err(invalid(format!(
+                "unsupported manifest media type {other}; Berth accepts OCI image manifests and \
+                 indexes and Docker schema 2 manifests and manifest lists"
+            )))
+        }
+    };
+    Ok(Parsed { media_type, kind })
+}
+
+fn digest_of(d: &Descriptor) -> Result<Digest, RegistryError> {
+    d.digest()
+        .to_string()
+        .parse()
+        .map_err(|_| invalid(format!("unsupported digest {}", d.digest())))
+}
+
+/// Validates and stores a manifest under its digest, and points the tag at it when pushed by tag.
+pub async fn put(
+    hub: &Hub,
+    repo: &Repository,
+    reference: &Reference,
+    content_type: Option<&str>,
+    bytes: &[u8],
+    user: &User,
+) -> Result<Pushed, RegistryError> {
+    if bytes.len() > MAX_SIZE {
+        return Err(RegistryError::ManifestTooLarge);
+    }
+    let parsed = parse(content_type, bytes)?;
+    let digest = match reference {
+        Reference::Digest(d) => {
+            let actual = Digest::of(d.algorithm(), bytes);
+            if &actual != d {
+                return Err(RegistryError::DigestInvalid(format!(
+                    "the manifest's digest is {actual}, not {d}"
+                )));
+            }
+            actual
+        }
+        Reference::Tag(_) => Digest::sha256(bytes),
+    };
+    let pool = hub.db.pool();
+    let (subject, artifact_type, annotations, total_size, platforms) = match &parsed.kind {
+        Kind::Image(m) => {
+            for d in std::iter::once(m.config()).chain(m.layers()) {
+                let dg = digest_of(d)?;
+                if store::blobs::linked_size(pool, repo.id, &dg.to_string())
+                    .await?
+                    .is_none()
+                {
+                    return Err(RegistryError::ManifestBlobUnknown(dg.to_string()));
+                }
+            }
+            let config_type = m.config().media_type().to_string();
+            let platforms = if IMAGE_CONFIGS.contains(&config_type.as_str()) {
+                image_platform(hub, &digest_of(m.config())?, m.config().size())
+                    .await
+                    .into_iter()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let size: u64 = m.layers().iter().map(|l| l.size()).sum();
+            let artifact = m
+                .artifact_type()
+                .as_ref()
+                .map(|t| t.to_string())
+                .or(Some(config_type));
+            (m.subject().clone(), artifact, m.annotations().clone(), size, platforms)
+        }
+        Kind::Index(ix) => {
+            let mut size = 0u64;
+            let mut platforms = Vec::new();
+            for d in ix.manifests() {
+                let dg = digest_of(d)?;
+                let Some((child_size, child_platforms)) =
+                    store::manifests::summaries(pool, repo.id, &dg.to_string()).await?
+                else {
+                    return Err(RegistryError::ManifestBlobUnknown(dg.to_string()));
+                };
+                let declared = d.platform().as_ref().map(|p| Platform {
+                    os: p.os().to_string(),
+                    architecture: p.architecture().to_string(),
+                    variant: p.variant().clone(),
+                });
+                // Attestations and signatures ride in indexes as "unknown/unknown".
+                if declared.as_ref().is_some_and(|p| p.os == "unknown") {
+                    continue;
+                }
+                size += child_size as u64;
+                match declared {
+                    Some(p) => platforms.push(p),
+                    None => platforms.extend(
+                        serde_json::from_str::<Vec<Platform>>(&child_platforms).unwrap_or_default(),
+                    ),
+                }
+            }
+            let artifact = ix.artifact_type().as_ref().map(|t| t.to_string());
+            (ix.subject().clone(), artifact, ix.annotations().clone(), size, platforms)
+        }
+    };
+    let subject = subject.map(|s| s.digest().to_string());
+    let annotations = annotations
+        .filter(|a| !a.is_empty())
+        .map(|a| serde_json::to_string(&a).unwrap_or_default());
+    let platforms_json = serde_json::to_string(&platforms).unwrap_or_else(|_| "[]".into());
+    let now = clock::now();
+    let d = digest.to_string();
+    let mut tx = hub.db.begin_write().await?;
+    store::manifests::insert(
+        &mut *tx,
+        store::manifests::NewManifest {
+            repository_id: repo.id,
+            digest: &d,
+            media_type: &parsed.media_type,
+            content: bytes,
+            total_size: total_size as i64,
+            platforms: &platforms_json,
+            artifact_type: artifact_type.as_deref(),
+            subject_digest: subject.as_deref(),
+            annotations: annotations.as_deref(),
+            pushed_at: now,
+            pushed_by: user.id,
+        },
+    )
+    .await?;
+    if let Reference::Tag(tag) = reference {
+        store::tags::upsert(&mut *tx, repo.id, tag, &d, now, user.id).await?;
+    }
+    store::repositories::touch_pushed(&mut *tx, repo.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(repository = %repo.full_name, reference = %reference, digest = %d, user = %user.username, "manifest pushed");
+    Ok(Pushed { digest, subject })
+}
+
+/// os/architecture/variant from an image configuration; `None` if it cannot be read.
+async fn image_platform(hub: &Hub, config: &Digest, size: u64) -> Option<Platform> {
+    if size > MAX_CONFIG {
+        return None;
+    }
+    let mut reader = hub.registry.blobs.read(config, 0, size).await.ok()?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    reader.read_to_end(&mut bytes).await.ok()?;
+    #[derive(Deserialize)]
+    struct Config {
+        os: Option<String>,
+        architecture: Option<String>,
+        variant: Option<String>,
+    }
+    let c: Config = serde_json::from_slice(&bytes).ok()?;
+    Some(Platform {
+        os: c.os?,
+        architecture: c.architecture?,
+        variant: c.variant.filter(|v| !v.is_empty()),
+    })
+}
+
+pub async fn get(
+    hub: &Hub,
+    repo: &Repository,
+    reference: &Reference,
+) -> Result<Stored, RegistryError> {
+    let pool = hub.db.pool();
+    let row = match reference {
+        Reference::Tag(t) => store::manifests::by_tag(pool, repo.id, t).await?,
+        Reference::Digest(d) => store::manifests::by_digest(pool, repo.id, &d.to_string()).await?,
+    }
+    .ok_or(RegistryError::ManifestUnknown)?;
+    Ok(Stored {
+        digest: row.digest,
+        media_type: row.media_type,
+        content: row.content,
+        total_size: row.total_size as u64,
+        platforms: serde_json::from_str(&row.platforms).unwrap_or_default(),
+    })
+}
+
+/// Deletes a tag, or a manifest together with every tag pointing at it.
+pub async fn delete(
+    hub: &Hub,
+    repo: &Repository,
+    reference: &Reference,
+) -> Result<(), RegistryError> {
+    let mut tx = hub.db.begin_write().await?;
+    let found = match reference {
+        Reference::Tag(t) => store::tags::delete(&mut *tx, repo.id, t).await?,
+        Reference::Digest(d) => {
+            let d = d.to_string();
+            store::tags::delete_for_manifest(&mut *tx, repo.id, &d).await?;
+            store::manifests::delete(&mut *tx, repo.id, &d).await?
+        }
+    };
+    if !found {
+        return Err(RegistryError::ManifestUnknown);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Tag names after `last`, at most `limit`.
+pub async fn tags(
+    hub: &Hub,
+    repo: &Repository,
+    last: &str,
+    limit: i64,
+) -> Result<Vec<String>, RegistryError> {
+    Ok(store::tags::names(hub.db.pool(), repo.id, last, limit).await?)
+}
+
+/// A manifest that names another as its `subject`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Referrer {
+    pub media_type: String,
+    pub digest: String,
+    pub size: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<serde_json::Value>,
+}
+
+/// Manifests of the repository whose subject is `digest`, optionally of one artifact type.
+pub async fn referrers(
+    hub: &Hub,
+    repo: &Repository,
+    digest: &Digest,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Referrer>, RegistryError> {
+    let rows = store::manifests::referrers(hub.db.pool(), repo.id, &digest.to_string()).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| artifact_type.is_none() || r.artifact_type.as_deref() == artifact_type)
+        .map(|r| Referrer {
+            media_type: r.media_type,
+            digest: r.digest,
+            size: r.size,
+            artifact_type: r.artifact_type,
+            annotations: r.annotations.and_then(|a| serde_json::from_str(&a).ok()),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_are_detected_and_checked() {
+        let m = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+        assert_eq!(parse(Some(OCI_MANIFEST), m).unwrap().media_type, OCI_MANIFEST);
+        assert_eq!(parse(None, m).unwrap().media_type, OCI_MANIFEST);
+        assert_eq!(
+            parse(Some("application/vnd.oci.image.manifest.v1+json; charset=utf-8"), m)
+                .unwrap()
+                .media_type,
+            OCI_MANIFEST
+        );
+        assert!(parse(Some(OCI_INDEX), m).is_err());
+        assert!(parse(Some(SCHEMA1[1]), br#"{"schemaVersion":1,"fsLayers":[]}"#).is_err());
+        assert!(parse(Some(OCI_MANIFEST), b"not json").is_err());
+        assert!(parse(Some("text/plain"), m).is_err());
+        let ix = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        assert_eq!(parse(Some(OCI_INDEX), ix).unwrap().media_type, OCI_INDEX);
+        assert!(parse(Some(DOCKER_LIST), ix).is_err(), "mediaType disagrees with Content-Type");
+    }
+}

@@ -1,0 +1,132 @@
+//! Repositories as the registry sees them: who may see and push them, and creation by push.
+
+use super::{names::RepoName, names::LIBRARY, RegistryError};
+use crate::{
+    accounts::{mask_email, User},
+    clock,
+    db::is_unique_violation,
+    hub::Hub,
+    store::{self, repositories::RepositoryRow},
+};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repository {
+    pub id: i64,
+    pub namespace: String,
+    pub name: String,
+    pub full_name: String,
+    pub owner_id: i64,
+    pub is_private: bool,
+    pub description: String,
+    pub pull_count: i64,
+    pub created_at: i64,
+    pub last_pushed_at: Option<i64>,
+}
+
+impl From<RepositoryRow> for Repository {
+    fn from(r: RepositoryRow) -> Self {
+        Repository {
+            id: r.id,
+            namespace: r.namespace,
+            name: r.name,
+            full_name: r.full_name,
+            owner_id: r.owner_id,
+            is_private: r.is_private != 0,
+            description: r.description,
+            pull_count: r.pull_count,
+            created_at: r.created_at,
+            last_pushed_at: r.last_pushed_at,
+        }
+    }
+}
+
+/// Private repositories exist only for their owner and admins.
+pub fn can_see(user: Option<&User>, repo: &Repository) -> bool {
+    !repo.is_private || user.is_some_and(|u| u.is_admin || u.id == repo.owner_id)
+}
+
+/// Users own the namespace of their Berth ID; admins also own `library`.
+pub fn may_use_namespace(user: &User, namespace: &str) -> bool {
+    namespace == user.username || (user.is_admin && namespace == LIBRARY)
+}
+
+/// Why `user` may not push to `name`, in words for the docker command line; `None` if they may.
+pub fn push_refusal(hub: &Hub, user: &User, name: &RepoName) -> Option<String> {
+    if !user.confirmed {
+        return Some(format!(
+            "confirm your email address before pushing: open the link Berth sent to {}",
+            mask_email(&user.email)
+        ));
+    }
+    if may_use_namespace(user, &name.namespace) {
+        return None;
+    }
+    let host = hub.config.registry_host();
+    let admin = if user.is_admin { " or library/NAME" } else { "" };
+    Some(format!(
+        "you can push only to {user}/NAME{admin}, and {full} is not in your namespace; \
+         tag the image as {host}/{user}/{name} and push that",
+        user = user.username,
+        full = name.full,
+        name = name.name,
+    ))
+}
+
+pub async fn find(hub: &Hub, name: &RepoName) -> Result<Option<Repository>, RegistryError> {
+    Ok(store::repositories::by_full_name(hub.db.pool(), &name.full)
+        .await?
+        .map(Repository::from))
+}
+
+/// The repository a push goes to, created (public) on the first push into one's own namespace.
+pub async fn ensure_for_push(
+    hub: &Hub,
+    name: &RepoName,
+    user: &User,
+) -> Result<Repository, RegistryError> {
+    if let Some(why) = push_refusal(hub, user, name) {
+        return Err(RegistryError::Denied(why));
+    }
+    if let Some(repo) = find(hub, name).await? {
+        return Ok(repo);
+    }
+    match store::repositories::insert(
+        hub.db.pool(),
+        &name.namespace,
+        &name.name,
+        user.id,
+        false,
+        clock::now(),
+    )
+    .await
+    {
+        Ok(_) => tracing::info!(repository = %name.full, user = %user.username, "repository created by push"),
+        // Another request created it at the same moment.
+        Err(e) if is_unique_violation(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
+    find(hub, name).await?.ok_or(RegistryError::NameUnknown)
+}
+
+/// Repository names after `last` that `user` may see, at most `limit`.
+pub async fn catalog(
+    hub: &Hub,
+    user: Option<&User>,
+    last: &str,
+    limit: i64,
+) -> Result<Vec<String>, RegistryError> {
+    Ok(store::repositories::visible_names(
+        hub.db.pool(),
+        user.map(|u| u.id),
+        user.is_some_and(|u| u.is_admin),
+        last,
+        limit,
+    )
+    .await?)
+}
+
+/// Counts one pull (a manifest GET).
+pub async fn count_pull(hub: &Hub, repo: &Repository) -> Result<(), RegistryError> {
+    store::repositories::count_pull(hub.db.pool(), repo.id).await?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+use sqlx::{Any, Executor};
+
+/// Records a stored blob; a second record of the same digest is a no-op.
+pub async fn insert<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+    size: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (digest) DO NOTHING",
+    )
+    .bind(digest)
+    .bind(size)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn link<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (repository_id, digest) DO NOTHING",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The size of a blob as seen through a repository, if it was pushed or mounted there.
+pub async fn linked_size<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+         WHERE rb.repository_id = $1 AND rb.digest = $2",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn unlink<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2")
+        .bind(repository_id)
+        .bind(digest)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

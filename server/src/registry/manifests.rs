@@ -1,0 +1,155 @@
+//! `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<tag or digest>`.
+
+use axum::{
+    extract::Request,
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use berth_core::registry::{
+    manifests::{self, MAX_SIZE},
+    names::Reference,
+    repos, RegistryError,
+};
+use tokio::io::AsyncReadExt;
+
+use super::{auth, auth::Caller, body_reader, errors::ApiError, repo_name};
+use crate::state::AppState;
+
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    reference: &str,
+    req: Request,
+    with_body: bool,
+) -> Result<Response, ApiError> {
+    let hub = &state.hub;
+    let name = repo_name(raw)?;
+    auth::authorize(hub, caller, &name, &["pull"]).await?;
+    let reference: Reference = reference.parse().map_err(|e| match e {
+        RegistryError::TagInvalid(_) | RegistryError::DigestInvalid(_) => {
+            ApiError::from(RegistryError::ManifestUnknown)
+        }
+        other => other.into(),
+    })?;
+    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let m = manifests::get(hub, &repo, &reference).await?;
+    let etag = format!("\"{}\"", m.digest);
+    let unchanged = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim() == etag);
+    let headers = |res: &mut Response, len: usize| {
+        let h = res.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&m.media_type) {
+            h.insert(header::CONTENT_TYPE, v);
+        }
+        h.insert(header::CONTENT_LENGTH, len.into());
+        if let Ok(v) = HeaderValue::from_str(&m.digest) {
+            h.insert(HeaderName::from_static("docker-content-digest"), v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+    };
+    if unchanged {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        headers(&mut res, 0);
+        res.headers_mut().remove(header::CONTENT_LENGTH);
+        return Ok(res);
+    }
+    let len = m.content.len();
+    if with_body {
+        repos::count_pull(hub, &repo).await?;
+    }
+    let mut res = if with_body {
+        m.content.clone().into_response()
+    } else {
+        ().into_response()
+    };
+    headers(&mut res, len);
+    Ok(res)
+}
+
+pub async fn put(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    reference: &str,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let hub = &state.hub;
+    let name = repo_name(raw)?;
+    auth::authorize(hub, caller, &name, &["pull", "push"]).await?;
+    let reference: Reference = reference.parse()?;
+    let user = caller
+        .user(hub)
+        .await?
+        .ok_or_else(|| auth::challenge(hub, None, Some("invalid_token"), "authentication required"))?;
+    let declared_len = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_len.is_some_and(|l| l > MAX_SIZE) {
+        return Err(RegistryError::ManifestTooLarge.into());
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut bytes = Vec::new();
+    body_reader(req.into_body())
+        .take(MAX_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "MANIFEST_INVALID",
+                format!("could not read the manifest: {e}"),
+            )
+        })?;
+    let repo = repos::ensure_for_push(hub, &name, &user).await?;
+    let pushed =
+        manifests::put(hub, &repo, &reference, content_type.as_deref(), &bytes, &user).await?;
+    let mut res = (
+        StatusCode::CREATED,
+        [
+            (
+                header::LOCATION,
+                format!("/v2/{}/manifests/{}", name.raw, pushed.digest),
+            ),
+            (
+                HeaderName::from_static("docker-content-digest"),
+                pushed.digest.to_string(),
+            ),
+            (header::CONTENT_LENGTH, "0".to_string()),
+        ],
+    )
+        .into_response();
+    if let Some(subject) = pushed.subject.and_then(|s| HeaderValue::from_str(&s).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("oci-subject"), subject);
+    }
+    Ok(res)
+}
+
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    reference: &str,
+) -> Result<Response, ApiError> {
+    let hub = &state.hub;
+    let name = repo_name(raw)?;
+    auth::authorize(hub, caller, &name, &["delete"]).await?;
+    let reference: Reference = reference.parse()?;
+    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    manifests::delete(hub, &repo, &reference).await?;
+    Ok((StatusCode::ACCEPTED, [(header::CONTENT_LENGTH, "0")]).into_response())
+}
