@@ -64,17 +64,20 @@ impl Running {
 
 /// Opens the hub (database, migrations, mail) and starts serving on `config.addr`
 /// (port 0 picks a free port; see [`Running::addr`]).
-pub async fn start(config: Config) -> Result<Running, ServerError> {
+pub async fn start(mut config: Config) -> Result<Running, ServerError> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    // A public URL derived from port 0 names the port actually bound.
+    if config.addr.port() == 0 && config.public_url == format!("http://{}", config.addr) {
+        config.public_url = format!("http://{addr}");
+    }
     let hub = Hub::open(config).await?;
     let sessions = sessions::layer(&hub).await?;
-    let listener =
-        TcpListener::bind(hub.config.addr)
-            .await
-            .map_err(|source| ServerError::Bind {
-                addr: hub.config.addr,
-                source,
-            })?;
-    let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let state = AppState::new(hub.clone(), addr);
     let app = router::build(state, sessions);
 

@@ -116,13 +116,24 @@ pub async fn authorize(
             "authentication required: the token does not cover this repository",
         ));
     }
-    if actions.contains(&"pull") && !granted.iter().any(|g| g == "pull") {
-        return Err(RegistryError::NameUnknown.into());
-    }
-    if actions.contains(&"push") {
+    // A push outside one's namespace is refused with the reason, whether or not the repository
+    // exists, so the answer tells nothing about other people's repositories.
+    if actions.contains(&"push") && !granted.iter().any(|g| g == "push") {
         let why = repos::push_refusal(hub, &user, name)
             .unwrap_or_else(|| format!("you cannot push to {}", name.full));
         return Err(RegistryError::Denied(why).into());
+    }
+    let visible = if actions.contains(&"pull") {
+        granted.iter().any(|g| g == "pull")
+    } else {
+        let pull = Access {
+            actions: vec!["pull".into()],
+            ..wanted
+        };
+        !access::grant(hub, Some(&user), &pull).await?.is_empty()
+    };
+    if !visible {
+        return Err(RegistryError::NameUnknown.into());
     }
     Err(RegistryError::Denied(format!(
         "only the owner of {} can delete from it",

@@ -39,6 +39,9 @@ fn paginate(mut items: Vec<String>, n: Option<i64>, path: &str) -> (Vec<String>,
     let Some(n) = n else {
         return (items, None);
     };
+    if n == 0 {
+        return (Vec::new(), None);
+    }
     if items.len() as i64 <= n {
         return (items, None);
     }
