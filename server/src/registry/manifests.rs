@@ -55,6 +55,10 @@ pub async fn get(
             h.insert(header::ETAG, v);
         }
     };
+    // A GET is a pull even when the client's cached copy is still current (304).
+    if with_body {
+        repos::count_pull(hub, &repo).await?;
+    }
     if unchanged {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         headers(&mut res, 0);
@@ -62,9 +66,6 @@ pub async fn get(
         return Ok(res);
     }
     let len = m.content.len();
-    if with_body {
-        repos::count_pull(hub, &repo).await?;
-    }
     let mut res = if with_body {
         m.content.clone().into_response()
     } else {

@@ -1,0 +1,269 @@
+//! End to end with a real Docker engine (Debian's docker.io, started here on a private socket):
+//! docker login, push, push again, mount into a second repository, pull, run; refusals for a bad
+//! password and for another user's namespace; anonymous pull of a public repository.
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::TestServer;
+
+const PASSWORD: &str = "docker test password";
+
+/// A dockerd of our own, stopped when dropped.
+struct Engine {
+    child: Child,
+    dir: tempfile::TempDir,
+    host: String,
+}
+
+impl Engine {
+    fn start() -> Engine {
+        let dir = tempfile::Builder::new().prefix("dk").tempdir_in("/tmp").unwrap();
+        let d = dir.path();
+        let host = format!("unix://{}", d.join("docker.sock").display());
+        let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
+        let child = Command::new("dockerd")
+            .args([
+                "--iptables=false",
+                "--ip6tables=false",
+                "--bridge=none",
+                "--storage-driver=vfs",
+            ])
+            .arg("--data-root")
+            .arg(d.join("data"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("docker.pid"))
+            .args(["-H", &host])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd (Debian package docker.io) must be installed; `make test` installs it");
+        let engine = Engine { child, dir, host };
+        let started = Instant::now();
+        while !engine.docker(&["version"]).status.success() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "dockerd did not come up: {}",
+                std::fs::read_to_string(engine.dir.path().join("dockerd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        engine
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new("docker");
+        c.env("DOCKER_HOST", &self.host)
+            .env("DOCKER_CONFIG", self.dir.path().join("client"));
+        c
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs docker and returns stdout+stderr, asserting success.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "docker {args:?} failed:\n{text}");
+        text
+    }
+
+    /// Runs docker expecting failure; returns stdout+stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.docker(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "docker {args:?} should have failed:\n{text}");
+        text
+    }
+
+    fn login(&self, registry: &str, user: &str, password: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .args(["login", registry, "-u", user, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SIGTERM lets dockerd stop its containerd; then make sure it is gone.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // vfs layers may hold read-only files; best effort, the temp dir is removed next.
+        let _ = Command::new("rm")
+            .arg("-rf")
+            .arg(self.dir.path().join("data"))
+            .status();
+    }
+}
+
+/// A root filesystem with busybox, made without any network: `docker import` turns it into an image.
+fn rootfs_tar(dir: &Path) -> PathBuf {
+    let root = dir.join("rootfs");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+        .expect("/bin/busybox (Debian package busybox-static)");
+    for tool in ["sh", "cat", "echo", "ls"] {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(tool)).unwrap();
+    }
+    std::fs::write(root.join("greeting"), "hello from berth\n").unwrap();
+    let tar = dir.join("rootfs.tar");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tar
+}
+
+async fn account(s: &TestServer, name: &str) {
+    berth_core::accounts::register(
+        s.hub(),
+        berth_core::accounts::NewAccount {
+            username: name,
+            email: &format!("{name}@example.com"),
+            password: PASSWORD,
+        },
+        true,
+        false,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_login_push_pull_and_run() {
+    let s = TestServer::shared();
+    account(s, "dockeralice").await;
+    account(s, "dockerbob").await;
+    let host = s.base.trim_start_matches("http://").to_string();
+    let work = tempfile::tempdir().unwrap();
+    let tar = rootfs_tar(work.path());
+
+    let (engine, results) = tokio::task::spawn_blocking(move || {
+        let engine = Engine::start();
+        let mut seen = Vec::new();
+        let image = |name: &str| format!("{host}/{name}");
+        let app = image("dockeralice/app:v1");
+        let other = image("dockeralice/other:v1");
+        let foreign = image("dockerbob/stolen:v1");
+
+        // Two layers: the imported root filesystem and one made by running a container.
+        engine.ok(&["import", tar.to_str().unwrap(), "berth-e2e/base:1"]);
+        engine.ok(&[
+            "run", "--network", "none", "--name", "builder", "berth-e2e/base:1", "sh", "-c",
+            "echo second layer > /layer2",
+        ]);
+        engine.ok(&["commit", "builder", &app]);
+        engine.ok(&["rm", "builder"]);
+
+        // A wrong password is refused; the right one logs in.
+        let bad = engine.login(&host, "dockeralice", "not the password");
+        assert!(!bad.status.success());
+        let bad_text = String::from_utf8_lossy(&bad.stderr).to_string();
+        assert!(bad_text.contains("unauthorized") || bad_text.contains("incorrect"), "{bad_text}");
+        let good = engine.login(&host, "dockeralice", PASSWORD);
+        let good_text = String::from_utf8_lossy(&good.stdout).to_string();
+        assert!(good.status.success(), "{good_text}{}", String::from_utf8_lossy(&good.stderr));
+        assert!(good_text.contains("Login Succeeded"), "{good_text}");
+
+        let first = engine.ok(&["push", &app]);
+        assert!(first.contains("v1: digest: sha256:"), "{first}");
+        seen.push(first.clone());
+        let again = engine.ok(&["push", &app]);
+        assert!(again.contains("Layer already exists"), "{again}");
+        engine.ok(&["tag", &app, &other]);
+        let mounted = engine.ok(&["push", &other]);
+        assert!(mounted.contains("Mounted from dockeralice/app"), "{mounted}");
+
+        // Another user's namespace: refused with where one may push.
+        engine.ok(&["tag", &app, &foreign]);
+        let refused = engine.fails(&["push", &foreign]);
+        assert!(
+            refused.contains("denied: requested access to the resource is denied")
+                && refused.contains("dockeralice/NAME"),
+            "{refused}"
+        );
+
+        // Pull into an empty image store and run it, offline.
+        engine.ok(&["rmi", &app, &other, &foreign, "berth-e2e/base:1"]);
+        engine.ok(&["image", "prune", "-f"]);
+        let pulled = engine.ok(&["pull", &app]);
+        assert!(pulled.contains("Downloaded newer image"), "{pulled}");
+        let ran = engine.ok(&["run", "--rm", "--network", "none", &app, "cat", "/greeting", "/layer2"]);
+        assert!(ran.contains("hello from berth") && ran.contains("second layer"), "{ran}");
+
+        // Logged out: the public repository still pulls anonymously.
+        engine.ok(&["logout", &host]);
+        engine.ok(&["rmi", &app]);
+        let anonymous = engine.ok(&["pull", &app]);
+        assert!(anonymous.contains("Downloaded newer image"), "{anonymous}");
+        // Pushing needs a login.
+        let denied = engine.fails(&["push", &app]);
+        assert!(denied.contains("unauthorized") || denied.contains("denied"), "{denied}");
+        (engine, seen)
+    })
+    .await
+    .unwrap();
+    drop(engine);
+
+    // What the web pages will show was recorded from the push.
+    let (platforms, size, pushed_by, pulls): (String, i64, String, i64) = sqlx::query_as(
+        "SELECT m.platforms, m.total_size, u.username, r.pull_count FROM tags t
+         JOIN repositories r ON r.id = t.repository_id
+         JOIN manifests m ON m.repository_id = r.id AND m.digest = t.manifest_digest
+         JOIN users u ON u.id = t.pushed_by
+         WHERE r.full_name = 'dockeralice/app' AND t.name = 'v1'",
+    )
+    .fetch_one(s.hub().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(platforms, r#"[{"os":"linux","architecture":"amd64"}]"#);
+    assert!(size > 500_000, "busybox layer compressed: {size}");
+    assert_eq!(pushed_by, "dockeralice");
+    assert_eq!(pulls, 2, "two pulls counted");
+    assert!(results[0].contains("digest"));
+}
