@@ -4,12 +4,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run build build-dev test test-rust test-e2e setup-build setup-test lint fmt clean
+.PHONY: help run build build-dev test test-rust test-e2e bench setup-build setup-test lint fmt clean
 
 help:
 	@echo "make run    - install what is missing, build, serve the hub at http://127.0.0.1:3000"
 	@echo "make test   - install what is missing, build, run unit, integration and browser tests"
 	@echo "make build  - release binary target/release/berth and site assets under target/site"
+	@echo "make bench  - registry benchmark, Berth side by side with the CNCF reference registry"
 	@echo "make lint   - rustfmt check and clippy (per package, -D warnings)"
 
 setup-build:
@@ -34,13 +35,17 @@ test: setup-test build-dev test-rust test-e2e
 	@echo "==> All tests passed"
 
 test-rust:
-	@echo "==> Rust tests: domain (berth_core), web app (app, ssr), server (HTTP and SMTP)"
+	@echo "==> Rust tests: domain (berth_core), web app (app, ssr), server (HTTP, SMTP, registry with docker and skopeo)"
 	@# One invocation: the three server-side packages share one build. `frontend` (hydrate) stays out.
 	cargo test -p berth_core -p app -p server
 
 test-e2e:
 	@echo "==> Browser tests: Playwright driving Debian's Chromium"
 	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+
+bench: setup-test
+	@echo "==> Registry benchmark (release build): Berth and Debian's docker-registry 2.8.2, same workload"
+	cargo bench -p server --bench registry
 
 lint:
 	cargo fmt --all -- --check

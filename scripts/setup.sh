@@ -39,8 +39,10 @@ fi
 
 [ "$what" = test ] || exit 0
 
-# --- testing: Chromium, Node packages for Playwright, and a real SMTP server ---------------------
-apt_install chromium
+# --- testing: Chromium, Node packages for Playwright, a real SMTP server, and the registry's real
+# clients: Docker's engine (docker.io), skopeo, busybox for an image made offline, and the CNCF
+# reference registry (docker-registry) that the benchmark compares against -------------------------
+apt_install chromium docker.io skopeo busybox-static docker-registry
 if ! have node || ! have npm; then
     apt_install nodejs npm
 fi

@@ -139,11 +139,10 @@ impl Config {
         url::Url::parse(&self.public_url)
             .ok()
             .and_then(|u| {
-                u.host_str()
-                    .map(|h| match u.port() {
-                        Some(p) => format!("{h}:{p}"),
-                        None => h.to_string(),
-                    })
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
             })
             .unwrap_or_else(|| self.public_url.clone())
     }

@@ -41,7 +41,10 @@ impl Berth {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "berth did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "berth did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Berth { child, base }
@@ -104,15 +107,22 @@ fn watch_rss(server: &Berth) -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) 
     (stop, handle)
 }
 
-/// `size` bytes of varied content as a stream of 1 MiB chunks, hashed as they are produced.
+/// Chunk `n` (1 MiB, or less at the end) of the test content: varied bytes, numbered chunks.
+fn chunk(n: u64, size: u64) -> Vec<u8> {
+    let mut chunk: Vec<u8> = (0..MIB)
+        .map(|i| ((i * 2_654_435_761) >> 13) as u8)
+        .collect();
+    chunk[..8].copy_from_slice(&n.to_le_bytes());
+    chunk.truncate((size - n * MIB).min(MIB) as usize);
+    chunk
+}
+
+/// `size` bytes of test content as a stream of 1 MiB chunks, hashed as they are produced.
 fn generated(size: u64, hasher: Arc<Mutex<Sha256>>, sent: Arc<AtomicU64>) -> reqwest::Body {
-    let base: Vec<u8> = (0..MIB).map(|i| (i * 2_654_435_761 >> 13) as u8).collect();
     let chunks = size.div_ceil(MIB);
     let stream = futures_util::stream::iter((0..chunks).map(move |n| {
-        let mut chunk = base.clone();
-        chunk[..8].copy_from_slice(&n.to_le_bytes());
-        let len = (size - n * MIB).min(MIB) as usize;
-        chunk.truncate(len);
+        let chunk = chunk(n, size);
+        let len = chunk.len();
         hasher.lock().unwrap().update(&chunk);
         sent.fetch_add(len as u64, Ordering::Relaxed);
         Ok::<_, std::io::Error>(Bytes::from(chunk))
@@ -122,25 +132,40 @@ fn generated(size: u64, hasher: Arc<Mutex<Sha256>>, sent: Arc<AtomicU64>) -> req
 
 fn add_user(data: &std::path::Path) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["user", "add", "biguser", "--email", "big@example.com", "--password-stdin", "--confirmed"])
+        .args([
+            "user",
+            "add",
+            "biguser",
+            "--email",
+            "big@example.com",
+            "--password-stdin",
+            "--confirmed",
+        ])
         .env("BERTH_DATA_DIR", data)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
 }
 
 async fn token(http: &reqwest::Client, base: &str) -> String {
-    http.get(format!("{base}/token?service=x&scope=repository:biguser/big:push,pull"))
-        .basic_auth("biguser", Some(PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
+    http.get(format!(
+        "{base}/token?service=x&scope=repository:biguser/big:push,pull"
+    ))
+    .basic_auth("biguser", Some(PASSWORD))
+    .send()
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap()["token"]
         .as_str()
         .unwrap()
         .to_string()
@@ -151,14 +176,22 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
     let data = tempfile::tempdir().unwrap();
     add_user(data.path());
     let server = Berth::start(data.path(), free_port());
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
     let t = token(&http, &server.base).await;
     let idle = server.rss();
 
     let size = 2 * GIB + 12_345;
     let (stop, peak) = watch_rss(&server);
     let started = Instant::now();
-    let res = http.post(format!("{}/v2/biguser/big/blobs/uploads/", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .post(format!("{}/v2/biguser/big/blobs/uploads/", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let sent = Arc::new(AtomicU64::new(0));
@@ -172,10 +205,18 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
         .unwrap();
     assert_eq!(res.status(), 202);
     assert_eq!(res.headers()["range"], format!("0-{}", size - 1).as_str());
-    let digest = format!("sha256:{}", hex::encode(hasher.lock().unwrap().clone().finalize()));
+    let digest = format!(
+        "sha256:{}",
+        hex::encode(hasher.lock().unwrap().clone().finalize())
+    );
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     let t = token(&http, &server.base).await;
-    let res = http.put(format!("{}{loc}?digest={digest}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .put(format!("{}{loc}?digest={digest}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let push_secs = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
@@ -183,7 +224,12 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
 
     let (stop, peak) = watch_rss(&server);
     let started = Instant::now();
-    let res = http.get(format!("{}/v2/biguser/big/blobs/{digest}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .get(format!("{}/v2/biguser/big/blobs/{digest}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.content_length(), Some(size));
     let mut pulled = Sha256::new();
@@ -210,8 +256,18 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
         mib(pull_peak)
     );
     // Flat: the server's memory grows by far less than the blob (a few MiB of buffers).
-    assert!(push_peak < idle + 64 * MIB, "push peak {:.1} MiB over idle {:.1} MiB", mib(push_peak), mib(idle));
-    assert!(pull_peak < idle + 64 * MIB, "pull peak {:.1} MiB over idle {:.1} MiB", mib(pull_peak), mib(idle));
+    assert!(
+        push_peak < idle + 64 * MIB,
+        "push peak {:.1} MiB over idle {:.1} MiB",
+        mib(push_peak),
+        mib(idle)
+    );
+    assert!(
+        pull_peak < idle + 64 * MIB,
+        "pull peak {:.1} MiB over idle {:.1} MiB",
+        mib(pull_peak),
+        mib(idle)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,9 +276,17 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
     add_user(data.path());
     let port = free_port();
     let server = Berth::start(data.path(), port);
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
     let t = token(&http, &server.base).await;
-    let res = http.post(format!("{}/v2/biguser/big/blobs/uploads/", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .post(format!("{}/v2/biguser/big/blobs/uploads/", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     let loc = res.headers()["location"].to_str().unwrap().to_string();
 
     // Stream 512 MiB and kill the server with SIGKILL once about 200 MiB went out.
@@ -242,15 +306,15 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     server.kill();
-    assert!(upload.await.unwrap().is_err(), "the connection died with the server");
+    assert!(
+        upload.await.unwrap().is_err(),
+        "the connection died with the server"
+    );
     let digest = format!("sha256:{}", {
         // The digest of the whole content, as a client that knew it would send it.
         let mut h = Sha256::new();
-        let base: Vec<u8> = (0..MIB).map(|i| (i * 2_654_435_761 >> 13) as u8).collect();
         for n in 0..size / MIB {
-            let mut chunk = base.clone();
-            chunk[..8].copy_from_slice(&n.to_le_bytes());
-            h.update(&chunk);
+            h.update(chunk(n, size));
         }
         hex::encode(h.finalize())
     });
@@ -258,25 +322,49 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
     let server = Berth::start(data.path(), port);
     let t = token(&http, &server.base).await;
     // Nothing half-written is served, and no blob file exists.
-    let res = http.head(format!("{}/v2/biguser/big/blobs/{digest}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .head(format!("{}/v2/biguser/big/blobs/{digest}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let blob_files = walk(&data.path().join("blobs"));
     assert!(blob_files.is_empty(), "no blob stored: {blob_files:?}");
     // The upload is still known, with nothing acknowledged; it starts over and completes.
-    let res = http.get(format!("{}{loc}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .get(format!("{}{loc}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     assert_eq!(res.headers()["range"], "0-0");
     let res = http
         .patch(format!("{}{loc}", server.base))
         .bearer_auth(&t)
-        .body(generated(size, Arc::new(Mutex::new(Sha256::new())), Arc::new(AtomicU64::new(0))))
+        .body(generated(
+            size,
+            Arc::new(Mutex::new(Sha256::new())),
+            Arc::new(AtomicU64::new(0)),
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 202);
-    let res = http.put(format!("{}{loc}?digest={digest}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .put(format!("{}{loc}?digest={digest}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let res = http.head(format!("{}/v2/biguser/big/blobs/{digest}", server.base)).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .head(format!("{}/v2/biguser/big/blobs/{digest}", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["content-length"], size.to_string().as_str());
     assert_eq!(walk(&data.path().join("blobs")).len(), 1);
 }

@@ -23,7 +23,10 @@ struct Engine {
 
 impl Engine {
     fn start() -> Engine {
-        let dir = tempfile::Builder::new().prefix("dk").tempdir_in("/tmp").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("dk")
+            .tempdir_in("/tmp")
+            .unwrap();
         let d = dir.path();
         let host = format!("unix://{}", d.join("docker.sock").display());
         let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
@@ -44,7 +47,9 @@ impl Engine {
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("dockerd (Debian package docker.io) must be installed; `make test` installs it");
+            .expect(
+                "dockerd (Debian package docker.io) must be installed; `make test` installs it",
+            );
         let engine = Engine { child, dir, host };
         let started = Instant::now();
         while !engine.docker(&["version"]).status.success() {
@@ -89,7 +94,10 @@ impl Engine {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!out.status.success(), "docker {args:?} should have failed:\n{text}");
+        assert!(
+            !out.status.success(),
+            "docker {args:?} should have failed:\n{text}"
+        );
         text
     }
 
@@ -194,7 +202,14 @@ async fn docker_login_push_pull_and_run() {
         // Two layers: the imported root filesystem and one made by running a container.
         engine.ok(&["import", tar.to_str().unwrap(), "berth-e2e/base:1"]);
         engine.ok(&[
-            "run", "--network", "none", "--name", "builder", "berth-e2e/base:1", "sh", "-c",
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "builder",
+            "berth-e2e/base:1",
+            "sh",
+            "-c",
             "echo second layer > /layer2",
         ]);
         engine.ok(&["commit", "builder", &app]);
@@ -204,10 +219,17 @@ async fn docker_login_push_pull_and_run() {
         let bad = engine.login(&host, "dockeralice", "not the password");
         assert!(!bad.status.success());
         let bad_text = String::from_utf8_lossy(&bad.stderr).to_string();
-        assert!(bad_text.contains("unauthorized") || bad_text.contains("incorrect"), "{bad_text}");
+        assert!(
+            bad_text.contains("unauthorized") || bad_text.contains("incorrect"),
+            "{bad_text}"
+        );
         let good = engine.login(&host, "dockeralice", PASSWORD);
         let good_text = String::from_utf8_lossy(&good.stdout).to_string();
-        assert!(good.status.success(), "{good_text}{}", String::from_utf8_lossy(&good.stderr));
+        assert!(
+            good.status.success(),
+            "{good_text}{}",
+            String::from_utf8_lossy(&good.stderr)
+        );
         assert!(good_text.contains("Login Succeeded"), "{good_text}");
 
         let first = engine.ok(&["push", &app]);
@@ -217,7 +239,10 @@ async fn docker_login_push_pull_and_run() {
         assert!(again.contains("Layer already exists"), "{again}");
         engine.ok(&["tag", &app, &other]);
         let mounted = engine.ok(&["push", &other]);
-        assert!(mounted.contains("Mounted from dockeralice/app"), "{mounted}");
+        assert!(
+            mounted.contains("Mounted from dockeralice/app"),
+            "{mounted}"
+        );
 
         // Another user's namespace: refused with where one may push.
         engine.ok(&["tag", &app, &foreign]);
@@ -233,8 +258,20 @@ async fn docker_login_push_pull_and_run() {
         engine.ok(&["image", "prune", "-f"]);
         let pulled = engine.ok(&["pull", &app]);
         assert!(pulled.contains("Downloaded newer image"), "{pulled}");
-        let ran = engine.ok(&["run", "--rm", "--network", "none", &app, "cat", "/greeting", "/layer2"]);
-        assert!(ran.contains("hello from berth") && ran.contains("second layer"), "{ran}");
+        let ran = engine.ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            &app,
+            "cat",
+            "/greeting",
+            "/layer2",
+        ]);
+        assert!(
+            ran.contains("hello from berth") && ran.contains("second layer"),
+            "{ran}"
+        );
 
         // Logged out: the public repository still pulls anonymously.
         engine.ok(&["logout", &host]);
@@ -243,7 +280,10 @@ async fn docker_login_push_pull_and_run() {
         assert!(anonymous.contains("Downloaded newer image"), "{anonymous}");
         // Pushing needs a login.
         let denied = engine.fails(&["push", &app]);
-        assert!(denied.contains("unauthorized") || denied.contains("denied"), "{denied}");
+        assert!(
+            denied.contains("unauthorized") || denied.contains("denied"),
+            "{denied}"
+        );
         (engine, seen)
     })
     .await

@@ -120,9 +120,10 @@ impl Reg {
 
     /// Pushes a config and one layer and a manifest naming them; returns (manifest bytes, digest).
     async fn push_image(&self, repo: &str, tag: &str, layer: &[u8]) -> (Vec<u8>, String) {
-        let config = json!({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})
-            .to_string()
-            .into_bytes();
+        let config =
+            json!({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})
+                .to_string()
+                .into_bytes();
         let cd = self.push_blob(repo, &config).await;
         let ld = self.push_blob(repo, layer).await;
         let manifest = json!({
@@ -137,9 +138,19 @@ impl Reg {
         (manifest, d)
     }
 
-    async fn put_manifest(&self, repo: &str, reference: &str, media_type: &str, body: &[u8]) -> String {
+    async fn put_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        body: &[u8],
+    ) -> String {
         let res = self
-            .req(Method::PUT, &format!("/v2/{repo}/manifests/{reference}"), repo)
+            .req(
+                Method::PUT,
+                &format!("/v2/{repo}/manifests/{reference}"),
+                repo,
+            )
             .await
             .header(header::CONTENT_TYPE, media_type)
             .body(body.to_vec())
@@ -147,7 +158,10 @@ impl Reg {
             .await
             .unwrap();
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-        let d = res.headers()["docker-content-digest"].to_str().unwrap().to_string();
+        let d = res.headers()["docker-content-digest"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert_eq!(d, sha256(body));
         assert_eq!(location(&res), format!("/v2/{repo}/manifests/{d}"));
         d
@@ -165,7 +179,10 @@ fn location(res: &reqwest::Response) -> String {
 
 async fn error_code(res: reqwest::Response) -> String {
     let v: Value = res.json().await.unwrap();
-    v["errors"][0]["code"].as_str().unwrap_or_default().to_string()
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -174,7 +191,10 @@ async fn base_endpoint_challenges_and_accepts_tokens() {
     let anon = Reg::anonymous();
     let res = anon.http.get(s.url("/v2/")).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    assert_eq!(res.headers()["docker-distribution-api-version"], "registry/2.0");
+    assert_eq!(
+        res.headers()["docker-distribution-api-version"],
+        "registry/2.0"
+    );
     let challenge = res.headers()["www-authenticate"].to_str().unwrap();
     assert_eq!(
         challenge,
@@ -188,13 +208,31 @@ async fn base_endpoint_challenges_and_accepts_tokens() {
 
     let alice = Reg::user("base", true, false).await;
     let token = alice.token(&[]).await;
-    let res = alice.http.get(s.url("/v2/")).bearer_auth(&token).send().await.unwrap();
+    let res = alice
+        .http
+        .get(s.url("/v2/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["docker-distribution-api-version"], "registry/2.0");
+    assert_eq!(
+        res.headers()["docker-distribution-api-version"],
+        "registry/2.0"
+    );
     let forged = format!("{}x", &token[..token.len() - 1]);
-    let res = alice.http.get(s.url("/v2/")).bearer_auth(forged).send().await.unwrap();
+    let res = alice
+        .http
+        .get(s.url("/v2/"))
+        .bearer_auth(forged)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
 }
 
 #[tokio::test]
@@ -214,7 +252,10 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
     assert_eq!(res.status(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("incorrect"));
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("incorrect"));
 
     // docker login: offline_token asks for a refresh token.
     let res = http
@@ -231,7 +272,9 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
     assert_eq!(body["token"], body["access_token"]);
     assert!(body["expires_in"].as_i64().unwrap() >= 60);
     let issued = body["issued_at"].as_str().unwrap();
-    assert!(time::OffsetDateTime::parse(issued, &time::format_description::well_known::Rfc3339).is_ok());
+    assert!(
+        time::OffsetDateTime::parse(issued, &time::format_description::well_known::Rfc3339).is_ok()
+    );
     let refresh = body["refresh_token"].as_str().unwrap().to_string();
 
     // Without offline_token there is no refresh token.
@@ -252,7 +295,10 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
             ("refresh_token", &refresh),
             ("service", "x"),
             ("client_id", "docker"),
-            ("scope", &format!("repository:{repo}:push,pull registry:catalog:*")),
+            (
+                "scope",
+                &format!("repository:{repo}:push,pull registry:catalog:*"),
+            ),
         ])
         .send()
         .await
@@ -264,7 +310,12 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
         format!("repository:{repo}:pull,push registry:catalog:*")
     );
     let token = body["access_token"].as_str().unwrap();
-    let res = http.get(s.url("/v2/")).bearer_auth(token).send().await.unwrap();
+    let res = http
+        .get(s.url("/v2/"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
     // Password grant; a forged refresh token is refused.
@@ -284,7 +335,11 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
     assert_eq!(res.status(), 200);
     let res = http
         .post(s.url("/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", "forged"), ("service", "x")])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "forged"),
+            ("service", "x"),
+        ])
         .send()
         .await
         .unwrap();
@@ -292,18 +347,29 @@ async fn token_endpoint_speaks_both_docker_get_and_oauth_post() {
 
     // Anonymous callers get no push, whatever they ask.
     let res = http
-        .get(s.url(&format!("/token?service=x&scope=repository:{repo}:push,pull")))
+        .get(s.url(&format!(
+            "/token?service=x&scope=repository:{repo}:push,pull"
+        )))
         .send()
         .await
         .unwrap();
-    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap(),
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(claims["sub"], "");
-    assert_eq!(claims["access"], json!([]), "nothing to pull yet, nothing to push ever");
+    assert_eq!(
+        claims["access"],
+        json!([]),
+        "nothing to pull yet, nothing to push ever"
+    );
 }
 
 #[tokio::test]
@@ -315,7 +381,12 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     // Streamed: POST, one PATCH without Content-Range, PUT ?digest= with no body.
     let blob = b"streamed blob body".to_vec();
     let digest = sha256(&blob);
-    let res = alice.req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
     assert_eq!(res.headers()["range"], "0-0");
     let loc = location(&res);
@@ -343,11 +414,24 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     assert_eq!(res.headers()["docker-content-digest"], digest.as_str());
 
     // HEAD and GET, and a byte range.
-    let res = alice.req(Method::HEAD, &format!("/v2/{r}/blobs/{digest}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::HEAD, &format!("/v2/{r}/blobs/{digest}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-length"], blob.len().to_string().as_str());
+    assert_eq!(
+        res.headers()["content-length"],
+        blob.len().to_string().as_str()
+    );
     assert_eq!(res.headers()["docker-content-digest"], digest.as_str());
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/{digest}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/{digest}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.bytes().await.unwrap().to_vec(), blob);
     let res = alice
         .req(Method::GET, &format!("/v2/{r}/blobs/{digest}"), r)
@@ -357,7 +441,10 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
         .await
         .unwrap();
     assert_eq!(res.status(), 206);
-    assert_eq!(res.headers()["content-range"], format!("bytes 9-12/{}", blob.len()).as_str());
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 9-12/{}", blob.len()).as_str()
+    );
     assert_eq!(res.bytes().await.unwrap().as_ref(), &blob[9..=12]);
     let res = alice
         .req(Method::GET, &format!("/v2/{r}/blobs/{digest}"), r)
@@ -372,7 +459,11 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     let blob2 = b"monolithic in one POST".to_vec();
     let d2 = sha256(&blob2);
     let res = alice
-        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/?digest={d2}"), r)
+        .req(
+            Method::POST,
+            &format!("/v2/{r}/blobs/uploads/?digest={d2}"),
+            r,
+        )
         .await
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .body(blob2.clone())
@@ -380,7 +471,12 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/{d2}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/{d2}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
     // POST then monolithic PUT (containerd's way).
@@ -436,7 +532,12 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/{dw}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/{dw}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.bytes().await.unwrap().to_vec(), whole);
 
     // A retried commit of a finished upload answers as the first did.
@@ -449,7 +550,12 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     assert_eq!(res.status(), 201);
 
     // Wrong digest: DIGEST_INVALID, nothing stored, the upload is gone.
-    let res = alice.req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     let loc = location(&res);
     let liar = sha256(b"something else");
     let res = alice
@@ -461,7 +567,12 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
         .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "DIGEST_INVALID");
-    let res = alice.req(Method::HEAD, &format!("/v2/{r}/blobs/{liar}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::HEAD, &format!("/v2/{r}/blobs/{liar}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let res = alice.req(Method::GET, &loc, r).await.send().await.unwrap();
     assert_eq!(res.status(), 404);
@@ -471,7 +582,11 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     let b512 = b"sha512 content".to_vec();
     let d512 = format!("sha512:{}", hex::encode(sha2::Sha512::digest(&b512)));
     let res = alice
-        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/?digest={d512}"), r)
+        .req(
+            Method::POST,
+            &format!("/v2/{r}/blobs/uploads/?digest={d512}"),
+            r,
+        )
         .await
         .body(b512.clone())
         .send()
@@ -480,23 +595,42 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     assert_eq!(res.status(), 201);
 
     // Cancelling an upload.
-    let res = alice.req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     let loc = location(&res);
-    let res = alice.req(Method::DELETE, &loc, r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::DELETE, &loc, r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     let res = alice.req(Method::GET, &loc, r).await.send().await.unwrap();
     assert_eq!(res.status(), 404);
 
     // Unknown blobs and malformed digests.
     let res = alice
-        .req(Method::GET, &format!("/v2/{r}/blobs/{}", sha256(b"never pushed")), r)
+        .req(
+            Method::GET,
+            &format!("/v2/{r}/blobs/{}", sha256(b"never pushed")),
+            r,
+        )
         .await
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(error_code(res).await, "BLOB_UNKNOWN");
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/sha256:nothex"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/sha256:nothex"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "DIGEST_INVALID");
 }
@@ -510,16 +644,28 @@ async fn manifests_push_pull_and_validation() {
     let (manifest, digest) = alice.push_image(r, "v1", b"layer one").await;
 
     for reference in ["v1", digest.as_str()] {
-        let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/{reference}"), r).await
+        let res = alice
+            .req(Method::GET, &format!("/v2/{r}/manifests/{reference}"), r)
+            .await
             .header(header::ACCEPT, OCI_MANIFEST)
-            .send().await.unwrap();
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["content-type"], OCI_MANIFEST);
         assert_eq!(res.headers()["docker-content-digest"], digest.as_str());
         assert_eq!(res.bytes().await.unwrap().to_vec(), manifest, "exact bytes");
-        let res = alice.req(Method::HEAD, &format!("/v2/{r}/manifests/{reference}"), r).await.send().await.unwrap();
+        let res = alice
+            .req(Method::HEAD, &format!("/v2/{r}/manifests/{reference}"), r)
+            .await
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
-        assert_eq!(res.headers()["content-length"], manifest.len().to_string().as_str());
+        assert_eq!(
+            res.headers()["content-length"],
+            manifest.len().to_string().as_str()
+        );
         assert_eq!(res.headers()["docker-content-digest"], digest.as_str());
         assert_eq!(res.headers()["content-type"], OCI_MANIFEST);
     }
@@ -539,66 +685,143 @@ async fn manifests_push_pull_and_validation() {
     assert_eq!(platforms, r#"[{"os":"linux","architecture":"amd64"}]"#);
 
     // Errors: unknown tag, malformed digest, missing blob, schema 1, wrong digest, too large.
-    let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/nope"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/manifests/nope"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(error_code(res).await, "MANIFEST_UNKNOWN");
-    let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/sha256:totallywrong"), r).await.send().await.unwrap();
+    let res = alice
+        .req(
+            Method::GET,
+            &format!("/v2/{r}/manifests/sha256:totallywrong"),
+            r,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
     assert!(matches!(res.status().as_u16(), 400 | 404));
     let missing = sha256(b"missing layer");
     let bad = json!({"schemaVersion":2,"mediaType":OCI_MANIFEST,
         "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":missing,"size":3},"layers":[]}).to_string();
-    let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/bad"), r).await
-        .header(header::CONTENT_TYPE, OCI_MANIFEST).body(bad).send().await.unwrap();
+    let res = alice
+        .req(Method::PUT, &format!("/v2/{r}/manifests/bad"), r)
+        .await
+        .header(header::CONTENT_TYPE, OCI_MANIFEST)
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "MANIFEST_BLOB_UNKNOWN");
     assert_eq!(body["errors"][0]["detail"]["digest"], missing.as_str());
-    let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/old"), r).await
-        .header(header::CONTENT_TYPE, "application/vnd.docker.distribution.manifest.v1+prettyjws")
-        .body(r#"{"schemaVersion":1,"name":"x","tag":"old","fsLayers":[]}"#).send().await.unwrap();
+    let res = alice
+        .req(Method::PUT, &format!("/v2/{r}/manifests/old"), r)
+        .await
+        .header(
+            header::CONTENT_TYPE,
+            "application/vnd.docker.distribution.manifest.v1+prettyjws",
+        )
+        .body(r#"{"schemaVersion":1,"name":"x","tag":"old","fsLayers":[]}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "MANIFEST_INVALID");
-    let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/{}", sha256(b"other")), r).await
-        .header(header::CONTENT_TYPE, OCI_MANIFEST).body(manifest.clone()).send().await.unwrap();
+    let res = alice
+        .req(
+            Method::PUT,
+            &format!("/v2/{r}/manifests/{}", sha256(b"other")),
+            r,
+        )
+        .await
+        .header(header::CONTENT_TYPE, OCI_MANIFEST)
+        .body(manifest.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "DIGEST_INVALID");
     // (A client of its own: the server answers before reading the body and closes the connection.)
     let huge = vec![b' '; 4 * 1024 * 1024 + 1];
     let token = alice.token(&[format!("repository:{r}:push,pull")]).await;
-    let res = reqwest::Client::new().put(s.url(&format!("/v2/{r}/manifests/huge"))).bearer_auth(token)
-        .header(header::CONTENT_TYPE, OCI_MANIFEST).body(huge).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .put(s.url(&format!("/v2/{r}/manifests/huge")))
+        .bearer_auth(token)
+        .header(header::CONTENT_TYPE, OCI_MANIFEST)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
-    let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/bad..tag!"), r).await
-        .header(header::CONTENT_TYPE, OCI_MANIFEST).body(manifest.clone()).send().await.unwrap();
+    let res = alice
+        .req(Method::PUT, &format!("/v2/{r}/manifests/bad..tag!"), r)
+        .await
+        .header(header::CONTENT_TYPE, OCI_MANIFEST)
+        .body(manifest.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "TAG_INVALID");
 
     // Push by digest, a manifest with no layers, and an index over it.
-    alice.put_manifest(r, &digest, OCI_MANIFEST, &manifest).await;
+    alice
+        .put_manifest(r, &digest, OCI_MANIFEST, &manifest)
+        .await;
     let empty_config = b"{}".to_vec();
     let ec = alice.push_blob(r, &empty_config).await;
     let no_layers = json!({"schemaVersion":2,"mediaType":OCI_MANIFEST,
         "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":ec,"size":2},"layers":[]}).to_string().into_bytes();
-    alice.put_manifest(r, "empty", OCI_MANIFEST, &no_layers).await;
+    alice
+        .put_manifest(r, "empty", OCI_MANIFEST, &no_layers)
+        .await;
     let index = json!({"schemaVersion":2,"mediaType":OCI_INDEX,"manifests":[
         {"mediaType":OCI_MANIFEST,"digest":digest,"size":manifest.len(),"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}
     ]}).to_string().into_bytes();
     let id = alice.put_manifest(r, "multi", OCI_INDEX, &index).await;
-    let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/multi"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/manifests/multi"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["content-type"], OCI_INDEX);
     assert_eq!(res.headers()["docker-content-digest"], id.as_str());
     let platforms: String = sqlx::query_scalar("SELECT platforms FROM manifests WHERE digest = $1")
-        .bind(&id).fetch_one(s.hub().db.pool()).await.unwrap();
-    assert_eq!(platforms, r#"[{"os":"linux","architecture":"arm64","variant":"v8"}]"#);
+        .bind(&id)
+        .fetch_one(s.hub().db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        platforms,
+        r#"[{"os":"linux","architecture":"arm64","variant":"v8"}]"#
+    );
     let missing_child = json!({"schemaVersion":2,"mediaType":OCI_INDEX,"manifests":[
-        {"mediaType":OCI_MANIFEST,"digest":sha256(b"no such manifest"),"size":10}]}).to_string();
-    let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/broken"), r).await
-        .header(header::CONTENT_TYPE, OCI_INDEX).body(missing_child).send().await.unwrap();
+        {"mediaType":OCI_MANIFEST,"digest":sha256(b"no such manifest"),"size":10}]})
+    .to_string();
+    let res = alice
+        .req(Method::PUT, &format!("/v2/{r}/manifests/broken"), r)
+        .await
+        .header(header::CONTENT_TYPE, OCI_INDEX)
+        .body(missing_child)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(res).await, "MANIFEST_BLOB_UNKNOWN");
 
     // Tag moves to a new manifest.
     let (_, d2) = alice.push_image(r, "v1", b"layer two").await;
-    let res = alice.req(Method::HEAD, &format!("/v2/{r}/manifests/v1"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::HEAD, &format!("/v2/{r}/manifests/v1"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["docker-content-digest"], d2.as_str());
 }
 
@@ -614,7 +837,12 @@ async fn tags_list_paginates_with_links() {
     let list = |q: &'static str| {
         let alice = &alice;
         async move {
-            alice.req(Method::GET, &format!("/v2/{r}/tags/list{q}"), r).await.send().await.unwrap()
+            alice
+                .req(Method::GET, &format!("/v2/{r}/tags/list{q}"), r)
+                .await
+                .send()
+                .await
+                .unwrap()
         }
     };
     let res = list("").await;
@@ -627,9 +855,15 @@ async fn tags_list_paginates_with_links() {
         res.headers()["link"].to_str().unwrap(),
         format!("</v2/{r}/tags/list?n=2&last=a>; rel=\"next\"")
     );
-    assert_eq!(res.json::<Value>().await.unwrap()["tags"], json!(["C", "a"]));
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["tags"],
+        json!(["C", "a"])
+    );
     let res = list("?n=2&last=a").await;
-    assert_eq!(res.json::<Value>().await.unwrap()["tags"], json!(["b", "d"]));
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["tags"],
+        json!(["b", "d"])
+    );
     let res = list("?n=2&last=d").await;
     assert!(res.headers().get("link").is_none());
     assert_eq!(res.json::<Value>().await.unwrap()["tags"], json!(["e"]));
@@ -640,7 +874,12 @@ async fn tags_list_paginates_with_links() {
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "PAGINATION_NUMBER_INVALID");
     let other = format!("{}/nothing-here", alice.name());
-    let res = alice.req(Method::GET, &format!("/v2/{other}/tags/list"), &other).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{other}/tags/list"), &other)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(error_code(res).await, "NAME_UNKNOWN");
 }
@@ -658,18 +897,29 @@ async fn referrers_list_manifests_by_subject() {
             "subject":{"mediaType":OCI_MANIFEST,"digest":subject,"size":size},
             "annotations":{"note":note}}).to_string().into_bytes()
     };
-    for (kind, note) in [("application/vnd.example.sig", "one"), ("application/vnd.example.sbom", "two")] {
+    for (kind, note) in [
+        ("application/vnd.example.sig", "one"),
+        ("application/vnd.example.sbom", "two"),
+    ] {
         let body = artifact(kind, note, &subject, subject_bytes.len());
         let d = sha256(&body);
-        let res = alice.req(Method::PUT, &format!("/v2/{r}/manifests/{d}"), r).await
-            .header(header::CONTENT_TYPE, OCI_MANIFEST).body(body).send().await.unwrap();
+        let res = alice
+            .req(Method::PUT, &format!("/v2/{r}/manifests/{d}"), r)
+            .await
+            .header(header::CONTENT_TYPE, OCI_MANIFEST)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
         assert_eq!(res.headers()["oci-subject"], subject.as_str());
     }
     // A referrer of a subject that does not exist is accepted.
     let ghost = sha256(b"ghost subject");
     let body = artifact("application/vnd.example.sig", "ghost", &ghost, 10);
-    alice.put_manifest(r, &sha256(&body), OCI_MANIFEST, &body).await;
+    alice
+        .put_manifest(r, &sha256(&body), OCI_MANIFEST, &body)
+        .await;
 
     let get = |path: String| {
         let alice = &alice;
@@ -682,18 +932,34 @@ async fn referrers_list_manifests_by_subject() {
     let list = body["manifests"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     for m in list {
-        assert!(m["artifactType"].as_str().unwrap().starts_with("application/vnd.example."));
+        assert!(m["artifactType"]
+            .as_str()
+            .unwrap()
+            .starts_with("application/vnd.example."));
         assert_eq!(m["annotations"].as_object().unwrap().len(), 1);
         assert_eq!(m["mediaType"], OCI_MANIFEST);
     }
-    let res = get(format!("/v2/{r}/referrers/{subject}?artifactType=application/vnd.example.sbom")).await;
+    let res = get(format!(
+        "/v2/{r}/referrers/{subject}?artifactType=application/vnd.example.sbom"
+    ))
+    .await;
     assert_eq!(res.headers()["oci-filters-applied"], "artifactType");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["manifests"].as_array().unwrap().len(), 1);
     assert_eq!(body["manifests"][0]["annotations"]["note"], "two");
     let res = get(format!("/v2/{r}/referrers/{ghost}")).await;
-    assert_eq!(res.json::<Value>().await.unwrap()["manifests"].as_array().unwrap().len(), 1);
-    let res = get(format!("/v2/{r}/referrers/{}", sha256(b"nobody refers to this"))).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["manifests"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let res = get(format!(
+        "/v2/{r}/referrers/{}",
+        sha256(b"nobody refers to this")
+    ))
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["manifests"], json!([]));
     let res = get(format!("/v2/{r}/referrers/sha256:bad")).await;
@@ -712,33 +978,81 @@ async fn content_management_deletes_tags_manifests_and_blobs() {
     let (_, other) = alice.push_image(r, "keep", b"kept layer").await;
 
     // Only the owner deletes.
-    let res = bob.req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r).await.send().await.unwrap();
+    let res = bob
+        .req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(error_code(res).await, "DENIED");
 
-    let res = alice.req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
-    let res = alice.req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::DELETE, &format!("/v2/{r}/manifests/v3"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(error_code(res).await, "MANIFEST_UNKNOWN");
     async fn tags(alice: &Reg, r: &str) -> Value {
-        alice.req(Method::GET, &format!("/v2/{r}/tags/list"), r).await.send().await.unwrap()
-            .json::<Value>().await.unwrap()["tags"].clone()
+        alice
+            .req(Method::GET, &format!("/v2/{r}/tags/list"), r)
+            .await
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["tags"]
+            .clone()
     }
     assert_eq!(tags(&alice, r).await, json!(["keep", "v1", "v2"]));
     // Deleting by digest removes the manifest and every tag on it.
-    let res = alice.req(Method::DELETE, &format!("/v2/{r}/manifests/{digest}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::DELETE, &format!("/v2/{r}/manifests/{digest}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
-    let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/{digest}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/manifests/{digest}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(tags(&alice, r).await, json!(["keep"]));
-    let res = alice.req(Method::GET, &format!("/v2/{r}/manifests/{other}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/manifests/{other}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
     let layer = sha256(b"doomed layer");
-    let res = alice.req(Method::DELETE, &format!("/v2/{r}/blobs/{layer}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::DELETE, &format!("/v2/{r}/blobs/{layer}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/{layer}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/{layer}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }
 
@@ -760,54 +1074,144 @@ async fn namespaces_visibility_and_mounts() {
         .unwrap();
 
     // Bob may not push into Alice's namespace, and is told where he may.
-    let res = bob.req(Method::POST, &format!("/v2/{public}/blobs/uploads/"), &public).await.send().await.unwrap();
+    let res = bob
+        .req(
+            Method::POST,
+            &format!("/v2/{public}/blobs/uploads/"),
+            &public,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "DENIED");
     let msg = body["errors"][0]["message"].as_str().unwrap();
-    assert!(msg.starts_with("requested access to the resource is denied"), "{msg}");
+    assert!(
+        msg.starts_with("requested access to the resource is denied"),
+        "{msg}"
+    );
     assert!(msg.contains(&format!("{}/NAME", bob.name())), "{msg}");
     // Nor into library/ or a name without namespace; an admin may.
-    let res = bob.req(Method::POST, "/v2/busybox/blobs/uploads/", "busybox").await.send().await.unwrap();
+    let res = bob
+        .req(Method::POST, "/v2/busybox/blobs/uploads/", "busybox")
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let admin = Reg::user("adm", true, true).await;
     let lib = unique("tool");
     admin.push_image(&lib, "latest", b"official layer").await;
-    let res = anon.req(Method::GET, &format!("/v2/library/{lib}/manifests/latest"), &format!("library/{lib}")).await.send().await.unwrap();
-    assert_eq!(res.status(), 200, "a single-component name lives in library/");
+    let res = anon
+        .req(
+            Method::GET,
+            &format!("/v2/library/{lib}/manifests/latest"),
+            &format!("library/{lib}"),
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "a single-component name lives in library/"
+    );
     // Unconfirmed accounts can log in and pull but not push.
-    let res = newbie.req(Method::GET, &format!("/v2/{public}/manifests/v1"), &public).await.send().await.unwrap();
+    let res = newbie
+        .req(Method::GET, &format!("/v2/{public}/manifests/v1"), &public)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let mine = format!("{}/first", newbie.name());
-    let res = newbie.req(Method::POST, &format!("/v2/{mine}/blobs/uploads/"), &mine).await.send().await.unwrap();
+    let res = newbie
+        .req(Method::POST, &format!("/v2/{mine}/blobs/uploads/"), &mine)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("confirm your email"));
 
     // Anonymous: public pulls work; push is challenged; private looks like nothing.
-    let res = anon.req(Method::GET, &format!("/v2/{public}/manifests/v1"), &public).await.send().await.unwrap();
+    let res = anon
+        .req(Method::GET, &format!("/v2/{public}/manifests/v1"), &public)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let res = anon.req(Method::POST, &format!("/v2/{public}/blobs/uploads/"), &public).await.send().await.unwrap();
+    let res = anon
+        .req(
+            Method::POST,
+            &format!("/v2/{public}/blobs/uploads/"),
+            &public,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains(&format!("scope=\"repository:{public}:pull,push\"")));
-    let res = anon.req(Method::GET, &format!("/v2/{secret}/manifests/v1"), &secret).await.send().await.unwrap();
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("scope=\"repository:{public}:pull,push\"")));
+    let res = anon
+        .req(Method::GET, &format!("/v2/{secret}/manifests/v1"), &secret)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    for path in [format!("/v2/{secret}/manifests/v1"), format!("/v2/{secret}/tags/list")] {
-        let res = bob.req(Method::GET, &path, &secret).await.send().await.unwrap();
+    for path in [
+        format!("/v2/{secret}/manifests/v1"),
+        format!("/v2/{secret}/tags/list"),
+    ] {
+        let res = bob
+            .req(Method::GET, &path, &secret)
+            .await
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404, "{path}");
         assert_eq!(error_code(res).await, "NAME_UNKNOWN");
     }
-    let res = alice.req(Method::GET, &format!("/v2/{secret}/manifests/v1"), &secret).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{secret}/manifests/v1"), &secret)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let res = admin.req(Method::GET, &format!("/v2/{secret}/tags/list"), &secret).await.send().await.unwrap();
+    let res = admin
+        .req(Method::GET, &format!("/v2/{secret}/tags/list"), &secret)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "admins see everything");
 
     // The catalog shows each caller what they may see.
     async fn catalog(who: &Reg) -> Vec<String> {
         let token = who.token(&["registry:catalog:*".to_string()]).await;
-        let res = who.http.get(who.s.url("/v2/_catalog?n=10000")).bearer_auth(token).send().await.unwrap();
+        let res = who
+            .http
+            .get(who.s.url("/v2/_catalog?n=10000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
-        res.json::<Value>().await.unwrap()["repositories"].as_array().unwrap().iter()
-            .map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>()
+        res.json::<Value>().await.unwrap()["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
     }
     let seen_by_bob = catalog(&bob).await;
     assert!(seen_by_bob.contains(&public) && !seen_by_bob.contains(&secret));
@@ -821,26 +1225,81 @@ async fn namespaces_visibility_and_mounts() {
     // Mounts: from a repository the caller may pull, 201; from one they may not see, a plain upload.
     let bobs = format!("{}/copy", bob.name());
     let layer = sha256(b"public layer");
-    let token = bob.token(&[format!("repository:{bobs}:push,pull"), format!("repository:{public}:pull")]).await;
-    let res = bob.http.post(s.url(&format!("/v2/{bobs}/blobs/uploads/?mount={layer}&from={public}")))
-        .bearer_auth(&token).send().await.unwrap();
+    let token = bob
+        .token(&[
+            format!("repository:{bobs}:push,pull"),
+            format!("repository:{public}:pull"),
+        ])
+        .await;
+    let res = bob
+        .http
+        .post(s.url(&format!(
+            "/v2/{bobs}/blobs/uploads/?mount={layer}&from={public}"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     assert_eq!(location(&res), format!("/v2/{bobs}/blobs/{layer}"));
-    let res = bob.http.head(s.url(&format!("/v2/{bobs}/blobs/{layer}"))).bearer_auth(&token).send().await.unwrap();
+    let res = bob
+        .http
+        .head(s.url(&format!("/v2/{bobs}/blobs/{layer}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let hidden = sha256(b"secret layer");
-    let token = bob.token(&[format!("repository:{bobs}:push,pull"), format!("repository:{secret}:pull")]).await;
-    let res = bob.http.post(s.url(&format!("/v2/{bobs}/blobs/uploads/?mount={hidden}&from={secret}")))
-        .bearer_auth(&token).send().await.unwrap();
-    assert_eq!(res.status(), 202, "no mount from a private repository of someone else");
+    let token = bob
+        .token(&[
+            format!("repository:{bobs}:push,pull"),
+            format!("repository:{secret}:pull"),
+        ])
+        .await;
+    let res = bob
+        .http
+        .post(s.url(&format!(
+            "/v2/{bobs}/blobs/uploads/?mount={hidden}&from={secret}"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        202,
+        "no mount from a private repository of someone else"
+    );
     assert!(location(&res).starts_with(&format!("/v2/{bobs}/blobs/uploads/")));
-    let res = bob.http.head(s.url(&format!("/v2/{bobs}/blobs/{hidden}"))).bearer_auth(&token).send().await.unwrap();
+    let res = bob
+        .http
+        .head(s.url(&format!("/v2/{bobs}/blobs/{hidden}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     // Knowing a digest does not open it through another repository either.
-    let res = bob.http.get(s.url(&format!("/v2/{bobs}/blobs/{hidden}"))).bearer_auth(&token).send().await.unwrap();
+    let res = bob
+        .http
+        .get(s.url(&format!("/v2/{bobs}/blobs/{hidden}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     // Mount of a digest that exists nowhere, without from: a plain upload.
-    let res = bob.req(Method::POST, &format!("/v2/{bobs}/blobs/uploads/?mount={}", sha256(b"nowhere")), &bobs).await.send().await.unwrap();
+    let res = bob
+        .req(
+            Method::POST,
+            &format!("/v2/{bobs}/blobs/uploads/?mount={}", sha256(b"nowhere")),
+            &bobs,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
     let _ = pd;
 }
@@ -851,10 +1310,21 @@ async fn an_interrupted_chunk_is_not_kept_and_the_upload_continues() {
     let alice = Reg::user("cut", true, false).await;
     let repo = format!("{}/resume", alice.name());
     let r = repo.as_str();
-    let res = alice.req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::POST, &format!("/v2/{r}/blobs/uploads/"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     let loc = location(&res);
     let first = vec![7u8; 300_000];
-    let res = alice.req(Method::PATCH, &loc, r).await.body(first.clone()).send().await.unwrap();
+    let res = alice
+        .req(Method::PATCH, &loc, r)
+        .await
+        .body(first.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["range"], "0-299999");
     // A chunk whose body breaks off half-way: the client dies mid-request.
     let broken = futures_util::stream::iter(vec![
@@ -868,13 +1338,28 @@ async fn an_interrupted_chunk_is_not_kept_and_the_upload_continues() {
         .send()
         .await;
     let res = alice.req(Method::GET, &loc, r).await.send().await.unwrap();
-    assert_eq!(res.headers()["range"], "0-299999", "the broken chunk is not acknowledged");
+    assert_eq!(
+        res.headers()["range"],
+        "0-299999",
+        "the broken chunk is not acknowledged"
+    );
     let rest = vec![8u8; 100_000];
     let whole = [first, rest.clone()].concat();
     let d = sha256(&whole);
-    let res = alice.req(Method::PUT, &format!("{loc}?digest={d}"), r).await.body(rest).send().await.unwrap();
+    let res = alice
+        .req(Method::PUT, &format!("{loc}?digest={d}"), r)
+        .await
+        .body(rest)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let res = alice.req(Method::GET, &format!("/v2/{r}/blobs/{d}"), r).await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, &format!("/v2/{r}/blobs/{d}"), r)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sha256(&res.bytes().await.unwrap()), d);
     let _ = s;
 }
@@ -889,10 +1374,16 @@ async fn uploads_survive_a_restart() {
         ("BERTH_ADDR", "127.0.0.1:0"),
         ("BERTH_PUBLIC_URL", "http://hub.berth.test"),
     ];
-    let first = berth_server::start(berth_core::Config::from_pairs(&pairs).unwrap()).await.unwrap();
+    let first = berth_server::start(berth_core::Config::from_pairs(&pairs).unwrap())
+        .await
+        .unwrap();
     berth_core::accounts::register(
         &first.hub,
-        berth_core::accounts::NewAccount { username: "restart", email: "restart@example.com", password: PASSWORD },
+        berth_core::accounts::NewAccount {
+            username: "restart",
+            email: "restart@example.com",
+            password: PASSWORD,
+        },
         true,
         false,
     )
@@ -902,35 +1393,79 @@ async fn uploads_survive_a_restart() {
     let token = |base: String| {
         let http = http.clone();
         async move {
-            http.get(format!("{base}/token?service=x&scope=repository:restart/app:push,pull"))
-                .basic_auth("restart", Some(PASSWORD)).send().await.unwrap()
-                .json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+            http.get(format!(
+                "{base}/token?service=x&scope=repository:restart/app:push,pull"
+            ))
+            .basic_auth("restart", Some(PASSWORD))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
         }
     };
     let base = format!("http://{}", first.addr);
     let t = token(base.clone()).await;
-    let res = http.post(format!("{base}/v2/restart/app/blobs/uploads/")).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .post(format!("{base}/v2/restart/app/blobs/uploads/"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     let loc = location(&res);
     let part1 = vec![1u8; 123_456];
-    let res = http.patch(format!("{base}{loc}")).bearer_auth(&t).body(part1.clone()).send().await.unwrap();
+    let res = http
+        .patch(format!("{base}{loc}"))
+        .bearer_auth(&t)
+        .body(part1.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
     first.shutdown().await.unwrap();
 
-    let second = berth_server::start(berth_core::Config::from_pairs(&pairs).unwrap()).await.unwrap();
+    let second = berth_server::start(berth_core::Config::from_pairs(&pairs).unwrap())
+        .await
+        .unwrap();
     let base = format!("http://{}", second.addr);
     let t2 = token(base.clone()).await;
-    let res = http.get(format!("{base}{loc}")).bearer_auth(&t2).send().await.unwrap();
+    let res = http
+        .get(format!("{base}{loc}"))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     assert_eq!(res.headers()["range"], "0-123455");
     // The token from before the restart still verifies: the key is kept in the database.
-    let res = http.get(format!("{base}/v2/")).bearer_auth(&t).send().await.unwrap();
+    let res = http
+        .get(format!("{base}/v2/"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let part2 = vec![2u8; 1000];
     let whole = [part1, part2.clone()].concat();
     let d = sha256(&whole);
-    let res = http.put(format!("{base}{loc}?digest={d}")).bearer_auth(&t2).body(part2).send().await.unwrap();
+    let res = http
+        .put(format!("{base}{loc}?digest={d}"))
+        .bearer_auth(&t2)
+        .body(part2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
-    let res = http.get(format!("{base}/v2/restart/app/blobs/{d}")).bearer_auth(&t2).send().await.unwrap();
+    let res = http
+        .get(format!("{base}/v2/restart/app/blobs/{d}"))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sha256(&res.bytes().await.unwrap()), d);
     second.shutdown().await.unwrap();
 }
@@ -939,15 +1474,30 @@ async fn uploads_survive_a_restart() {
 async fn unknown_endpoints_and_methods_answer_in_json() {
     let s = TestServer::shared();
     let anon = Reg::anonymous();
-    let res = anon.http.get(s.url("/v2/a/b/whatever")).send().await.unwrap();
+    let res = anon
+        .http
+        .get(s.url("/v2/a/b/whatever"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/json");
     let alice = Reg::user("meth", true, false).await;
     let repo = format!("{}/x1", alice.name());
-    let res = alice.req(Method::POST, &format!("/v2/{repo}/tags/list"), &repo).await.send().await.unwrap();
+    let res = alice
+        .req(Method::POST, &format!("/v2/{repo}/tags/list"), &repo)
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(res).await, "UNSUPPORTED");
-    let res = alice.req(Method::GET, "/v2/a/b/c/manifests/v1", "a/b/c").await.send().await.unwrap();
+    let res = alice
+        .req(Method::GET, "/v2/a/b/c/manifests/v1", "a/b/c")
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "NAME_INVALID");
 }

@@ -116,12 +116,39 @@ async fn skopeo_copies_an_oci_layout_in_and_out_byte_for_byte() {
     let out_ref = format!("oci:{}:v1", out.display());
     let (creds2, remote2) = (creds.clone(), remote.clone());
     tokio::task::spawn_blocking(move || {
-        skopeo(&["copy", "--dest-tls-verify=false", "--dest-creds", &creds2, &src_ref, &remote2]);
+        skopeo(&[
+            "copy",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            &creds2,
+            &src_ref,
+            &remote2,
+        ]);
         // A second copy finds every blob already there.
-        skopeo(&["copy", "--dest-tls-verify=false", "--dest-creds", &creds2, &src_ref, &remote2]);
-        let tags = skopeo(&["list-tags", "--tls-verify=false", "--creds", &creds2, &remote2.replace(":v1", "")]);
+        skopeo(&[
+            "copy",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            &creds2,
+            &src_ref,
+            &remote2,
+        ]);
+        let tags = skopeo(&[
+            "list-tags",
+            "--tls-verify=false",
+            "--creds",
+            &creds2,
+            &remote2.replace(":v1", ""),
+        ]);
         assert!(tags.contains("\"v1\""), "{tags}");
-        skopeo(&["copy", "--src-tls-verify=false", "--src-creds", &creds2, &remote2, &out_ref]);
+        skopeo(&[
+            "copy",
+            "--src-tls-verify=false",
+            "--src-creds",
+            &creds2,
+            &remote2,
+            &out_ref,
+        ]);
     })
     .await
     .unwrap();
@@ -130,7 +157,10 @@ async fn skopeo_copies_an_oci_layout_in_and_out_byte_for_byte() {
     let index: Value =
         serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
     assert_eq!(index["manifests"][0]["digest"], manifest_digest.as_str());
-    for (digest, _) in layers.iter().chain([&(config_digest.clone(), 0), &(manifest_digest.clone(), 0)]) {
+    for (digest, _) in layers
+        .iter()
+        .chain([&(config_digest.clone(), 0), &(manifest_digest.clone(), 0)])
+    {
         let hex = digest.trim_start_matches("sha256:");
         let original = std::fs::read(src.join("blobs/sha256").join(hex)).unwrap();
         let copied = std::fs::read(out.join("blobs/sha256").join(hex))
@@ -148,7 +178,10 @@ async fn skopeo_copies_an_oci_layout_in_and_out_byte_for_byte() {
     .fetch_one(s.hub().db.pool())
     .await
     .unwrap();
-    assert_eq!(platforms, r#"[{"os":"linux","architecture":"arm64","variant":"v8"}]"#);
+    assert_eq!(
+        platforms,
+        r#"[{"os":"linux","architecture":"arm64","variant":"v8"}]"#
+    );
     assert_eq!(size, layers.iter().map(|(_, s)| *s as i64).sum::<i64>());
     let _ = (creds, remote);
 }

@@ -379,8 +379,13 @@ pub async fn reset_password(
     store::users::set_confirmed(&mut *tx, user_id, now).await?;
     store::tokens::consume_all(&mut *tx, user_id, RESET_PURPOSE, now).await?;
     // Machines that ran `docker login` with the old password must log in again.
-    store::tokens::consume_all(&mut *tx, user_id, crate::registry::access::REFRESH_PURPOSE, now)
-        .await?;
+    store::tokens::consume_all(
+        &mut *tx,
+        user_id,
+        crate::registry::access::REFRESH_PURPOSE,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     let user = load(hub, user_id).await?;
     tracing::info!(user = %user.username, "password reset; all sessions ended");

@@ -192,7 +192,10 @@ pub async fn issue(
     let now = clock::now();
     let claims = Claims {
         iss: ISSUER.into(),
-        sub: user.as_ref().map(|u| u.username.clone()).unwrap_or_default(),
+        sub: user
+            .as_ref()
+            .map(|u| u.username.clone())
+            .unwrap_or_default(),
         aud: hub.registry.keys.service.clone(),
         exp: now + TOKEN_TTL,
         nbf: now - 1,
@@ -242,7 +245,9 @@ async fn new_refresh_token(hub: &Hub, user_id: i64, now: i64) -> Result<String, 
 
 async fn user_for_refresh(hub: &Hub, token: &str) -> Result<User, RegistryError> {
     let refused = || {
-        RegistryError::Unauthorized("the saved login is no longer valid: run docker login again".into())
+        RegistryError::Unauthorized(
+            "the saved login is no longer valid: run docker login again".into(),
+        )
     };
     let row = store::tokens::find(hub.db.pool(), REFRESH_PURPOSE, &tokens::hash(token.trim()))
         .await?
@@ -270,8 +275,7 @@ pub async fn grant(
                 return Ok(vec![]);
             };
             let repo = repos::find(hub, &name).await?;
-            let own_namespace =
-                user.is_some_and(|u| repos::may_use_namespace(u, &name.namespace));
+            let own_namespace = user.is_some_and(|u| repos::may_use_namespace(u, &name.namespace));
             let owner = match (&repo, user) {
                 (Some(r), Some(u)) => u.is_admin || u.id == r.owner_id,
                 (None, _) => own_namespace,
@@ -282,8 +286,9 @@ pub async fn grant(
                 // Nothing to pull yet; granting the owner pull lets them hear "not found".
                 None => own_namespace,
             };
-            let can_push =
-                own_namespace && owner && user.is_some_and(|u| repos::push_refusal(hub, u, &name).is_none());
+            let can_push = own_namespace
+                && owner
+                && user.is_some_and(|u| repos::push_refusal(hub, u, &name).is_none());
             let mut granted = Vec::new();
             if wanted("pull") && can_pull {
                 granted.push("pull".to_string());

@@ -68,8 +68,8 @@ pub struct Pushed {
 }
 
 enum Kind {
-    Image(ImageManifest),
-    Index(ImageIndex),
+    Image(Box<ImageManifest>),
+    Index(Box<ImageIndex>),
 }
 
 struct Parsed {
@@ -88,7 +88,8 @@ fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<Parsed, RegistryErr
     let obj = value
         .as_object()
         .ok_or_else(|| invalid("a manifest is a JSON object"))?;
-    if obj.get("schemaVersion").and_then(|v| v.as_i64()) == Some(1) || obj.contains_key("fsLayers") {
+    if obj.get("schemaVersion").and_then(|v| v.as_i64()) == Some(1) || obj.contains_key("fsLayers")
+    {
         return Err(invalid(
             "Docker schema 1 manifests are not supported; push with Docker 20.10 or later",
         ));
@@ -204,7 +205,13 @@ pub async fn put(
                 .as_ref()
                 .map(|t| t.to_string())
                 .or(Some(config_type));
-            (m.subject().clone(), artifact, m.annotations().clone(), size, platforms)
+            (
+                m.subject().clone(),
+                artifact,
+                m.annotations().clone(),
+                size,
+                platforms,
+            )
         }
         Kind::Index(ix) => {
             let mut size = 0u64;
@@ -234,7 +241,13 @@ pub async fn put(
                 }
             }
             let artifact = ix.artifact_type().as_ref().map(|t| t.to_string());
-            (ix.subject().clone(), artifact, ix.annotations().clone(), size, platforms)
+            (
+                ix.subject().clone(),
+                artifact,
+                ix.annotations().clone(),
+                size,
+                platforms,
+            )
         }
     };
     let subject = subject.map(|s| s.digest().to_string());
@@ -386,12 +399,18 @@ mod tests {
     #[test]
     fn media_types_are_detected_and_checked() {
         let m = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
-        assert_eq!(parse(Some(OCI_MANIFEST), m).unwrap().media_type, OCI_MANIFEST);
+        assert_eq!(
+            parse(Some(OCI_MANIFEST), m).unwrap().media_type,
+            OCI_MANIFEST
+        );
         assert_eq!(parse(None, m).unwrap().media_type, OCI_MANIFEST);
         assert_eq!(
-            parse(Some("application/vnd.oci.image.manifest.v1+json; charset=utf-8"), m)
-                .unwrap()
-                .media_type,
+            parse(
+                Some("application/vnd.oci.image.manifest.v1+json; charset=utf-8"),
+                m
+            )
+            .unwrap()
+            .media_type,
             OCI_MANIFEST
         );
         assert!(parse(Some(OCI_INDEX), m).is_err());
@@ -400,6 +419,9 @@ mod tests {
         assert!(parse(Some("text/plain"), m).is_err());
         let ix = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
         assert_eq!(parse(Some(OCI_INDEX), ix).unwrap().media_type, OCI_INDEX);
-        assert!(parse(Some(DOCKER_LIST), ix).is_err(), "mediaType disagrees with Content-Type");
+        assert!(
+            parse(Some(DOCKER_LIST), ix).is_err(),
+            "mediaType disagrees with Content-Type"
+        );
     }
 }

@@ -175,7 +175,9 @@ impl FromStr for Digest {
             _ => return Err(invalid("supported algorithms are sha256 and sha512")),
         };
         if hex.len() != algorithm.hex_len()
-            || !hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            || !hex
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         {
             return Err(invalid(&format!(
                 "expected {} lowercase hex digits",
@@ -263,11 +265,22 @@ mod tests {
     #[test]
     fn names_follow_the_spec_and_berth_namespaces() {
         let n = RepoName::parse("alice/my-app.v2").unwrap();
-        assert_eq!((n.namespace.as_str(), n.name.as_str()), ("alice", "my-app.v2"));
+        assert_eq!(
+            (n.namespace.as_str(), n.name.as_str()),
+            ("alice", "my-app.v2")
+        );
         let n = RepoName::parse("busybox").unwrap();
         assert_eq!(n.full, "library/busybox");
         assert_eq!(n.raw, "busybox");
-        for bad in ["Alice/app", "alice/app-", "alice//app", "a/b/c", "alice/x", "alice/a..b", ""] {
+        for bad in [
+            "Alice/app",
+            "alice/app-",
+            "alice//app",
+            "a/b/c",
+            "alice/x",
+            "alice/a..b",
+            "",
+        ] {
             assert!(RepoName::parse(bad).is_err(), "{bad}");
         }
         assert!(RepoName::parse("alice/a__b").is_ok());
@@ -285,15 +298,20 @@ mod tests {
             "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
         assert_eq!(d.to_string().parse::<Digest>().unwrap(), d);
-        assert!("sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"
-            .parse::<Digest>()
-            .is_err());
+        assert!(
+            "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"
+                .parse::<Digest>()
+                .is_err()
+        );
         assert!("sha256:totallywrong".parse::<Digest>().is_err());
         assert!("md5:abc".parse::<Digest>().is_err());
         let d512 = Digest::of(Algorithm::Sha512, b"hello");
         assert_eq!(d512.hex().len(), 128);
         assert_eq!(d512.to_string().parse::<Digest>().unwrap(), d512);
         assert!(matches!("v1".parse::<Reference>(), Ok(Reference::Tag(_))));
-        assert!(matches!(d.to_string().parse::<Reference>(), Ok(Reference::Digest(_))));
+        assert!(matches!(
+            d.to_string().parse::<Reference>(),
+            Ok(Reference::Digest(_))
+        ));
     }
 }

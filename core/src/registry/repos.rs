@@ -62,7 +62,11 @@ pub fn push_refusal(hub: &Hub, user: &User, name: &RepoName) -> Option<String> {
         return None;
     }
     let host = hub.config.registry_host();
-    let admin = if user.is_admin { " or library/NAME" } else { "" };
+    let admin = if user.is_admin {
+        " or library/NAME"
+    } else {
+        ""
+    };
     Some(format!(
         "you can push only to {user}/NAME{admin}, and {full} is not in your namespace; \
          tag the image as {host}/{user}/{name} and push that",
@@ -100,7 +104,9 @@ pub async fn ensure_for_push(
     )
     .await
     {
-        Ok(_) => tracing::info!(repository = %name.full, user = %user.username, "repository created by push"),
+        Ok(_) => {
+            tracing::info!(repository = %name.full, user = %user.username, "repository created by push")
+        }
         // Another request created it at the same moment.
         Err(e) if is_unique_violation(&e) => {}
         Err(e) => return Err(e.into()),

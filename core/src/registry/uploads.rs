@@ -128,7 +128,12 @@ async fn append_locked(
         inner: data,
         hasher: running.hasher.as_mut(),
     };
-    let appended = match hub.registry.blobs.append_upload(id, size, &mut reader).await {
+    let appended = match hub
+        .registry
+        .blobs
+        .append_upload(id, size, &mut reader)
+        .await
+    {
         Ok(n) => n,
         Err(e) => {
             // Part of the chunk may be on disk; it is not acknowledged and will be cut off.
@@ -226,7 +231,12 @@ async fn discard(hub: &Hub, id: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
-async fn rehash(hub: &Hub, id: &str, size: u64, algorithm: Algorithm) -> Result<Digest, RegistryError> {
+async fn rehash(
+    hub: &Hub,
+    id: &str,
+    size: u64,
+    algorithm: Algorithm,
+) -> Result<Digest, RegistryError> {
     let mut reader = hub.registry.blobs.read_upload(id, size).await?;
     let mut hasher = Hasher::new(algorithm);
     let mut buf = vec![0u8; 1 << 20];

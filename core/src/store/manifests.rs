@@ -90,11 +90,13 @@ pub async fn summaries<'c>(
     repository_id: i64,
     digest: &str,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT total_size, platforms FROM manifests WHERE repository_id = $1 AND digest = $2")
-        .bind(repository_id)
-        .bind(digest)
-        .fetch_optional(ex)
-        .await
+    sqlx::query_as(
+        "SELECT total_size, platforms FROM manifests WHERE repository_id = $1 AND digest = $2",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .fetch_optional(ex)
+    .await
 }
 
 pub async fn delete<'c>(

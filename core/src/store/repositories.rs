@@ -63,7 +63,10 @@ pub async fn touch_pushed<'c>(
     Ok(())
 }
 
-pub async fn count_pull<'c>(ex: impl Executor<'c, Database = Any>, id: i64) -> Result<(), sqlx::Error> {
+pub async fn count_pull<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE repositories SET pull_count = pull_count + 1 WHERE id = $1")
         .bind(id)
         .execute(ex)

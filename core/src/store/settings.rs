@@ -1,6 +1,9 @@
 use sqlx::{Any, Executor};
 
-pub async fn get<'c>(ex: impl Executor<'c, Database = Any>, key: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn get<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(key)
         .fetch_optional(ex)

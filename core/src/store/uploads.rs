@@ -47,17 +47,21 @@ pub async fn advance<'c>(
     to: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3 AND size = $4")
-        .bind(to)
-        .bind(now)
-        .bind(id)
-        .bind(from)
-        .execute(ex)
-        .await?;
+    let done =
+        sqlx::query("UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3 AND size = $4")
+            .bind(to)
+            .bind(now)
+            .bind(id)
+            .bind(from)
+            .execute(ex)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete<'c>(ex: impl Executor<'c, Database = Any>, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM uploads WHERE id = $1")
         .bind(id)
         .execute(ex)

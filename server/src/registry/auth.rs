@@ -29,7 +29,10 @@ impl Caller {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim);
         match token.map(|t| hub.registry.keys.verify(t)) {
             Some(Ok(claims)) => Ok(Caller {
@@ -62,12 +65,7 @@ impl Caller {
 }
 
 /// `401` with the `WWW-Authenticate` challenge pointing at the token endpoint.
-pub fn challenge(
-    hub: &Hub,
-    scope: Option<&str>,
-    error: Option<&str>,
-    message: &str,
-) -> ApiError {
+pub fn challenge(hub: &Hub, scope: Option<&str>, error: Option<&str>, message: &str) -> ApiError {
     let mut value = format!(
         "Bearer realm=\"{}/token\",service=\"{}\"",
         hub.config.public_url, hub.registry.keys.service
@@ -100,7 +98,12 @@ pub async fn authorize(
     }
     let scope = format!("repository:{}:{}", name.raw, actions.join(","));
     let Some(user) = caller.user(hub).await? else {
-        return Err(challenge(hub, Some(&scope), None, "authentication required"));
+        return Err(challenge(
+            hub,
+            Some(&scope),
+            None,
+            "authentication required",
+        ));
     };
     let wanted = Access {
         kind: "repository".into(),

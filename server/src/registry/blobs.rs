@@ -26,9 +26,15 @@ pub async fn get(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["pull"]).await?;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     let size = blobs::size(hub, &repo, &digest).await?;
-    let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
+    let range = match req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(r) => match parse_range(r, size) {
             Some(range) => Some(range),
             None => {
@@ -56,8 +62,14 @@ pub async fn get(
     let h = res.headers_mut();
     let d = digest.to_string();
     h.insert(header::CONTENT_LENGTH, len.into());
-    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::ACCEPT_RANGES, header::HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::ACCEPT_RANGES,
+        header::HeaderValue::from_static("bytes"),
+    );
     h.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("max-age=31536000"),
@@ -91,7 +103,10 @@ fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
             (size.saturating_sub(n), size.checked_sub(1)?)
         }
         (a, "") => (a.parse().ok()?, size.checked_sub(1)?),
-        (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(size.checked_sub(1)?)),
+        (a, b) => (
+            a.parse().ok()?,
+            b.parse::<u64>().ok()?.min(size.checked_sub(1)?),
+        ),
     };
     (start <= end && start < size).then_some((start, end))
 }
@@ -106,7 +121,9 @@ pub async fn delete(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["delete"]).await?;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     blobs::delete(hub, &repo, &digest).await?;
     Ok((StatusCode::ACCEPTED, [(header::CONTENT_LENGTH, "0")]).into_response())
 }

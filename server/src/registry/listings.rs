@@ -72,13 +72,19 @@ pub async fn tags(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["pull"]).await?;
     let (n, last) = page(&query(&req))?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     let fetched = manifests::tags(hub, &repo, &last, n.map_or(i64::MAX, |n| n + 1)).await?;
     let (tags, link) = paginate(fetched, n, &format!("/v2/{}/tags/list", name.raw));
     Ok(with_link(json!({ "name": name.raw, "tags": tags }), link))
 }
 
-pub async fn catalog(state: &AppState, caller: &Caller, req: Request) -> Result<Response, ApiError> {
+pub async fn catalog(
+    state: &AppState,
+    caller: &Caller,
+    req: Request,
+) -> Result<Response, ApiError> {
     let hub = &state.hub;
     if !caller.allows("registry", "catalog", "*") {
         return Err(auth::challenge(
@@ -90,9 +96,10 @@ pub async fn catalog(state: &AppState, caller: &Caller, req: Request) -> Result<
     }
     let user = caller.user(hub).await?;
     let (n, last) = page(&query(&req))?;
-    let n = Some(n.unwrap_or(CATALOG_PAGE));
-    let fetched = repos::catalog(hub, user.as_ref(), &last, n.unwrap_or(CATALOG_PAGE) + 1).await?;
-    let (names, link) = paginate(fetched, n, "/v2/_catalog");
+    // Unlike tags, the catalog is always paged: it can be large.
+    let n = n.unwrap_or(CATALOG_PAGE);
+    let fetched = repos::catalog(hub, user.as_ref(), &last, n + 1).await?;
+    let (names, link) = paginate(fetched, Some(n), "/v2/_catalog");
     Ok(with_link(json!({ "repositories": names }), link))
 }
 
@@ -107,7 +114,9 @@ pub async fn referrers(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["pull"]).await?;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     let q = query(&req);
     let filter = query_value(&q, "artifactType").filter(|t| !t.is_empty());
     let found = manifests::referrers(hub, &repo, &digest, filter).await?;

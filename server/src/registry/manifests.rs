@@ -32,7 +32,9 @@ pub async fn get(
         }
         other => other.into(),
     })?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     let m = manifests::get(hub, &repo, &reference).await?;
     let etag = format!("\"{}\"", m.digest);
     let unchanged = req
@@ -86,10 +88,9 @@ pub async fn put(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["pull", "push"]).await?;
     let reference: Reference = reference.parse()?;
-    let user = caller
-        .user(hub)
-        .await?
-        .ok_or_else(|| auth::challenge(hub, None, Some("invalid_token"), "authentication required"))?;
+    let user = caller.user(hub).await?.ok_or_else(|| {
+        auth::challenge(hub, None, Some("invalid_token"), "authentication required")
+    })?;
     let declared_len = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -116,8 +117,15 @@ pub async fn put(
             )
         })?;
     let repo = repos::ensure_for_push(hub, &name, &user).await?;
-    let pushed =
-        manifests::put(hub, &repo, &reference, content_type.as_deref(), &bytes, &user).await?;
+    let pushed = manifests::put(
+        hub,
+        &repo,
+        &reference,
+        content_type.as_deref(),
+        &bytes,
+        &user,
+    )
+    .await?;
     let mut res = (
         StatusCode::CREATED,
         [
@@ -150,7 +158,9 @@ pub async fn delete(
     let name = repo_name(raw)?;
     auth::authorize(hub, caller, &name, &["delete"]).await?;
     let reference: Reference = reference.parse()?;
-    let repo = repos::find(hub, &name).await?.ok_or(RegistryError::NameUnknown)?;
+    let repo = repos::find(hub, &name)
+        .await?
+        .ok_or(RegistryError::NameUnknown)?;
     manifests::delete(hub, &repo, &reference).await?;
     Ok((StatusCode::ACCEPTED, [(header::CONTENT_LENGTH, "0")]).into_response())
 }

@@ -108,8 +108,12 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix("/v2/").unwrap_or("");
     let Some(route) = Route::parse(rest) else {
-        return ApiError::new(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "no such registry endpoint")
-            .into_response();
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            "no such registry endpoint",
+        )
+        .into_response();
     };
     let caller = match Caller::from_headers(&state.hub, req.headers()) {
         Ok(c) => c,

@@ -108,9 +108,5 @@ fn answer(issued: &Issued, oauth: bool) -> Response {
     if let Some(r) = &issued.refresh_token {
         body["refresh_token"] = json!(r);
     }
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(body),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }

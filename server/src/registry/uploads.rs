@@ -39,15 +39,20 @@ fn accepted(status: StatusCode, name: &RepoName, up: &UploadState) -> Response {
     let mut res = (
         status,
         [
-            (header::LOCATION, format!("/v2/{}/blobs/uploads/{}", name.raw, up.id)),
+            (
+                header::LOCATION,
+                format!("/v2/{}/blobs/uploads/{}", name.raw, up.id),
+            ),
             (header::RANGE, format!("0-{}", up.size.saturating_sub(1))),
             (HeaderName::from_static("docker-upload-uuid"), up.id.clone()),
         ],
     )
         .into_response();
     if status != StatusCode::NO_CONTENT {
-        res.headers_mut()
-            .insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("0"));
+        res.headers_mut().insert(
+            header::CONTENT_LENGTH,
+            header::HeaderValue::from_static("0"),
+        );
     }
     res
 }
@@ -57,7 +62,10 @@ fn created(name: &RepoName, digest: &Digest) -> Response {
         StatusCode::CREATED,
         [
             (header::LOCATION, format!("/v2/{}/blobs/{digest}", name.raw)),
-            (HeaderName::from_static("docker-content-digest"), digest.to_string()),
+            (
+                HeaderName::from_static("docker-content-digest"),
+                digest.to_string(),
+            ),
             (header::CONTENT_LENGTH, "0".to_string()),
         ],
     )
@@ -133,7 +141,10 @@ fn chunk_start(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 }
 
 fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
-    match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         None | Some("application/octet-stream") | Some("") => Ok(()),
         Some(other) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -157,10 +168,12 @@ pub async fn patch(
     let mut body = body_reader(req.into_body());
     let up = match uploads::append(hub, &repo, id, start, &mut body).await {
         Err(RegistryError::RangeInvalid { size }) => {
-            return Err(ApiError::from(RegistryError::RangeInvalid { size }).with_header(
-                header::LOCATION,
-                format!("/v2/{}/blobs/uploads/{id}", name.raw),
-            ))
+            return Err(
+                ApiError::from(RegistryError::RangeInvalid { size }).with_header(
+                    header::LOCATION,
+                    format!("/v2/{}/blobs/uploads/{id}", name.raw),
+                ),
+            )
         }
         other => other?,
     };
@@ -179,7 +192,9 @@ pub async fn put(
     let q = query(&req);
     let digest: Digest = query_value(&q, "digest")
         .ok_or_else(|| {
-            RegistryError::DigestInvalid("the closing PUT needs ?digest=<digest of the blob>".into())
+            RegistryError::DigestInvalid(
+                "the closing PUT needs ?digest=<digest of the blob>".into(),
+            )
         })?
         .parse()?;
     let start = chunk_start(req.headers())?;
