@@ -746,7 +746,6 @@ async fn manifests_push_pull_and_validation() {
         .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "DIGEST_INVALID");
-    // (A client of its own: the server answers before reading the body and closes the connection.)
     let huge = vec![b' '; 4 * 1024 * 1024 + 1];
     let token = alice.token(&[format!("repository:{r}:push,pull")]).await;
     let res = reqwest::Client::new()

@@ -91,19 +91,13 @@ pub async fn put(
     let user = caller.user(hub).await?.ok_or_else(|| {
         auth::challenge(hub, None, Some("invalid_token"), "authentication required")
     })?;
-    let declared_len = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared_len.is_some_and(|l| l > MAX_SIZE) {
-        return Err(RegistryError::ManifestTooLarge.into());
-    }
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    // Read at most one byte past the limit (memory stays bounded) and answer 413 after reading,
+    // so that a client still sending is not cut off mid-request.
     let mut bytes = Vec::new();
     body_reader(req.into_body())
         .take(MAX_SIZE as u64 + 1)
