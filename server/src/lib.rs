@@ -21,6 +21,8 @@ pub enum ServerError {
     Core(#[from] CoreError),
     #[error("session store: {0}")]
     Sessions(String),
+    #[error("registry: {0}")]
+    Registry(#[from] berth_core::registry::RegistryError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -54,6 +56,8 @@ impl Running {
                 Err(e) => return Err(ServerError::Core(CoreError::Join(e))),
             }
         }
+        // Requests have finished: write the last pulls they counted.
+        berth_core::registry::repos::flush_pulls(&self.hub).await?;
         Ok(())
     }
 
@@ -104,10 +108,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
     let upkeep = tokio::spawn({
         let (hub, rx) = (hub.clone(), stopped.clone());
         async move {
-            tokio::select! {
-                _ = remove_stale_uploads(hub) => {}
-                _ = until_stopped(rx) => {}
-            }
+            upkeep(hub, until_stopped(rx)).await;
             Ok(())
         }
     });
@@ -120,15 +121,26 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
     })
 }
 
-/// Hourly: uploads abandoned for a day (a client that died mid-push) are removed with their bytes.
-async fn remove_stale_uploads(hub: Hub) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+/// Background upkeep: pull counts written every second; hourly, uploads abandoned for a day (a
+/// client that died mid-push) removed with their bytes.
+async fn upkeep(hub: Hub, stopped: impl std::future::Future<Output = ()>) {
+    use berth_core::registry::{repos, uploads};
+    let mut pulls = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut stale = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tokio::pin!(stopped);
     loop {
-        every.tick().await;
-        match berth_core::registry::uploads::purge_stale(&hub).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "removed abandoned uploads"),
-            Err(e) => tracing::warn!(error = %e, "could not remove abandoned uploads"),
+        tokio::select! {
+            _ = pulls.tick() => {
+                if let Err(e) = repos::flush_pulls(&hub).await {
+                    tracing::warn!(error = %e, "could not write pull counts; will retry");
+                }
+            }
+            _ = stale.tick() => match uploads::purge_stale(&hub).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "removed abandoned uploads"),
+                Err(e) => tracing::warn!(error = %e, "could not remove abandoned uploads"),
+            },
+            _ = &mut stopped => break,
         }
     }
 }

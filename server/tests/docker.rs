@@ -290,7 +290,10 @@ async fn docker_login_push_pull_and_run() {
     .unwrap();
     drop(engine);
 
-    // What the web pages will show was recorded from the push.
+    // What the web pages will show was recorded from the push (pulls are written every second).
+    berth_core::registry::repos::flush_pulls(s.hub())
+        .await
+        .unwrap();
     let (platforms, size, pushed_by, pulls): (String, i64, String, i64) = sqlx::query_as(
         "SELECT m.platforms, m.total_size, u.username, r.pull_count FROM tags t
          JOIN repositories r ON r.id = t.repository_id

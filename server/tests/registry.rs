@@ -670,7 +670,10 @@ async fn manifests_push_pull_and_validation() {
         assert_eq!(res.headers()["content-type"], OCI_MANIFEST);
     }
 
-    // What the web pages will show was recorded at push time.
+    // What the web pages will show was recorded at push time (pulls are written every second).
+    berth_core::registry::repos::flush_pulls(s.hub())
+        .await
+        .unwrap();
     let (pulls, size, platforms): (i64, i64, String) = sqlx::query_as(
         "SELECT r.pull_count, m.total_size, m.platforms FROM repositories r
          JOIN tags t ON t.repository_id = r.id JOIN manifests m ON m.repository_id = r.id AND m.digest = t.manifest_digest

@@ -21,6 +21,7 @@ pub struct Registry {
     pub blobs: Arc<dyn storage::BlobStore>,
     pub keys: access::TokenKeys,
     pub uploads: uploads::UploadLocks,
+    pub pulls: repos::PullCounts,
 }
 
 impl Registry {
@@ -31,6 +32,7 @@ impl Registry {
             blobs: Arc::new(blobs),
             keys: access::TokenKeys::load(config, db).await?,
             uploads: uploads::UploadLocks::default(),
+            pulls: repos::PullCounts::default(),
         })
     }
 }

@@ -1,5 +1,10 @@
 //! Repositories as the registry sees them: who may see and push them, and creation by push.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use super::{names::RepoName, names::LIBRARY, RegistryError};
 use crate::{
     accounts::{mask_email, User},
@@ -131,8 +136,57 @@ pub async fn catalog(
     .await?)
 }
 
+/// Pulls counted in memory and added to the database about once a second: a write per
+/// manifest GET would queue every pull behind SQLite's single writer. Each replica adds its own
+/// counts, so the totals stay right with several; a crash loses at most the last second's.
+#[derive(Clone, Default)]
+pub struct PullCounts(Arc<Mutex<HashMap<i64, i64>>>);
+
 /// Counts one pull (a manifest GET).
-pub async fn count_pull(hub: &Hub, repo: &Repository) -> Result<(), RegistryError> {
-    store::repositories::count_pull(hub.db.pool(), repo.id).await?;
+pub fn count_pull(hub: &Hub, repo: &Repository) {
+    let mut counts = hub
+        .registry
+        .pulls
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    *counts.entry(repo.id).or_default() += 1;
+}
+
+/// Writes the pulls counted since the last flush.
+pub async fn flush_pulls(hub: &Hub) -> Result<(), RegistryError> {
+    let counts: Vec<(i64, i64)> = {
+        let mut map = hub
+            .registry
+            .pulls
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.drain().collect()
+    };
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let written = async {
+        let mut tx = hub.db.begin_write().await?;
+        for (id, n) in &counts {
+            store::repositories::add_pulls(&mut *tx, *id, *n).await?;
+        }
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = written {
+        // Keep the counts for the next attempt.
+        let mut map = hub
+            .registry
+            .pulls
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (id, n) in counts {
+            *map.entry(id).or_default() += n;
+        }
+        return Err(e.into());
+    }
     Ok(())
 }

@@ -63,11 +63,13 @@ pub async fn touch_pushed<'c>(
     Ok(())
 }
 
-pub async fn count_pull<'c>(
+pub async fn add_pulls<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: i64,
+    pulls: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE repositories SET pull_count = pull_count + 1 WHERE id = $1")
+    sqlx::query("UPDATE repositories SET pull_count = pull_count + $1 WHERE id = $2")
+        .bind(pulls)
         .bind(id)
         .execute(ex)
         .await?;

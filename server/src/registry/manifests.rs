@@ -59,7 +59,7 @@ pub async fn get(
     };
     // A GET is a pull even when the client's cached copy is still current (304).
     if with_body {
-        repos::count_pull(hub, &repo).await?;
+        repos::count_pull(hub, &repo);
     }
     if unchanged {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
