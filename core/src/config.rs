@@ -232,8 +232,9 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden_in_debug_output() {
-        let c = cfg(&[("BERTH_SMTP_URL", "smtps://user:secret@mail.example.com")]).unwrap();
+        let c = cfg(&[("BERTH_SMTP_URL", "smtps://user:hunter2@mail.example.com")]).unwrap();
         let s = format!("{c:?}");
-        assert!(!s.contains("secret"), "{s}");
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("smtps://user:***@mail.example.com"), "{s}");
     }
 }

@@ -140,14 +140,19 @@ pub async fn catalog(
 /// manifest GET would queue every pull behind SQLite's single writer. Each replica adds its own
 /// counts, so the totals stay right with several; a crash loses at most the last second's.
 #[derive(Clone, Default)]
-pub struct PullCounts(Arc<Mutex<HashMap<i64, i64>>>);
+pub struct PullCounts {
+    pending: Arc<Mutex<HashMap<i64, i64>>>,
+    /// Held while a flush writes, so a second flush (at shutdown, or a test's) returns only
+    /// once the counts taken by the first are in the database.
+    flushing: Arc<tokio::sync::Mutex<()>>,
+}
 
 /// Counts one pull (a manifest GET).
 pub fn count_pull(hub: &Hub, repo: &Repository) {
     let mut counts = hub
         .registry
         .pulls
-        .0
+        .pending
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     *counts.entry(repo.id).or_default() += 1;
@@ -155,11 +160,12 @@ pub fn count_pull(hub: &Hub, repo: &Repository) {
 
 /// Writes the pulls counted since the last flush.
 pub async fn flush_pulls(hub: &Hub) -> Result<(), RegistryError> {
+    let _writing = hub.registry.pulls.flushing.lock().await;
     let counts: Vec<(i64, i64)> = {
         let mut map = hub
             .registry
             .pulls
-            .0
+            .pending
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         map.drain().collect()
@@ -180,7 +186,7 @@ pub async fn flush_pulls(hub: &Hub) -> Result<(), RegistryError> {
         let mut map = hub
             .registry
             .pulls
-            .0
+            .pending
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         for (id, n) in counts {
