@@ -307,6 +307,9 @@ async fn docker_login_push_pull_and_run() {
     assert_eq!(platforms, r#"[{"os":"linux","architecture":"amd64"}]"#);
     assert!(size > 500_000, "busybox layer compressed: {size}");
     assert_eq!(pushed_by, "dockeralice");
-    assert_eq!(pulls, 2, "two pulls counted");
+    // The engine resolves a tag with HEAD and GETs the manifest only when its content store
+    // no longer holds it, so the anonymous re-pull counts only if the engine's garbage
+    // collection ran after `rmi`; exact counting (GET counted, HEAD not) is in registry.rs.
+    assert!((1..=2).contains(&pulls), "the pulls were counted: {pulls}");
     assert!(results[0].contains("digest"));
 }
