@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run build build-dev test test-rust test-e2e bench setup-build setup-test lint fmt clean
+.PHONY: help run build build-dev test test-rust test-scale test-e2e bench setup-build setup-test lint fmt clean
 
 help:
 	@echo "make run    - install what is missing, build, serve the hub at http://127.0.0.1:3000"
@@ -31,13 +31,17 @@ run: build
 	@echo "==> Serving Berth at http://127.0.0.1:3000 (data in ./data, mail in ./data/outbox; Ctrl-C stops)"
 	./target/release/berth serve
 
-test: setup-test build-dev test-rust test-e2e
+test: setup-test build-dev test-rust test-scale test-e2e
 	@echo "==> All tests passed"
 
 test-rust:
-	@echo "==> Rust tests: domain (berth_core), web app (app, ssr), server (HTTP, SMTP, registry with docker and skopeo)"
+	@echo "==> Rust tests on SQLite and the data folder: domain (berth_core), web app (app, ssr), server (HTTP, SMTP, registry with docker and skopeo)"
 	@# One invocation: the three server-side packages share one build. `frontend` (hydrate) stays out.
 	cargo test -p berth_core -p app -p server
+
+test-scale:
+	@echo "==> Rust tests again on PostgreSQL and S3 (throwaway PostgreSQL and Garage servers), then two replicas behind a proxy, and migrate-data"
+	@scripts/test-scale.sh
 
 test-e2e:
 	@echo "==> Browser tests: Playwright driving Debian's Chromium"
@@ -51,7 +55,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -p berth_core --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
-	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p server --all-targets --test replicas --test migrate_data -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:

@@ -5,6 +5,9 @@ import * as path from 'node:path';
 
 // One Berth server for the run, on a fresh data folder. The config is evaluated again in each
 // worker; the environment set here on the first evaluation makes them all agree.
+// BERTH_E2E_BASE_URL points the tests at a hub started elsewhere instead (the replica test's
+// proxy, which also sets BERTH_E2E_MAILDIR for the mail).
+const external = process.env.BERTH_E2E_BASE_URL;
 const port = Number(process.env.BERTH_E2E_PORT ?? 3917);
 process.env.BERTH_E2E_PORT = String(port);
 process.env.BERTH_E2E_DATA ??= fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
@@ -20,7 +23,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: external ?? `http://127.0.0.1:${port}`,
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -35,7 +38,7 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: external ? undefined : {
     command: `${path.join(root, 'target/debug/berth')} serve`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,

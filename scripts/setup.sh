@@ -54,3 +54,14 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     say "Installing aiosmtpd from PyPI (the SMTP server the mail tests send to)"
     python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
 fi
+
+# --- testing at scale: PostgreSQL's server binaries (the tests start a throwaway cluster of their
+# own) and Garage, an S3-compatible object store published on crates.io, built from source with
+# the C libraries it links --------------------------------------------------------------------
+apt_install postgresql libsodium-dev libzstd-dev libsqlite3-dev pkg-config
+garage_version=2.5.0
+if ! garage --version 2>/dev/null | grep -q "cargo:$garage_version "; then
+    say "Building Garage $garage_version from crates.io (the S3 server of the PostgreSQL+S3 test pass; takes several minutes once)"
+    cargo install garage --version "$garage_version" --locked --quiet \
+        --no-default-features --features sqlite,system-libs
+fi

@@ -28,6 +28,9 @@ pub struct Config {
     /// Secret that signs registry tokens. Unset: one is generated and kept in the database, so
     /// every replica sharing the database shares it.
     pub token_secret: Option<String>,
+    /// Where blobs go: `s3://BUCKET[/PREFIX]?endpoint=...&region=...` or `file:///PATH`; unset
+    /// means `DATA_DIR`.
+    pub storage_url: Option<String>,
 }
 
 /// The keys `berth.toml` may hold; each maps to the `BERTH_` variable of the same name.
@@ -42,6 +45,7 @@ struct FileConfig {
     mail_from: Option<String>,
     site_root: Option<String>,
     token_secret: Option<String>,
+    storage_url: Option<String>,
 }
 
 impl Config {
@@ -113,6 +117,14 @@ impl Config {
                 "BERTH_TOKEN_SECRET must be at least 32 characters".into(),
             ));
         }
+        let storage_url = pick("STORAGE_URL", file.storage_url);
+        if let Some(url) = &storage_url {
+            if !(url.starts_with("s3://") || url.starts_with("file:///")) {
+                return Err(CoreError::Config(
+                    "BERTH_STORAGE_URL must start with s3:// or file:///".into(),
+                ));
+            }
+        }
         Ok(Config {
             addr,
             data_dir,
@@ -122,6 +134,7 @@ impl Config {
             mail_from,
             site_root,
             token_secret,
+            storage_url,
         })
     }
 
@@ -175,6 +188,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("site_root", &self.site_root)
             .field("token_secret", &self.token_secret.as_ref().map(|_| "***"))
+            .field("storage_url", &self.storage_url)
             .finish()
     }
 }

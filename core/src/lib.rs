@@ -13,7 +13,10 @@ pub mod hub;
 pub mod mail;
 pub mod registry;
 pub mod store;
+#[doc(hidden)]
+pub mod testing;
 pub mod tokens;
+pub mod transfer;
 
 pub use config::Config;
 pub use error::CoreError;

@@ -1,4 +1,4 @@
-//! Domain tests on a fresh SQLite database per test: the account rules end to end, below HTTP.
+//! Domain tests on a fresh database per test (SQLite, or PostgreSQL in `make test`'s second pass): the account rules end to end, below HTTP.
 
 use berth_core::{
     accounts::{self, AccountError, NewAccount},
@@ -13,7 +13,9 @@ struct TestHub {
 async fn hub_with(extra: &[(&str, &str)]) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_string_lossy().to_string();
+    let backend = berth_core::testing::fresh_backend().await;
     let mut pairs = vec![("BERTH_DATA_DIR", data.as_str())];
+    pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     pairs.extend_from_slice(extra);
     let config = Config::from_pairs(&pairs).unwrap();
     TestHub {

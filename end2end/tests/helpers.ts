@@ -17,12 +17,20 @@ export interface Mail {
   subject: string;
 }
 
+/**
+ * Where mail lands: the hub's outbox (`.eml` files), or with BERTH_E2E_MAILDIR the `new/` folder
+ * of the Maildir an SMTP server delivers to (a hub run elsewhere, several replicas).
+ */
+const mailDir = process.env.BERTH_E2E_MAILDIR
+  ? path.join(process.env.BERTH_E2E_MAILDIR, 'new')
+  : path.join(dataDir, 'outbox');
+
 function mailsTo(address: string): Mail[] {
-  const dir = path.join(dataDir, 'outbox');
+  const dir = mailDir;
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.eml'))
+    .filter((f) => process.env.BERTH_E2E_MAILDIR || f.endsWith('.eml'))
     .map((f) => path.join(dir, f))
     .map((file) => ({ file, text: decodeQuotedPrintable(fs.readFileSync(file, 'utf8')), mtime: fs.statSync(file).mtimeMs }))
     .filter((m) => m.text.includes(`To: ${address}`))

@@ -81,9 +81,9 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
         config.public_url = format!("http://{addr}");
     }
     let hub = Hub::open(config).await?;
-    let sessions = sessions::layer(&hub).await?;
+    let session_store = sessions::store(&hub).await?;
     let state = AppState::new(hub.clone(), addr);
-    let app = router::build(state, sessions);
+    let app = router::build(state, sessions::layer(&hub, session_store.clone()));
 
     let (stop, stopped) = watch::channel(false);
     let until_stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -108,7 +108,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
     let upkeep = tokio::spawn({
         let (hub, rx) = (hub.clone(), stopped.clone());
         async move {
-            upkeep(hub, until_stopped(rx)).await;
+            upkeep(hub, session_store, until_stopped(rx)).await;
             Ok(())
         }
     });
@@ -122,9 +122,15 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
 }
 
 /// Background upkeep: pull counts written every second; hourly, uploads abandoned for a day (a
-/// client that died mid-push) removed with their bytes.
-async fn upkeep(hub: Hub, stopped: impl std::future::Future<Output = ()>) {
+/// client that died mid-push) removed with their bytes, and expired sessions deleted. Every
+/// replica runs it; each step is safe to run concurrently.
+async fn upkeep(
+    hub: Hub,
+    sessions: sessions::HubSessions,
+    stopped: impl std::future::Future<Output = ()>,
+) {
     use berth_core::registry::{repos, uploads};
+    use tower_sessions::ExpiredDeletion;
     let mut pulls = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut stale = tokio::time::interval(std::time::Duration::from_secs(3600));
     tokio::pin!(stopped);
@@ -135,11 +141,16 @@ async fn upkeep(hub: Hub, stopped: impl std::future::Future<Output = ()>) {
                     tracing::warn!(error = %e, "could not write pull counts; will retry");
                 }
             }
-            _ = stale.tick() => match uploads::purge_stale(&hub).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(count = n, "removed abandoned uploads"),
-                Err(e) => tracing::warn!(error = %e, "could not remove abandoned uploads"),
-            },
+            _ = stale.tick() => {
+                match uploads::purge_stale(&hub).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "removed abandoned uploads"),
+                    Err(e) => tracing::warn!(error = %e, "could not remove abandoned uploads"),
+                }
+                if let Err(e) = sessions.delete_expired().await {
+                    tracing::warn!(error = %e, "could not delete expired sessions");
+                }
+            }
             _ = &mut stopped => break,
         }
     }

@@ -7,11 +7,10 @@ use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeader};
 use tower_sessions::SessionManagerLayer;
-use tower_sessions_sqlx_store::SqliteStore;
 
-use crate::{handlers, middleware, registry, state::AppState};
+use crate::{handlers, middleware, registry, sessions::HubSessions, state::AppState};
 
-pub fn build(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
+pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Router {
     let routes = generate_route_list(App);
     let hub = state.hub.clone();
     let leptos = state.leptos.clone();

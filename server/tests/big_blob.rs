@@ -2,9 +2,9 @@
 //! stays flat, and a server killed (SIGKILL) in the middle of an upload that restarts with no
 //! corrupt blob and lets the upload start over.
 
+mod common;
+
 use std::{
-    io::Write,
-    process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
@@ -13,75 +13,13 @@ use std::{
 };
 
 use bytes::Bytes;
+use common::process::{add_user, free_port, Berth};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
 const PASSWORD: &str = "big blob password";
-
-struct Berth {
-    child: Child,
-    base: String,
-}
-
-impl Berth {
-    fn start(data: &std::path::Path, port: u16) -> Berth {
-        let child = Command::new(env!("CARGO_BIN_EXE_berth"))
-            .arg("serve")
-            .env("BERTH_DATA_DIR", data)
-            .env("BERTH_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "berth did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Berth { child, base }
-    }
-
-    /// Resident memory of the server process, in bytes.
-    fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Berth {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Samples a process's RSS every 50 ms until stopped; returns the peak.
 fn watch_rss(server: &Berth) -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) {
@@ -130,31 +68,6 @@ fn generated(size: u64, hasher: Arc<Mutex<Sha256>>, sent: Arc<AtomicU64>) -> req
     reqwest::Body::wrap_stream(stream)
 }
 
-fn add_user(data: &std::path::Path) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args([
-            "user",
-            "add",
-            "biguser",
-            "--email",
-            "big@example.com",
-            "--password-stdin",
-            "--confirmed",
-        ])
-        .env("BERTH_DATA_DIR", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASSWORD.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-}
-
 async fn token(http: &reqwest::Client, base: &str) -> String {
     http.get(format!(
         "{base}/token?service=x&scope=repository:biguser/big:push,pull"
@@ -174,8 +87,15 @@ async fn token(http: &reqwest::Client, base: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
     let data = tempfile::tempdir().unwrap();
-    add_user(data.path());
-    let server = Berth::start(data.path(), free_port());
+    let backend = berth_core::testing::fresh_backend().await;
+    add_user(
+        data.path(),
+        &backend,
+        "biguser",
+        "big@example.com",
+        PASSWORD,
+    );
+    let server = Berth::start(data.path(), free_port(), &backend);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
@@ -273,9 +193,16 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_upload_serves_no_partial_blob() {
     let data = tempfile::tempdir().unwrap();
-    add_user(data.path());
+    let backend = berth_core::testing::fresh_backend().await;
+    add_user(
+        data.path(),
+        &backend,
+        "biguser",
+        "big@example.com",
+        PASSWORD,
+    );
     let port = free_port();
-    let server = Berth::start(data.path(), port);
+    let server = Berth::start(data.path(), port, &backend);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
@@ -319,9 +246,9 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
         hex::encode(h.finalize())
     });
 
-    let server = Berth::start(data.path(), port);
+    let server = Berth::start(data.path(), port, &backend);
     let t = token(&http, &server.base).await;
-    // Nothing half-written is served, and no blob file exists.
+    // Nothing half-written is served, and no blob file or object exists.
     let res = http
         .head(format!("{}/v2/biguser/big/blobs/{digest}", server.base))
         .bearer_auth(&t)
@@ -329,7 +256,7 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let blob_files = walk(&data.path().join("blobs"));
+    let blob_files = berth_core::testing::stored_blobs(&backend, data.path()).await;
     assert!(blob_files.is_empty(), "no blob stored: {blob_files:?}");
     // The upload is still known, with nothing acknowledged; it starts over and completes.
     let res = http
@@ -366,20 +293,10 @@ async fn a_server_killed_mid_upload_serves_no_partial_blob() {
         .await
         .unwrap();
     assert_eq!(res.headers()["content-length"], size.to_string().as_str());
-    assert_eq!(walk(&data.path().join("blobs")).len(), 1);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
+    assert_eq!(
+        berth_core::testing::stored_blobs(&backend, data.path())
+            .await
+            .len(),
+        1
+    );
 }

@@ -5,176 +5,36 @@
 mod common;
 
 use base64::Engine;
-use common::TestServer;
+use common::{
+    location,
+    reg::{sha256, Reg, OCI_MANIFEST},
+    TestServer,
+};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
-use sha2::{Digest as _, Sha256};
+use sha2::Digest as _;
 
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const PASSWORD: &str = "correct horse battery";
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
 
 fn unique(prefix: &str) -> String {
     use rand::Rng;
     format!("{prefix}{}", rand::thread_rng().gen_range(100_000..999_999))
 }
 
-/// A registry client acting as one account (or anonymously).
-struct Reg {
-    s: &'static TestServer,
-    http: reqwest::Client,
-    login: Option<(String, String)>,
-}
-
+/// Accounts and anonymous clients on the shared server.
 impl Reg {
     fn anonymous() -> Self {
-        let s = TestServer::shared();
-        Reg {
-            s,
-            http: s.client(),
-            login: None,
-        }
+        Reg::new(&TestServer::shared().base, None)
     }
 
     /// A new account, confirmed unless told otherwise.
     async fn user(prefix: &str, confirmed: bool, admin: bool) -> Self {
         let s = TestServer::shared();
         let name = unique(prefix);
-        berth_core::accounts::register(
-            s.hub(),
-            berth_core::accounts::NewAccount {
-                username: &name,
-                email: &format!("{name}@example.com"),
-                password: PASSWORD,
-            },
-            confirmed,
-            admin,
-        )
-        .await
-        .unwrap();
-        Reg {
-            s,
-            http: s.client(),
-            login: Some((name, PASSWORD.into())),
-        }
+        common::register(s.hub(), &name, PASSWORD, confirmed, admin).await;
+        Reg::new(&s.base, Some((&name, PASSWORD)))
     }
-
-    fn name(&self) -> &str {
-        &self.login.as_ref().unwrap().0
-    }
-
-    async fn token(&self, scopes: &[String]) -> String {
-        let mut url = reqwest::Url::parse(&self.s.url("/token")).unwrap();
-        url.query_pairs_mut().append_pair("service", "berth");
-        for sc in scopes {
-            url.query_pairs_mut().append_pair("scope", sc);
-        }
-        let mut req = self.http.get(url);
-        if let Some((u, p)) = &self.login {
-            req = req.basic_auth(u, Some(p));
-        }
-        let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 200, "token endpoint");
-        res.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    /// A request to `/v2/...` with a token for `repo` (pull,push,delete asked for).
-    async fn req(&self, method: Method, path: &str, repo: &str) -> reqwest::RequestBuilder {
-        let token = self
-            .token(&[format!("repository:{repo}:pull,push,delete")])
-            .await;
-        self.http
-            .request(method, self.s.url(path))
-            .bearer_auth(token)
-    }
-
-    /// Pushes a blob with POST + PUT and returns its digest.
-    async fn push_blob(&self, repo: &str, bytes: &[u8]) -> String {
-        let digest = sha256(bytes);
-        let res = self
-            .req(Method::POST, &format!("/v2/{repo}/blobs/uploads/"), repo)
-            .await
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 202);
-        let loc = location(&res);
-        let res = self
-            .req(Method::PUT, &format!("{loc}?digest={digest}"), repo)
-            .await
-            .header(header::CONTENT_TYPE, "application/octet-stream")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-        digest
-    }
-
-    /// Pushes a config and one layer and a manifest naming them; returns (manifest bytes, digest).
-    async fn push_image(&self, repo: &str, tag: &str, layer: &[u8]) -> (Vec<u8>, String) {
-        let config =
-            json!({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})
-                .to_string()
-                .into_bytes();
-        let cd = self.push_blob(repo, &config).await;
-        let ld = self.push_blob(repo, layer).await;
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": {"mediaType":"application/vnd.oci.image.config.v1+json","digest":cd,"size":config.len()},
-            "layers": [{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":ld,"size":layer.len()}]
-        })
-        .to_string()
-        .into_bytes();
-        let d = self.put_manifest(repo, tag, OCI_MANIFEST, &manifest).await;
-        (manifest, d)
-    }
-
-    async fn put_manifest(
-        &self,
-        repo: &str,
-        reference: &str,
-        media_type: &str,
-        body: &[u8],
-    ) -> String {
-        let res = self
-            .req(
-                Method::PUT,
-                &format!("/v2/{repo}/manifests/{reference}"),
-                repo,
-            )
-            .await
-            .header(header::CONTENT_TYPE, media_type)
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-        let d = res.headers()["docker-content-digest"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert_eq!(d, sha256(body));
-        assert_eq!(location(&res), format!("/v2/{repo}/manifests/{d}"));
-        d
-    }
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get(header::LOCATION)
-        .expect("Location header")
-        .to_str()
-        .unwrap()
-        .to_string()
 }
 
 async fn error_code(res: reqwest::Response) -> String {
@@ -1202,7 +1062,7 @@ async fn namespaces_visibility_and_mounts() {
         let token = who.token(&["registry:catalog:*".to_string()]).await;
         let res = who
             .http
-            .get(who.s.url("/v2/_catalog?n=10000"))
+            .get(who.url("/v2/_catalog?n=10000"))
             .bearer_auth(token)
             .send()
             .await
@@ -1371,11 +1231,13 @@ async fn uploads_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_string_lossy().to_string();
     // A fixed public URL: the second process binds another port but is the same hub.
-    let pairs = [
+    let backend = berth_core::testing::fresh_backend().await;
+    let mut pairs = vec![
         ("BERTH_DATA_DIR", data.as_str()),
         ("BERTH_ADDR", "127.0.0.1:0"),
         ("BERTH_PUBLIC_URL", "http://hub.berth.test"),
     ];
+    pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let first = berth_server::start(berth_core::Config::from_pairs(&pairs).unwrap())
         .await
         .unwrap();

@@ -3,56 +3,9 @@
 
 mod common;
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
-use common::*;
-
-struct SmtpServer {
-    child: tokio::process::Child,
-}
-
-impl SmtpServer {
-    /// Starts aiosmtpd with its Maildir handler: each received message becomes a file in `maildir/new`.
-    async fn start(port: u16, maildir: &std::path::Path) -> Self {
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(maildir.join(sub)).unwrap();
-        }
-        let child = tokio::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/setup.sh test installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return SmtpServer { child };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("aiosmtpd did not start on port {port}");
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{process::free_port, smtp::SmtpServer, *};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confirmation_mail_goes_through_a_real_smtp_server_even_if_it_was_down_at_signup() {

@@ -26,10 +26,8 @@ pub struct Registry {
 
 impl Registry {
     pub async fn open(config: &Config, db: &Db) -> Result<Self, CoreError> {
-        let root = config.data_dir.clone();
-        let blobs = storage::FsBlobStore::open(&root).map_err(|e| CoreError::io(&root, e))?;
         Ok(Registry {
-            blobs: Arc::new(blobs),
+            blobs: storage::open(config)?,
             keys: access::TokenKeys::load(config, db).await?,
             uploads: uploads::UploadLocks::default(),
             pulls: repos::PullCounts::default(),

@@ -259,10 +259,10 @@ pub async fn purge_stale(hub: &Hub) -> Result<usize, RegistryError> {
     Ok(ids.len())
 }
 
-/// Hashes bytes as the store reads them from the request.
-struct HashingReader<'a, 'b> {
-    inner: Data<'a>,
-    hasher: Option<&'b mut Hasher>,
+/// Hashes bytes as the store reads them (from a request, or from another store).
+pub(crate) struct HashingReader<'a, 'b> {
+    pub(crate) inner: Data<'a>,
+    pub(crate) hasher: Option<&'b mut Hasher>,
 }
 
 impl AsyncRead for HashingReader<'_, '_> {

@@ -1,6 +1,11 @@
 //! A real `berth` server on a free loopback port with its own data folder, and HTTP clients for it.
 #![allow(dead_code)]
 
+pub mod docker;
+pub mod process;
+pub mod reg;
+pub mod smtp;
+
 use std::{path::PathBuf, time::Duration};
 
 use berth_core::Config;
@@ -47,10 +52,12 @@ impl TestServer {
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_string_lossy().to_string();
+        let backend = berth_core::testing::fresh_backend().await;
         let mut pairs = vec![
             ("BERTH_DATA_DIR", data.as_str()),
             ("BERTH_ADDR", "127.0.0.1:0"),
         ];
+        pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         pairs.extend_from_slice(extra);
         let config = Config::from_pairs(&pairs).unwrap();
         let running = berth_server::start(config).await.unwrap();
@@ -155,6 +162,28 @@ pub fn decode_quoted_printable(raw: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Creates an account `name` (email `NAME@example.com`) directly through the domain.
+pub async fn register(
+    hub: &berth_core::Hub,
+    name: &str,
+    password: &str,
+    confirmed: bool,
+    admin: bool,
+) {
+    berth_core::accounts::register(
+        hub,
+        berth_core::accounts::NewAccount {
+            username: name,
+            email: &format!("{name}@example.com"),
+            password,
+        },
+        confirmed,
+        admin,
+    )
+    .await
+    .unwrap();
 }
 
 pub const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";

@@ -1,0 +1,119 @@
+//! Table-by-table copying from one database to another (`berth migrate-data`). The target's
+//! column types drive decoding, so one routine serves every table; the schema holds only
+//! BIGINT, TEXT and BYTEA columns.
+
+use futures_util::TryStreamExt;
+use sqlx::{Any, AnyConnection, Row};
+
+/// The tables `migrate-data` copies, parents before children. `uploads` is left out: the bytes
+/// of uploads in flight stay behind in the old store, so clients start those again.
+pub const TABLES: &[&str] = &[
+    "users",
+    "user_tokens",
+    "mail_queue",
+    "repositories",
+    "blobs",
+    "repository_blobs",
+    "manifests",
+    "tags",
+    "settings",
+];
+
+/// Tables whose `id` comes from a sequence on PostgreSQL.
+const SERIAL_TABLES: &[&str] = &[
+    "users",
+    "user_tokens",
+    "mail_queue",
+    "repositories",
+    "manifests",
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Int,
+    Text,
+    Bytes,
+}
+
+/// Column names and kinds of `table` on a PostgreSQL target, in declaration order.
+async fn target_columns(
+    pg: &mut AnyConnection,
+    table: &str,
+) -> Result<Vec<(String, Kind)>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT column_name::TEXT, data_type::TEXT FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(&mut *pg)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, ty)| {
+            let kind = match ty.as_str() {
+                "bigint" | "integer" | "smallint" => Kind::Int,
+                "bytea" => Kind::Bytes,
+                _ => Kind::Text,
+            };
+            (name, kind)
+        })
+        .collect())
+}
+
+pub async fn count(conn: &mut AnyConnection, table: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(conn)
+        .await
+}
+
+/// Copies every row of `table` from `from` (SQLite) into `to` (PostgreSQL) and returns how
+/// many were inserted. Both connections are expected inside transactions.
+pub async fn copy_table(
+    from: &mut AnyConnection,
+    to: &mut AnyConnection,
+    table: &str,
+) -> Result<i64, sqlx::Error> {
+    let columns = target_columns(to, table).await?;
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let select = format!("SELECT {} FROM {table}", names.join(", "));
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let mut rows = sqlx::query(&select).fetch(from);
+    let mut copied = 0;
+    while let Some(row) = rows.try_next().await? {
+        let mut q = sqlx::query::<Any>(&insert);
+        for (i, (_, kind)) in columns.iter().enumerate() {
+            q = match kind {
+                Kind::Int => q.bind(row.try_get::<Option<i64>, _>(i)?),
+                Kind::Text => q.bind(row.try_get::<Option<String>, _>(i)?),
+                Kind::Bytes => q.bind(row.try_get::<Option<Vec<u8>>, _>(i)?),
+            };
+        }
+        q.execute(&mut *to).await?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// Moves PostgreSQL's id sequence of `table` past the copied ids.
+pub async fn reset_sequence(to: &mut AnyConnection, table: &str) -> Result<(), sqlx::Error> {
+    if SERIAL_TABLES.contains(&table) {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false)::BIGINT FROM {table}"
+        ))
+        .fetch_one(to)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Digests and sizes of every stored blob.
+pub async fn blob_list(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT digest, size FROM blobs ORDER BY digest")
+        .fetch_all(conn)
+        .await
+}

@@ -1,0 +1,95 @@
+//! Test support shared by the test suites of `berth_core` and `server`: where a test hub keeps
+//! its data. `make test` runs every suite twice: on SQLite and the data folder (the embedded
+//! default), then with `BERTH_TEST_BACKEND=postgres-s3` on the PostgreSQL and S3 servers that
+//! `scripts/test-services.sh` started, each test on a database and key prefix of its own.
+
+use sqlx::{Connection, Executor};
+
+/// The backend the suite runs on: `"sqlite"` or `"postgres-s3"`.
+pub fn backend() -> String {
+    std::env::var("BERTH_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+}
+
+pub fn on_postgres() -> bool {
+    backend() == "postgres-s3"
+}
+
+fn required(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("BERTH_TEST_BACKEND=postgres-s3 needs {var}: run the suite with `make test`, which starts the servers")
+    })
+}
+
+/// `BERTH_*` settings that put a new test hub on the backend under test: none for SQLite (the
+/// defaults under its data folder); otherwise a new, empty PostgreSQL database and a new key
+/// prefix in the test bucket.
+pub async fn fresh_backend() -> Vec<(String, String)> {
+    match backend().as_str() {
+        "sqlite" => vec![],
+        "postgres-s3" => {
+            let name = format!("berth_t_{}", &crate::tokens::generate().1[..16]).to_lowercase();
+            let name: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            vec![
+                ("BERTH_DATABASE_URL".into(), fresh_database(&name).await),
+                ("BERTH_STORAGE_URL".into(), s3_url_with_prefix(&name)),
+            ]
+        }
+        other => panic!("unknown BERTH_TEST_BACKEND {other:?} (sqlite or postgres-s3)"),
+    }
+}
+
+/// Creates database `name` on the test server and returns its URL.
+pub async fn fresh_database(name: &str) -> String {
+    let admin = required("BERTH_TEST_POSTGRES_URL");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {admin}: {e}"));
+    conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    let mut url = url::Url::parse(&admin).expect("BERTH_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// The test bucket's URL with `prefix/` as key prefix.
+pub fn s3_url_with_prefix(prefix: &str) -> String {
+    let raw = required("BERTH_TEST_S3_URL");
+    let mut url = url::Url::parse(&raw).expect("BERTH_TEST_S3_URL is a URL");
+    url.set_path(&format!("/{prefix}"));
+    url.to_string()
+}
+
+/// The blobs a hub configured with `backend` (from [`fresh_backend`]) and `data_dir` has stored:
+/// files under `DATA_DIR/blobs`, or objects under the prefix's `blobs/`.
+pub async fn stored_blobs(backend: &[(String, String)], data_dir: &std::path::Path) -> Vec<String> {
+    match backend.iter().find(|(k, _)| k == "BERTH_STORAGE_URL") {
+        Some((_, url)) => {
+            let loc = crate::registry::storage::S3Location::parse(url).expect("test S3 URL");
+            crate::registry::storage::S3BlobStore::open(&loc)
+                .expect("test S3 store")
+                .keys_under("blobs/")
+                .await
+                .expect("listing the test bucket")
+        }
+        None => walk(&data_dir.join("blobs")),
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}

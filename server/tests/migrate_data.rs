@@ -1,0 +1,157 @@
+//! `berth migrate-data`: a running single-machine hub (SQLite, blobs in its data folder) copied
+//! into PostgreSQL and an S3 bucket; the hub started on the copies serves the same accounts,
+//! images and counts. Needs the servers of `make test`'s second pass (`test = false`;
+//! scripts/test-scale.sh runs it by name).
+
+mod common;
+
+use std::process::{Command, Output};
+
+use berth_core::Config;
+use common::reg::{sha256, Reg};
+
+const PASSWORD: &str = "migrate test password";
+
+fn migrate(args: &[&str], data: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_berth"))
+        .arg("migrate-data")
+        .args(args)
+        .env("BERTH_DATA_DIR", data)
+        .env_remove("BERTH_DATABASE_URL")
+        .env_remove("BERTH_STORAGE_URL")
+        .output()
+        .unwrap()
+}
+
+async fn get_manifest(alice: &Reg) -> reqwest::Response {
+    alice
+        .req(
+            reqwest::Method::GET,
+            "/v2/movealice/app/manifests/v1",
+            "movealice/app",
+        )
+        .await
+        .header("accept", common::reg::OCI_MANIFEST)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_hub_moves_to_postgres_and_s3() {
+    assert!(
+        berth_core::testing::on_postgres(),
+        "migrate-data is tested against PostgreSQL and S3: run it with `make test`"
+    );
+    // The single-machine hub, on the embedded default.
+    let old_dir = tempfile::tempdir().unwrap();
+    let data = old_dir.path().to_string_lossy().to_string();
+    let config =
+        Config::from_pairs(&[("BERTH_DATA_DIR", &data), ("BERTH_ADDR", "127.0.0.1:0")]).unwrap();
+    let old = berth_server::start(config).await.unwrap();
+    let old_base = format!("http://{}", old.addr);
+    for name in ["movealice", "movebob"] {
+        common::register(&old.hub, name, PASSWORD, true, false).await;
+    }
+    let alice = Reg::new(&old_base, Some(("movealice", PASSWORD)));
+    let (manifest, digest) = alice
+        .push_image("movealice/app", "v1", b"a layer worth keeping")
+        .await;
+    alice
+        .push_image("movealice/other", "latest", b"another layer")
+        .await;
+    assert_eq!(get_manifest(&alice).await.status(), 200);
+    berth_core::registry::repos::flush_pulls(&old.hub)
+        .await
+        .unwrap();
+
+    // Copied while the old hub still runs.
+    let target = berth_core::testing::fresh_backend().await;
+    let pg = &target
+        .iter()
+        .find(|(k, _)| k == "BERTH_DATABASE_URL")
+        .unwrap()
+        .1;
+    let s3 = &target
+        .iter()
+        .find(|(k, _)| k == "BERTH_STORAGE_URL")
+        .unwrap()
+        .1;
+    let from = format!("sqlite://{data}/berth.db");
+    let out = migrate(
+        &["--from", &from, "--to", pg, "--to-storage", s3],
+        old_dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "blobs: 3 copied",
+        "users: 2 rows copied, counts match",
+        "repositories: 2 rows copied, counts match",
+        "manifests: 2 rows copied, counts match",
+        "tags: 2 rows copied, counts match",
+        "settings: 1 rows copied, counts match",
+    ] {
+        assert!(text.contains(line), "{line:?} in:\n{text}");
+    }
+    // A second run refuses to copy into a hub that has data, and changes nothing.
+    let again = migrate(&["--from", &from, "--to", pg], old_dir.path());
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds 2 accounts"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    old.shutdown().await.unwrap();
+
+    // The hub on PostgreSQL and S3 serves what the old one held.
+    let new_dir = tempfile::tempdir().unwrap();
+    let new_data = new_dir.path().to_string_lossy().to_string();
+    let mut pairs = vec![
+        ("BERTH_DATA_DIR", new_data.as_str()),
+        ("BERTH_ADDR", "127.0.0.1:0"),
+    ];
+    pairs.extend(target.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let new = berth_server::start(Config::from_pairs(&pairs).unwrap())
+        .await
+        .unwrap();
+    let alice = Reg::new(
+        &format!("http://{}", new.addr),
+        Some(("movealice", PASSWORD)),
+    );
+    let res = get_manifest(&alice).await;
+    assert_eq!(res.status(), 200, "password, repository and tag came along");
+    assert_eq!(res.headers()["docker-content-digest"], digest.as_str());
+    assert_eq!(res.bytes().await.unwrap().to_vec(), manifest);
+    let layer = sha256(b"a layer worth keeping");
+    let res = alice
+        .req(
+            reqwest::Method::GET,
+            &format!("/v2/movealice/app/blobs/{layer}"),
+            "movealice/app",
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        b"a layer worth keeping"
+    );
+    // Ids continue after the copied ones: a new repository and account can be made.
+    alice
+        .push_image("movealice/third", "v1", b"pushed after the move")
+        .await;
+    common::register(&new.hub, "movecarol", PASSWORD, true, false).await;
+    let pulls: i64 =
+        sqlx::query_scalar("SELECT pull_count FROM repositories WHERE full_name = 'movealice/app'")
+            .fetch_one(new.hub.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(pulls, 1, "pull counts came along");
+    new.shutdown().await.unwrap();
+}
