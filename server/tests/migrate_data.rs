@@ -119,6 +119,12 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     let new = berth_server::start(Config::from_pairs(&pairs).unwrap())
         .await
         .unwrap();
+    let pulls: i64 =
+        sqlx::query_scalar("SELECT pull_count FROM repositories WHERE full_name = 'movealice/app'")
+            .fetch_one(new.hub.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(pulls, 1, "pull counts came along");
     let alice = Reg::new(
         &format!("http://{}", new.addr),
         Some(("movealice", PASSWORD)),
@@ -147,11 +153,5 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
         .push_image("movealice/third", "v1", b"pushed after the move")
         .await;
     common::register(&new.hub, "movecarol", PASSWORD, true, false).await;
-    let pulls: i64 =
-        sqlx::query_scalar("SELECT pull_count FROM repositories WHERE full_name = 'movealice/app'")
-            .fetch_one(new.hub.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(pulls, 1, "pull counts came along");
     new.shutdown().await.unwrap();
 }
