@@ -12,6 +12,7 @@ pub mod error;
 pub mod hub;
 pub mod mail;
 pub mod registry;
+pub mod repositories;
 pub mod store;
 #[doc(hidden)]
 pub mod testing;

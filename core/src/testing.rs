@@ -41,6 +41,20 @@ pub async fn fresh_backend() -> Vec<(String, String)> {
     }
 }
 
+/// A hub for a test, on the backend under test, keeping its files in `data_dir`; `extra`
+/// settings (`BERTH_*` pairs) go on top.
+pub async fn open_hub(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> crate::Hub {
+    let data = data_dir.to_string_lossy().to_string();
+    let backend = fresh_backend().await;
+    let mut pairs = vec![("BERTH_DATA_DIR", data.as_str())];
+    pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    pairs.extend_from_slice(extra);
+    let config = crate::Config::from_pairs(&pairs).expect("test configuration");
+    crate::Hub::open(config)
+        .await
+        .expect("opening the test hub")
+}
+
 /// Creates database `name` on the test server and returns its URL.
 pub async fn fresh_database(name: &str) -> String {
     let admin = required("BERTH_TEST_POSTGRES_URL");

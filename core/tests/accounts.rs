@@ -2,7 +2,7 @@
 
 use berth_core::{
     accounts::{self, AccountError, NewAccount},
-    store, Config, Hub,
+    store, Hub,
 };
 
 struct TestHub {
@@ -12,14 +12,8 @@ struct TestHub {
 
 async fn hub_with(extra: &[(&str, &str)]) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_string_lossy().to_string();
-    let backend = berth_core::testing::fresh_backend().await;
-    let mut pairs = vec![("BERTH_DATA_DIR", data.as_str())];
-    pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    pairs.extend_from_slice(extra);
-    let config = Config::from_pairs(&pairs).unwrap();
     TestHub {
-        hub: Hub::open(config).await.unwrap(),
+        hub: berth_core::testing::open_hub(dir.path(), extra).await,
         dir,
     }
 }

@@ -61,6 +61,12 @@ enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set how many private repositories an account may have (the free plan allows 1).
+    SetPlan {
+        name: String,
+        #[arg(long)]
+        private_repos: i64,
+    },
 }
 
 fn init_logging() {
@@ -96,6 +102,13 @@ async fn main() -> ExitCode {
                     admin,
                 },
         } => add_user(config, &name, &email, confirmed, admin).await,
+        Command::User {
+            command:
+                UserCommand::SetPlan {
+                    name,
+                    private_repos,
+                },
+        } => set_plan(config, &name, private_repos).await,
         Command::MigrateData {
             from,
             to,
@@ -250,5 +263,22 @@ async fn migrate_data(
             None => String::new(),
         }
     );
+    Ok(())
+}
+
+async fn set_plan(config: Config, name: &str, private_repos: i64) -> Result<(), String> {
+    let hub = Hub::open(config).await.map_err(|e| e.to_string())?;
+    berth_core::repositories::set_plan(&hub, name, private_repos)
+        .await
+        .map_err(|e| match e {
+            berth_core::repositories::RepoError::Invalid(f) => {
+                f.0.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            other => other.to_string(),
+        })?;
+    println!("{name} may now have {private_repos} private repositories");
     Ok(())
 }

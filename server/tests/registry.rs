@@ -1365,3 +1365,102 @@ async fn unknown_endpoints_and_methods_answer_in_json() {
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "NAME_INVALID");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collaborators_push_and_the_private_quota_holds_on_push() {
+    let s = TestServer::shared();
+    let alice = Reg::user("quo", true, false).await;
+    let bob = Reg::user("col", true, false).await;
+    let carol = Reg::user("out", true, false).await;
+    let owner = berth_core::accounts::user_by_name(s.hub(), alice.name())
+        .await
+        .unwrap()
+        .unwrap();
+    // Pushes create private repositories for alice; the free plan holds one.
+    berth_core::repositories::set_default_private(s.hub(), &owner, true)
+        .await
+        .unwrap();
+    let first = format!("{}/first", alice.name());
+    alice.push_image(&first, "v1", b"private layer").await;
+    let res = Reg::anonymous()
+        .http
+        .get(s.url(&format!("/v2/{first}/manifests/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "created private");
+    let second = format!("{}/second", alice.name());
+    let res = alice
+        .req(
+            Method::POST,
+            &format!("/v2/{second}/blobs/uploads/"),
+            &second,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "DENIED");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "requested access to the resource is denied: Your plan allows 1 private repository and you have 1. \
+         Make one of them public or delete it, or ask an administrator for a larger plan."
+    );
+    assert!(
+        berth_core::registry::repos::find(
+            s.hub(),
+            &berth_core::registry::names::RepoName::parse(&second).unwrap()
+        )
+        .await
+        .unwrap()
+        .is_none(),
+        "not created public instead"
+    );
+
+    // A collaborator pushes and pulls; someone else does not even see the repository.
+    berth_core::repositories::add_collaborator(s.hub(), &owner, &first, bob.name())
+        .await
+        .unwrap();
+    bob.push_image(&first, "from-bob", b"bob's layer").await;
+    let res = bob
+        .req(
+            Method::GET,
+            &format!("/v2/{first}/manifests/from-bob"),
+            &first,
+        )
+        .await
+        .header(header::ACCEPT, OCI_MANIFEST)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = bob
+        .req(Method::DELETE, &format!("/v2/{first}/manifests/v1"), &first)
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "collaborators do not delete"
+    );
+    for method in [Method::GET, Method::HEAD] {
+        let res = carol
+            .req(method, &format!("/v2/{first}/manifests/v1"), &first)
+            .await
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+    }
+    let res = carol
+        .req(Method::POST, &format!("/v2/{first}/blobs/uploads/"), &first)
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(res).await, "DENIED");
+}

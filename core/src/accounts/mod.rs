@@ -32,6 +32,10 @@ pub struct User {
     pub is_admin: bool,
     pub session_generation: i64,
     pub created_at: i64,
+    /// How many private repositories the account's plan allows (the free plan: 1).
+    pub private_repo_limit: i64,
+    /// Whether repositories created by `docker push` start private.
+    pub default_private: bool,
 }
 
 impl From<UserRow> for User {
@@ -44,6 +48,8 @@ impl From<UserRow> for User {
             is_admin: r.is_admin != 0,
             session_generation: r.session_generation,
             created_at: r.created_at,
+            private_repo_limit: r.private_repo_limit,
+            default_private: r.default_private != 0,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     db::Db,
     error::CoreError,
     hub::Hub,
+    repositories::{self, Role},
     store, tokens,
 };
 
@@ -276,19 +277,25 @@ pub async fn grant(
             };
             let repo = repos::find(hub, &name).await?;
             let own_namespace = user.is_some_and(|u| repos::may_use_namespace(u, &name.namespace));
-            let owner = match (&repo, user) {
-                (Some(r), Some(u)) => u.is_admin || u.id == r.owner_id,
-                (None, _) => own_namespace,
-                _ => false,
+            let role = match &repo {
+                Some(r) => repositories::role(hub, user, r).await?,
+                None => None,
             };
             let can_pull = match &repo {
-                Some(r) => repos::can_see(user, r),
+                Some(_) => role.is_some(),
                 // Nothing to pull yet; granting the owner pull lets them hear "not found".
                 None => own_namespace,
             };
-            let can_push = own_namespace
-                && owner
-                && user.is_some_and(|u| repos::push_refusal(hub, u, &name).is_none());
+            let confirmed = user.is_some_and(|u| u.confirmed);
+            let can_push = confirmed
+                && match role {
+                    Some(Role::Owner | Role::Collaborator) => true,
+                    // Admins push where they could create: their namespace and `library`.
+                    Some(Role::Admin) => own_namespace,
+                    Some(Role::Reader) => false,
+                    None => repo.is_none() && own_namespace,
+                };
+            let owner = role.is_some_and(Role::may_manage);
             let mut granted = Vec::new();
             if wanted("pull") && can_pull {
                 granted.push("pull".to_string());

@@ -59,7 +59,7 @@ impl RepoName {
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`, the distribution spec's path component.
-fn is_path_component(s: &str) -> bool {
+pub fn is_path_component(s: &str) -> bool {
     let b = s.as_bytes();
     if b.is_empty() || !is_alnum(b[0]) || !is_alnum(b[b.len() - 1]) {
         return false;

@@ -8,9 +8,8 @@ use std::{
 use super::{names::RepoName, names::LIBRARY, RegistryError};
 use crate::{
     accounts::{mask_email, User},
-    clock,
-    db::is_unique_violation,
     hub::Hub,
+    repositories::{self, RepoError},
     store::{self, repositories::RepositoryRow},
 };
 
@@ -23,6 +22,7 @@ pub struct Repository {
     pub owner_id: i64,
     pub is_private: bool,
     pub description: String,
+    pub overview: String,
     pub pull_count: i64,
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
@@ -38,16 +38,12 @@ impl From<RepositoryRow> for Repository {
             owner_id: r.owner_id,
             is_private: r.is_private != 0,
             description: r.description,
+            overview: r.overview,
             pull_count: r.pull_count,
             created_at: r.created_at,
             last_pushed_at: r.last_pushed_at,
         }
     }
-}
-
-/// Private repositories exist only for their owner and admins.
-pub fn can_see(user: Option<&User>, repo: &Repository) -> bool {
-    !repo.is_private || user.is_some_and(|u| u.is_admin || u.id == repo.owner_id)
 }
 
 /// Users own the namespace of their Berth ID; admins also own `library`.
@@ -87,36 +83,40 @@ pub async fn find(hub: &Hub, name: &RepoName) -> Result<Option<Repository>, Regi
         .map(Repository::from))
 }
 
-/// The repository a push goes to, created (public) on the first push into one's own namespace.
+/// The repository a push goes to, created on the first push into one's own namespace with the
+/// pusher's default visibility (within their private-repository quota).
 pub async fn ensure_for_push(
     hub: &Hub,
     name: &RepoName,
     user: &User,
 ) -> Result<Repository, RegistryError> {
+    if let Some(repo) = find(hub, name).await? {
+        // Collaborators push to repositories outside their namespace.
+        if repositories::role(hub, Some(user), &repo)
+            .await?
+            .is_some_and(|r| r.may_push())
+            && user.confirmed
+        {
+            return Ok(repo);
+        }
+    }
     if let Some(why) = push_refusal(hub, user, name) {
         return Err(RegistryError::Denied(why));
     }
     if let Some(repo) = find(hub, name).await? {
         return Ok(repo);
     }
-    match store::repositories::insert(
-        hub.db.pool(),
-        &name.namespace,
-        &name.name,
-        user.id,
-        false,
-        clock::now(),
-    )
-    .await
-    {
-        Ok(_) => {
-            tracing::info!(repository = %name.full, user = %user.username, "repository created by push")
+    match repositories::create_for_push(hub, user, name).await {
+        Ok(repo) => {
+            tracing::info!(repository = %name.full, user = %user.username, private = repo.is_private, "repository created by push");
+            Ok(repo)
         }
-        // Another request created it at the same moment.
-        Err(e) if is_unique_violation(&e) => {}
-        Err(e) => return Err(e.into()),
+        Err(RepoError::Internal(e)) => Err(e.into()),
+        Err(RepoError::Invalid(e)) => Err(RegistryError::NameInvalid(
+            e.0.first().map(|(_, m)| m.clone()).unwrap_or_default(),
+        )),
+        Err(e) => Err(RegistryError::Denied(e.to_string())),
     }
-    find(hub, name).await?.ok_or(RegistryError::NameUnknown)
 }
 
 /// Repository names after `last` that `user` may see, at most `limit`.

@@ -12,6 +12,7 @@ pub const TABLES: &[&str] = &[
     "user_tokens",
     "mail_queue",
     "repositories",
+    "collaborators",
     "blobs",
     "repository_blobs",
     "manifests",

@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per table. Functions take any executor (pool or transaction).
 
 pub mod blobs;
+pub mod collaborators;
 pub mod copy;
 pub mod mail;
 pub mod manifests;

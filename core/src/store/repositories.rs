@@ -9,12 +9,13 @@ pub struct RepositoryRow {
     pub owner_id: i64,
     pub is_private: i64,
     pub description: String,
+    pub overview: String,
     pub pull_count: i64,
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, pull_count, created_at, last_pushed_at";
+const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at";
 
 pub async fn by_full_name<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -28,24 +29,30 @@ pub async fn by_full_name<'c>(
     .await
 }
 
+pub struct NewRepository<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub owner_id: i64,
+    pub is_private: bool,
+    pub description: &'a str,
+    pub created_at: i64,
+}
+
 pub async fn insert<'c>(
     ex: impl Executor<'c, Database = Any>,
-    namespace: &str,
-    name: &str,
-    owner_id: i64,
-    is_private: bool,
-    now: i64,
+    r: NewRepository<'_>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO repositories (namespace, name, full_name, owner_id, is_private, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO repositories (namespace, name, full_name, owner_id, is_private, description, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(namespace)
-    .bind(name)
-    .bind(format!("{namespace}/{name}"))
-    .bind(owner_id)
-    .bind(i64::from(is_private))
-    .bind(now)
+    .bind(r.namespace)
+    .bind(r.name)
+    .bind(format!("{}/{}", r.namespace, r.name))
+    .bind(r.owner_id)
+    .bind(i64::from(r.is_private))
+    .bind(r.description)
+    .bind(r.created_at)
     .fetch_one(ex)
     .await
 }
@@ -76,8 +83,8 @@ pub async fn add_pulls<'c>(
     Ok(())
 }
 
-/// Full names after `last`, in byte order, that a viewer may see: public ones, their own, or all
-/// for an admin.
+/// Full names after `last`, in byte order, that a viewer may see: public ones, their own, those
+/// they collaborate on, or all for an admin.
 pub async fn visible_names<'c>(
     ex: impl Executor<'c, Database = Any>,
     viewer_id: Option<i64>,
@@ -87,13 +94,103 @@ pub async fn visible_names<'c>(
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT full_name FROM repositories
-         WHERE (is_private = 0 OR owner_id = $1 OR $2 = 1) AND full_name > $3
+         WHERE (is_private = 0 OR owner_id = $1 OR $2 = 1
+                OR id IN (SELECT repository_id FROM collaborators WHERE user_id = $1))
+           AND full_name > $3
          ORDER BY full_name LIMIT $4",
     )
     .bind(viewer_id.unwrap_or(-1))
     .bind(i64::from(viewer_is_admin))
     .bind(last)
     .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn by_id<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+) -> Result<Option<RepositoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM repositories WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// How many private repositories an account owns.
+pub async fn count_private<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    owner_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM repositories WHERE owner_id = $1 AND is_private = 1")
+        .bind(owner_id)
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn set_private<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    private: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE repositories SET is_private = $1 WHERE id = $2")
+        .bind(i64::from(private))
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_descriptions<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    description: &str,
+    overview: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE repositories SET description = $1, overview = $2 WHERE id = $3")
+        .bind(description)
+        .bind(overview)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a repository with its tags, manifests, blob links, uploads and collaborators (the
+/// foreign keys cascade); the blobs themselves stay for the repositories that share them.
+pub async fn delete<'c>(ex: impl Executor<'c, Database = Any>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM repositories WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Repositories an account owns or collaborates on, most recently pushed (or created) first.
+pub async fn of_member<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM repositories
+         WHERE owner_id = $1 OR id IN (SELECT repository_id FROM collaborators WHERE user_id = $1)
+         ORDER BY COALESCE(last_pushed_at, created_at) DESC, full_name"
+    ))
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// An account's public repositories, most recently pushed first.
+pub async fn public_of_owner<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    owner_id: i64,
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM repositories WHERE owner_id = $1 AND is_private = 0
+         ORDER BY COALESCE(last_pushed_at, created_at) DESC, full_name"
+    ))
+    .bind(owner_id)
     .fetch_all(ex)
     .await
 }

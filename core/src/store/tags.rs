@@ -69,3 +69,96 @@ pub async fn delete_for_manifest<'c>(
         .await?;
     Ok(())
 }
+
+/// A tag as the repository's tags page lists it, with what its manifest recorded at push.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TagRow {
+    pub name: String,
+    pub digest: String,
+    pub media_type: String,
+    pub total_size: i64,
+    pub platforms: String,
+    pub pushed_at: i64,
+    pub pushed_by: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagOrder {
+    Name,
+    Newest,
+}
+
+/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of a repository's tags whose name contains `filter` (case-insensitively).
+pub async fn page<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    filter: &str,
+    order: TagOrder,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<TagRow>, sqlx::Error> {
+    let order_by = match order {
+        TagOrder::Name => "t.name",
+        TagOrder::Newest => "t.pushed_at DESC, t.name",
+    };
+    sqlx::query_as(&format!(
+        "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
+                t.pushed_at, u.username AS pushed_by
+         FROM tags t
+         JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+         LEFT JOIN users u ON u.id = t.pushed_by
+         WHERE t.repository_id = $1 AND LOWER(t.name) LIKE $2 ESCAPE '\\'
+         ORDER BY {order_by} LIMIT $3 OFFSET $4"
+    ))
+    .bind(repository_id)
+    .bind(contains_pattern(filter))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
+}
+
+/// How many of a repository's tags contain `filter`.
+pub async fn count<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    filter: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tags WHERE repository_id = $1 AND LOWER(name) LIKE $2 ESCAPE '\\'",
+    )
+    .bind(repository_id)
+    .bind(contains_pattern(filter))
+    .fetch_one(ex)
+    .await
+}
+
+/// One tag with its manifest.
+pub async fn get<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    name: &str,
+) -> Result<Option<TagRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
+                t.pushed_at, u.username AS pushed_by
+         FROM tags t
+         JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+         LEFT JOIN users u ON u.id = t.pushed_by
+         WHERE t.repository_id = $1 AND t.name = $2",
+    )
+    .bind(repository_id)
+    .bind(name)
+    .fetch_optional(ex)
+    .await
+}

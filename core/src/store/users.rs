@@ -10,10 +10,11 @@ pub struct UserRow {
     pub is_admin: i64,
     pub session_generation: i64,
     pub created_at: i64,
+    pub private_repo_limit: i64,
+    pub default_private: i64,
 }
 
-const COLUMNS: &str =
-    "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at";
+const COLUMNS: &str = "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at, private_repo_limit, default_private";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -120,6 +121,49 @@ pub async fn set_password<'c>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1, session_generation = session_generation + 1 WHERE id = $2")
         .bind(password_hash)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Locks an account's row until the transaction ends, so that checks of what the account owns
+/// (the private-repository quota) and the writes they allow happen one at a time. SQLite needs
+/// nothing: a write transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
+pub async fn lock<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    kind: crate::db::DbKind,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    if kind == crate::db::DbKind::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_private_repo_limit<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    limit: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET private_repo_limit = $1 WHERE id = $2")
+        .bind(limit)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn set_default_private<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    private: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET default_private = $1 WHERE id = $2")
+        .bind(i64::from(private))
         .bind(id)
         .execute(ex)
         .await?;

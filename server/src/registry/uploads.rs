@@ -86,9 +86,11 @@ pub async fn start(
         if let (Ok(digest), Ok(from_name)) = (mount.parse::<Digest>(), RepoName::parse(from)) {
             if caller.allows("repository", &from_name.raw, "pull") {
                 if let Some(from_repo) = repos::find(hub, &from_name).await? {
-                    if repos::can_see(Some(&user), &from_repo)
-                        && blobs::mount(hub, &from_repo, &repo, &digest).await?
-                    {
+                    let visible = berth_core::repositories::role(hub, Some(&user), &from_repo)
+                        .await
+                        .map_err(RegistryError::from)?
+                        .is_some();
+                    if visible && blobs::mount(hub, &from_repo, &repo, &digest).await? {
                         return Ok(created(&name, &digest));
                     }
                 }

@@ -1,0 +1,478 @@
+//! Repositories as people manage them: creating one (name rules, the private-repository quota),
+//! who may see and change it (owner, collaborators, admins), descriptions, visibility, deletion,
+//! collaborators, and the plan behind the quota. The registry's create-on-push goes through
+//! [`create`] as well, so one set of rules holds for the browser and for `docker push`.
+
+use crate::{
+    accounts::{self, FieldErrors, User},
+    clock,
+    db::is_unique_violation,
+    error::CoreError,
+    hub::Hub,
+    registry::{
+        names::{self, RepoName},
+        repos::Repository,
+    },
+    store,
+};
+
+/// Docker Hub's limits: a short description of 100 characters, an overview of 25,000.
+pub const DESCRIPTION_MAX: usize = 100;
+pub const OVERVIEW_MAX: usize = 25_000;
+pub const NAME_MIN: usize = 2;
+pub const NAME_MAX: usize = 255;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("please correct the highlighted fields")]
+    Invalid(FieldErrors),
+    #[error("Confirm your email address before creating repositories.")]
+    Unconfirmed,
+    #[error("{}", quota_message(*limit, *used))]
+    QuotaExceeded { limit: i64, used: i64 },
+    /// Also what someone who may not see a private repository hears.
+    #[error("This repository does not exist.")]
+    NotFound,
+    #[error("Only the owner of this repository can do that.")]
+    NotOwner,
+    #[error(transparent)]
+    Internal(#[from] CoreError),
+}
+
+impl From<sqlx::Error> for RepoError {
+    fn from(e: sqlx::Error) -> Self {
+        RepoError::Internal(CoreError::Db(e))
+    }
+}
+
+impl RepoError {
+    fn field(field: &'static str, message: impl Into<String>) -> Self {
+        RepoError::Invalid(FieldErrors(vec![(field, message.into())]))
+    }
+}
+
+/// The quota refusal, the same words in the form, in settings and on `docker push`.
+pub fn quota_message(limit: i64, used: i64) -> String {
+    let plural = |n: i64| if n == 1 { "repository" } else { "repositories" };
+    format!(
+        "Your plan allows {limit} private {} and you have {used}. Make one of them public or \
+         delete it, or ask an administrator for a larger plan.",
+        plural(limit)
+    )
+}
+
+/// Name rules: 2–255 characters, lowercase letters and digits, with `.`, `_`, `__` or dashes
+/// between them (the distribution spec's, so that every name created here can be pushed).
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if !(NAME_MIN..=NAME_MAX).contains(&len) {
+        return Err(format!(
+            "Use {NAME_MIN} to {NAME_MAX} characters (this has {len})."
+        ));
+    }
+    if !names::is_path_component(name) {
+        return Err(
+            "Use lowercase letters and digits, with '-', '_' or '.' between them (not at the start or end, and not two in a row)."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+pub fn validate_description(description: &str) -> Result<(), String> {
+    let len = description.chars().count();
+    if len > DESCRIPTION_MAX {
+        return Err(format!(
+            "At most {DESCRIPTION_MAX} characters (this has {len})."
+        ));
+    }
+    Ok(())
+}
+
+pub fn validate_overview(overview: &str) -> Result<(), String> {
+    let len = overview.chars().count();
+    if len > OVERVIEW_MAX {
+        return Err(format!(
+            "At most {OVERVIEW_MAX} characters (this has {len})."
+        ));
+    }
+    Ok(())
+}
+
+/// What a person is to a repository they can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    /// An administrator acting on someone else's repository: everything the owner may do.
+    Admin,
+    Collaborator,
+    /// Anyone, for a public repository.
+    Reader,
+}
+
+impl Role {
+    pub fn may_push(self) -> bool {
+        self != Role::Reader
+    }
+    /// Settings, descriptions, visibility, deleting tags and the repository, collaborators.
+    pub fn may_manage(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+/// `user`'s role on `repo`, or `None` when the repository must not exist for them.
+pub async fn role(
+    hub: &Hub,
+    user: Option<&User>,
+    repo: &Repository,
+) -> Result<Option<Role>, CoreError> {
+    let role = match user {
+        Some(u) if u.id == repo.owner_id => Some(Role::Owner),
+        Some(u) if u.is_admin => Some(Role::Admin),
+        Some(u) if store::collaborators::is_collaborator(hub.db.pool(), repo.id, u.id).await? => {
+            Some(Role::Collaborator)
+        }
+        _ if !repo.is_private => Some(Role::Reader),
+        _ => None,
+    };
+    Ok(role)
+}
+
+/// A new repository, as typed in the form.
+pub struct NewRepo<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub private: bool,
+}
+
+/// Creates a repository in `user`'s namespace (admins also in `library`). A private one must fit
+/// the owner's plan; the check and the insert run under a lock on the owner's account, so
+/// simultaneous creations cannot exceed it.
+pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Repository, RepoError> {
+    if !user.confirmed {
+        return Err(RepoError::Unconfirmed);
+    }
+    let name = input.name.trim();
+    let description = input.description.trim();
+    let mut errors = FieldErrors::default();
+    let namespace_ok =
+        input.namespace == user.username || (user.is_admin && input.namespace == names::LIBRARY);
+    if !namespace_ok {
+        errors.0.push((
+            "namespace",
+            format!("You can create repositories only in {}.", user.username),
+        ));
+    }
+    if let Err(m) = validate_name(name) {
+        errors.0.push(("name", m));
+    }
+    if let Err(m) = validate_description(description) {
+        errors.0.push(("description", m));
+    }
+    if !errors.0.is_empty() {
+        return Err(RepoError::Invalid(errors));
+    }
+    let mut tx = hub.db.begin_write().await?;
+    if input.private {
+        check_quota(&mut tx, hub, user.id).await?;
+    }
+    let inserted = store::repositories::insert(
+        &mut *tx,
+        store::repositories::NewRepository {
+            namespace: input.namespace,
+            name,
+            owner_id: user.id,
+            is_private: input.private,
+            description,
+            created_at: clock::now(),
+        },
+    )
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(RepoError::field(
+                "name",
+                format!("{}/{name} already exists.", input.namespace),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    tracing::info!(repository = %format!("{}/{name}", input.namespace), user = %user.username, private = input.private, "repository created");
+    by_id(hub, id).await
+}
+
+/// Refuses one more private repository when the owner already has as many as the plan allows;
+/// locks the owner's row for the rest of the transaction.
+async fn check_quota(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hub: &Hub,
+    owner_id: i64,
+) -> Result<(), RepoError> {
+    store::users::lock(&mut **tx, hub.db.kind(), owner_id).await?;
+    let owner = store::users::by_id(&mut **tx, owner_id)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let used = store::repositories::count_private(&mut **tx, owner_id).await?;
+    if used >= owner.private_repo_limit {
+        return Err(RepoError::QuotaExceeded {
+            limit: owner.private_repo_limit,
+            used,
+        });
+    }
+    Ok(())
+}
+
+async fn by_id(hub: &Hub, id: i64) -> Result<Repository, RepoError> {
+    store::repositories::by_id(hub.db.pool(), id)
+        .await?
+        .map(Repository::from)
+        .ok_or(RepoError::NotFound)
+}
+
+/// The repository `NAMESPACE/NAME` and `viewer`'s role on it; `NotFound` if it does not exist
+/// or is private to others.
+pub async fn open(
+    hub: &Hub,
+    viewer: Option<&User>,
+    namespace: &str,
+    name: &str,
+) -> Result<(Repository, Role), RepoError> {
+    let full = format!("{namespace}/{name}");
+    let Some(row) = store::repositories::by_full_name(hub.db.pool(), &full).await? else {
+        return Err(RepoError::NotFound);
+    };
+    let repo = Repository::from(row);
+    match role(hub, viewer, &repo).await? {
+        Some(role) => Ok((repo, role)),
+        None => Err(RepoError::NotFound),
+    }
+}
+
+/// Opens a repository for a change only its owner (or an admin) may make.
+async fn open_to_manage(hub: &Hub, user: &User, full_name: &str) -> Result<Repository, RepoError> {
+    let (namespace, name) = full_name.split_once('/').ok_or(RepoError::NotFound)?;
+    let (repo, role) = open(hub, Some(user), namespace, name).await?;
+    if !role.may_manage() {
+        return Err(RepoError::NotOwner);
+    }
+    Ok(repo)
+}
+
+/// Makes a repository private (within the owner's plan) or public.
+pub async fn set_visibility(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    private: bool,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    if repo.is_private == private {
+        return Ok(());
+    }
+    let mut tx = hub.db.begin_write().await?;
+    if private {
+        check_quota(&mut tx, hub, repo.owner_id).await?;
+    }
+    store::repositories::set_private(&mut *tx, repo.id, private).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the short description and the Markdown overview.
+pub async fn set_descriptions(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    description: &str,
+    overview: &str,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    let description = description.trim();
+    let mut errors = FieldErrors::default();
+    if let Err(m) = validate_description(description) {
+        errors.0.push(("description", m));
+    }
+    if let Err(m) = validate_overview(overview) {
+        errors.0.push(("overview", m));
+    }
+    if !errors.0.is_empty() {
+        return Err(RepoError::Invalid(errors));
+    }
+    store::repositories::set_descriptions(hub.db.pool(), repo.id, description, overview).await?;
+    Ok(())
+}
+
+/// Deletes a repository, its tags, manifests and collaborators, once `confirm` repeats its name.
+/// Blobs other repositories use stay.
+pub async fn delete(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    confirm: &str,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    if confirm.trim() != repo.name && confirm.trim() != repo.full_name {
+        return Err(RepoError::field(
+            "confirm",
+            format!("Type {} to confirm.", repo.name),
+        ));
+    }
+    store::repositories::delete(hub.db.pool(), repo.id).await?;
+    tracing::info!(repository = %repo.full_name, user = %user.username, "repository deleted");
+    Ok(())
+}
+
+/// Removes a tag (the manifest stays, reachable by digest).
+pub async fn delete_tag(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    tag: &str,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    if !store::tags::delete(hub.db.pool(), repo.id, tag).await? {
+        return Err(RepoError::field("tag", format!("There is no tag {tag}.")));
+    }
+    Ok(())
+}
+
+/// Collaborators of a repository (Berth ID, added at), for its owner.
+pub async fn collaborators(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+) -> Result<Vec<(String, i64)>, RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    Ok(store::collaborators::list(hub.db.pool(), repo.id).await?)
+}
+
+/// Lets another account push and pull a repository.
+pub async fn add_collaborator(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    username: &str,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    let username = username.trim();
+    let Some(other) = accounts::user_by_name(hub, username).await? else {
+        return Err(RepoError::field(
+            "username",
+            format!("No account has the Berth ID {username:?}."),
+        ));
+    };
+    if other.id == repo.owner_id {
+        return Err(RepoError::field(
+            "username",
+            format!("{username} owns this repository."),
+        ));
+    }
+    if !store::collaborators::add(hub.db.pool(), repo.id, other.id, clock::now()).await? {
+        return Err(RepoError::field(
+            "username",
+            format!("{username} is already a collaborator."),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn remove_collaborator(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    username: &str,
+) -> Result<(), RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    let removed = match accounts::user_by_name(hub, username.trim()).await? {
+        Some(other) => store::collaborators::remove(hub.db.pool(), repo.id, other.id).await?,
+        None => false,
+    };
+    if !removed {
+        return Err(RepoError::field(
+            "username",
+            format!("{} is not a collaborator.", username.trim()),
+        ));
+    }
+    Ok(())
+}
+
+/// Repositories `user` owns or collaborates on, most recently pushed first.
+pub async fn of_member(hub: &Hub, user: &User) -> Result<Vec<Repository>, RepoError> {
+    Ok(store::repositories::of_member(hub.db.pool(), user.id)
+        .await?
+        .into_iter()
+        .map(Repository::from)
+        .collect())
+}
+
+/// The public repositories of `owner` (private ones are never listed on profiles, even to their
+/// owner, as a profile is what others see).
+pub async fn public_of(hub: &Hub, owner: &User) -> Result<Vec<Repository>, RepoError> {
+    Ok(
+        store::repositories::public_of_owner(hub.db.pool(), owner.id)
+            .await?
+            .into_iter()
+            .map(Repository::from)
+            .collect(),
+    )
+}
+
+/// Private repositories used and allowed.
+pub async fn private_usage(hub: &Hub, user: &User) -> Result<(i64, i64), RepoError> {
+    let used = store::repositories::count_private(hub.db.pool(), user.id).await?;
+    Ok((used, user.private_repo_limit))
+}
+
+/// Sets how many private repositories an account may have (operators and admins).
+pub async fn set_plan(hub: &Hub, username: &str, private_repos: i64) -> Result<(), RepoError> {
+    if private_repos < 0 {
+        return Err(RepoError::field("private_repos", "Use 0 or more."));
+    }
+    let user = accounts::user_by_name(hub, username)
+        .await?
+        .ok_or_else(|| RepoError::field("username", format!("No account {username:?}.")))?;
+    store::users::set_private_repo_limit(hub.db.pool(), user.id, private_repos).await?;
+    Ok(())
+}
+
+/// Whether repositories `user` creates by pushing start private.
+pub async fn set_default_private(hub: &Hub, user: &User, private: bool) -> Result<(), RepoError> {
+    store::users::set_default_private(hub.db.pool(), user.id, private).await?;
+    Ok(())
+}
+
+/// Creates the repository a first push goes to, with the pusher's default visibility; used by
+/// the registry. A private default beyond the quota is refused, never made public silently.
+pub async fn create_for_push(
+    hub: &Hub,
+    user: &User,
+    name: &RepoName,
+) -> Result<Repository, RepoError> {
+    let created = create(
+        hub,
+        user,
+        NewRepo {
+            namespace: &name.namespace,
+            name: &name.name,
+            description: "",
+            private: user.default_private,
+        },
+    )
+    .await;
+    match created {
+        // Another request created it at the same moment.
+        Err(RepoError::Invalid(e))
+            if e.get("name")
+                .is_some_and(|m| m.ends_with("already exists.")) =>
+        {
+            match store::repositories::by_full_name(hub.db.pool(), &name.full).await? {
+                Some(row) => Ok(Repository::from(row)),
+                None => Err(RepoError::NotFound),
+            }
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,355 @@
+//! Domain tests of repositories on a fresh database per test (SQLite, or PostgreSQL in
+//! `make test`'s second pass): creation rules, the private-repository quota (also under
+//! simultaneous requests), roles and visibility, settings, collaborators, plans.
+
+use berth_core::{
+    accounts::{self, NewAccount, User},
+    repositories::{self, NewRepo, RepoError, Role},
+    Hub,
+};
+
+async fn hub() -> (Hub, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (berth_core::testing::open_hub(dir.path(), &[]).await, dir)
+}
+
+async fn user(hub: &Hub, name: &str, confirmed: bool) -> User {
+    accounts::register(
+        hub,
+        NewAccount {
+            username: name,
+            email: &format!("{name}@example.com"),
+            password: "s3cret-pass",
+        },
+        confirmed,
+        false,
+    )
+    .await
+    .unwrap()
+}
+
+fn repo<'a>(namespace: &'a str, name: &'a str, private: bool) -> NewRepo<'a> {
+    NewRepo {
+        namespace,
+        name,
+        description: "",
+        private,
+    }
+}
+
+fn field(err: RepoError, field: &str) -> String {
+    match err {
+        RepoError::Invalid(f) => f
+            .get(field)
+            .unwrap_or_else(|| panic!("no error for {field}: {f:?}"))
+            .to_string(),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn names_descriptions_and_namespaces_are_checked() {
+    let (hub, _dir) = hub().await;
+    let alice = user(&hub, "alice", true).await;
+    for bad in [
+        "a",
+        "Upper",
+        "-lead",
+        "trail.",
+        "two..dots",
+        "sp ace",
+        &"x".repeat(256),
+    ] {
+        let err = repositories::create(&hub, &alice, repo("alice", bad, false))
+            .await
+            .unwrap_err();
+        assert!(!field(err, "name").is_empty(), "{bad:?} refused");
+    }
+    for good in [
+        "ab",
+        "my-app",
+        "my_app.v2",
+        "a__b",
+        "x--y",
+        &"x".repeat(255),
+    ] {
+        repositories::create(&hub, &alice, repo("alice", good, false))
+            .await
+            .unwrap_or_else(|e| panic!("{good:?}: {e:?}"));
+    }
+    let long = "d".repeat(101);
+    let err = repositories::create(
+        &hub,
+        &alice,
+        NewRepo {
+            description: &long,
+            ..repo("alice", "described", false)
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field(err, "description"),
+        "At most 100 characters (this has 101)."
+    );
+    let err = repositories::create(&hub, &alice, repo("bobby", "theirs", false))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field(err, "namespace"),
+        "You can create repositories only in alice."
+    );
+    let err = repositories::create(&hub, &alice, repo("alice", "ab", false))
+        .await
+        .unwrap_err();
+    assert_eq!(field(err, "name"), "alice/ab already exists.");
+    let newbie = user(&hub, "newbie", false).await;
+    let err = repositories::create(&hub, &newbie, repo("newbie", "app", false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::Unconfirmed), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_free_plan_allows_one_private_repository() {
+    let (hub, _dir) = hub().await;
+    let alice = user(&hub, "alice", true).await;
+    repositories::create(&hub, &alice, repo("alice", "secret", true))
+        .await
+        .unwrap();
+    let err = repositories::create(&hub, &alice, repo("alice", "second", true))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Your plan allows 1 private repository and you have 1. Make one of them public or delete it, or ask an administrator for a larger plan."
+    );
+    // Public ones are unlimited; making one private is held to the same limit.
+    repositories::create(&hub, &alice, repo("alice", "open", false))
+        .await
+        .unwrap();
+    let err = repositories::set_visibility(&hub, &alice, "alice/open", true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RepoError::QuotaExceeded { limit: 1, used: 1 }),
+        "{err:?}"
+    );
+    // Freeing the slot lets the other one go private.
+    repositories::set_visibility(&hub, &alice, "alice/secret", false)
+        .await
+        .unwrap();
+    repositories::set_visibility(&hub, &alice, "alice/open", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        repositories::private_usage(&hub, &alice).await.unwrap(),
+        (1, 1)
+    );
+    // A larger plan.
+    repositories::set_plan(&hub, "alice", 3).await.unwrap();
+    let alice = accounts::user_by_name(&hub, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    repositories::create(&hub, &alice, repo("alice", "second", true))
+        .await
+        .unwrap();
+    assert_eq!(
+        repositories::private_usage(&hub, &alice).await.unwrap(),
+        (2, 3)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_creations_never_exceed_the_quota() {
+    let (hub, _dir) = hub().await;
+    user(&hub, "alice", true).await;
+    repositories::set_plan(&hub, "alice", 2).await.unwrap();
+    let alice = accounts::user_by_name(&hub, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    // Spawned all at once (collected before any is awaited).
+    let attempts: Vec<_> = (0..12)
+        .map(|i| {
+            let hub = hub.clone();
+            let alice = alice.clone();
+            tokio::spawn(async move {
+                let name = format!("private{i}");
+                repositories::create(&hub, &alice, repo("alice", &name, true)).await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(RepoError::QuotaExceeded { limit: 2, .. }) => {}
+            Err(e) => panic!("unexpected: {e:?}"),
+        }
+    }
+    assert_eq!(created, 2);
+    assert_eq!(
+        repositories::private_usage(&hub, &alice).await.unwrap(),
+        (2, 2)
+    );
+}
+
+#[tokio::test]
+async fn private_repositories_exist_only_for_owner_collaborators_and_admins() {
+    let (hub, _dir) = hub().await;
+    let alice = user(&hub, "alice", true).await;
+    let bob = user(&hub, "bobby", true).await;
+    let admin = accounts::register(
+        &hub,
+        NewAccount {
+            username: "boss",
+            email: "boss@example.com",
+            password: "s3cret-pass",
+        },
+        true,
+        true,
+    )
+    .await
+    .unwrap();
+    repositories::create(&hub, &alice, repo("alice", "secret", true))
+        .await
+        .unwrap();
+    repositories::create(&hub, &alice, repo("alice", "open", false))
+        .await
+        .unwrap();
+    let open = |u: Option<&User>| {
+        let hub = hub.clone();
+        let u = u.cloned();
+        async move {
+            repositories::open(&hub, u.as_ref(), "alice", "secret")
+                .await
+                .map(|(_, role)| role)
+        }
+    };
+    assert_eq!(open(Some(&alice)).await.unwrap(), Role::Owner);
+    assert_eq!(open(Some(&admin)).await.unwrap(), Role::Admin);
+    assert!(matches!(open(Some(&bob)).await, Err(RepoError::NotFound)));
+    assert!(matches!(open(None).await, Err(RepoError::NotFound)));
+    let (_, role) = repositories::open(&hub, None, "alice", "open")
+        .await
+        .unwrap();
+    assert_eq!(role, Role::Reader);
+
+    // Lists: the dashboard shows one's own; a profile shows public ones only.
+    let mine: Vec<String> = repositories::of_member(&hub, &alice)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.full_name)
+        .collect();
+    assert_eq!(mine.len(), 2);
+    let public: Vec<String> = repositories::public_of(&hub, &alice)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.full_name)
+        .collect();
+    assert_eq!(public, ["alice/open"]);
+    assert!(repositories::of_member(&hub, &bob)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A collaborator sees it, can push, cannot manage.
+    repositories::add_collaborator(&hub, &alice, "alice/secret", "bobby")
+        .await
+        .unwrap();
+    let role = open(Some(&bob)).await.unwrap();
+    assert_eq!(role, Role::Collaborator);
+    assert!(role.may_push() && !role.may_manage());
+    assert_eq!(repositories::of_member(&hub, &bob).await.unwrap().len(), 1);
+    let err = repositories::set_visibility(&hub, &bob, "alice/secret", false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::NotOwner), "{err:?}");
+    let err = repositories::add_collaborator(&hub, &bob, "alice/secret", "boss")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::NotOwner), "{err:?}");
+    let err = repositories::delete(&hub, &bob, "alice/secret", "secret")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::NotOwner), "{err:?}");
+    // Removed, it is gone for them again.
+    repositories::remove_collaborator(&hub, &alice, "alice/secret", "bobby")
+        .await
+        .unwrap();
+    assert!(matches!(open(Some(&bob)).await, Err(RepoError::NotFound)));
+    // Someone who cannot see it cannot manage it either, and learns nothing.
+    let err = repositories::set_descriptions(&hub, &bob, "alice/secret", "x", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RepoError::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn collaborators_descriptions_and_deletion() {
+    let (hub, _dir) = hub().await;
+    let alice = user(&hub, "alice", true).await;
+    user(&hub, "bobby", true).await;
+    repositories::create(&hub, &alice, repo("alice", "app", false))
+        .await
+        .unwrap();
+    for (who, message) in [
+        ("nobody", "No account has the Berth ID \"nobody\"."),
+        ("alice", "alice owns this repository."),
+    ] {
+        let err = repositories::add_collaborator(&hub, &alice, "alice/app", who)
+            .await
+            .unwrap_err();
+        assert_eq!(field(err, "username"), message);
+    }
+    repositories::add_collaborator(&hub, &alice, "alice/app", "bobby")
+        .await
+        .unwrap();
+    let err = repositories::add_collaborator(&hub, &alice, "alice/app", "bobby")
+        .await
+        .unwrap_err();
+    assert_eq!(field(err, "username"), "bobby is already a collaborator.");
+    let list = repositories::collaborators(&hub, &alice, "alice/app")
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].0, "bobby");
+
+    let err = repositories::set_descriptions(&hub, &alice, "alice/app", "ok", &"m".repeat(25_001))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field(err, "overview"),
+        "At most 25000 characters (this has 25001)."
+    );
+    repositories::set_descriptions(&hub, &alice, "alice/app", " A tool ", "# Hello")
+        .await
+        .unwrap();
+    let (r, _) = repositories::open(&hub, None, "alice", "app")
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.description.as_str(), r.overview.as_str()),
+        ("A tool", "# Hello")
+    );
+
+    let err = repositories::delete(&hub, &alice, "alice/app", "wrong")
+        .await
+        .unwrap_err();
+    assert_eq!(field(err, "confirm"), "Type app to confirm.");
+    repositories::delete(&hub, &alice, "alice/app", "app")
+        .await
+        .unwrap();
+    assert!(matches!(
+        repositories::open(&hub, Some(&alice), "alice", "app").await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(repositories::of_member(&hub, &alice)
+        .await
+        .unwrap()
+        .is_empty());
+}
