@@ -3,6 +3,8 @@
 pub mod api;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod format;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -70,6 +72,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/confirm-email/failed") view=ConfirmFailedPage ssr=SsrMode::Async/>
                 <Route path=path!("/repositories/new") view=NewRepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer">

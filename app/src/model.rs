@@ -17,6 +17,8 @@ pub struct Profile {
     pub username: String,
     pub joined: String,
     pub is_me: bool,
+    /// Public repositories only, whoever looks.
+    pub repositories: Vec<RepoSummary>,
 }
 
 /// Whether a reset link can be used, for the reset page.
@@ -24,4 +26,64 @@ pub struct Profile {
 pub enum LinkState {
     Valid,
     Invalid(String),
+}
+
+/// A repository in lists (dashboard, profiles) and in the repository page's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoSummary {
+    pub namespace: String,
+    pub name: String,
+    pub full_name: String,
+    pub description: String,
+    pub is_private: bool,
+    /// "3 days ago", or `None` before the first push.
+    pub last_pushed: Option<String>,
+    pub last_pushed_exact: Option<String>,
+    pub pull_count: i64,
+}
+
+/// One row of the tags tab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagItem {
+    pub name: String,
+    pub digest: String,
+    pub short_digest: String,
+    /// "linux/amd64, linux/arm64/v8".
+    pub platforms: String,
+    pub size: String,
+    pub pushed_ago: String,
+    pub pushed_exact: String,
+    pub pushed_by: String,
+    pub pull_command: String,
+}
+
+/// The tags tab: one page of tags and how it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagList {
+    pub tags: Vec<TagItem>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// "name" or "newest".
+    pub sort: String,
+    pub filter: String,
+}
+
+/// Everything the repository page shows to its viewer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoView {
+    pub summary: RepoSummary,
+    pub pull_command: String,
+    /// `docker tag` and `docker push` lines, for those who may push.
+    pub push_commands: Option<String>,
+    /// Sanitised HTML of the Markdown overview.
+    pub overview_html: String,
+    /// The Markdown source, for those who may edit it.
+    pub overview_source: Option<String>,
+    pub can_manage: bool,
+    /// Berth IDs of the collaborators, for those who may manage.
+    pub collaborators: Vec<String>,
+    /// "3 of 1 private repositories used", for those who may manage.
+    pub private_usage: Option<String>,
+    pub tags: TagList,
 }

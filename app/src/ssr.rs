@@ -84,6 +84,36 @@ pub fn session_user(u: &User) -> SessionUser {
     }
 }
 
+/// Maps a repository error to the page's error, refilling the given fields. A repository the
+/// caller may not see is a 404, exactly like one that does not exist.
+pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)]) -> AppError {
+    use berth_core::repositories::RepoError;
+    let values: Vec<(String, String)> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let error = match e {
+        RepoError::Invalid(fields) => AppError::Form {
+            message: None,
+            fields: fields
+                .0
+                .into_iter()
+                .map(|(f, m)| (f.to_string(), m))
+                .collect(),
+            values,
+        },
+        RepoError::NotFound => AppError::NotFound,
+        RepoError::Internal(e) => internal(e),
+        other => AppError::Form {
+            message: Some(other.to_string()),
+            fields: Vec::new(),
+            values,
+        },
+    };
+    set_error_status(&error);
+    error
+}
+
 /// Maps a domain error to the page's error, refilling the given (non-secret) fields.
 pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
     let values = values

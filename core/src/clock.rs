@@ -24,3 +24,27 @@ pub fn format_date(ts: i64) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// "2026-11-22 14:05 UTC", for the exact time behind a relative one.
+pub fn format_time(ts: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(ts) {
+        Ok(t) => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+            t.format(&fmt).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// "just now", "5 minutes ago", "3 days ago", then the date.
+pub fn ago(ts: i64, now: i64) -> String {
+    let d = (now - ts).max(0);
+    let unit = |n: i64, what: &str| format!("{n} {what}{} ago", if n == 1 { "" } else { "s" });
+    match d {
+        d if d < MINUTE => "just now".into(),
+        d if d < HOUR => unit(d / MINUTE, "minute"),
+        d if d < DAY => unit(d / HOUR, "hour"),
+        d if d < 30 * DAY => unit(d / DAY, "day"),
+        _ => format_date(ts),
+    }
+}

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod hub;
 pub mod mail;
+pub mod markdown;
 pub mod registry;
 pub mod repositories;
 pub mod store;

@@ -476,3 +476,39 @@ pub async fn create_for_push(
         other => other,
     }
 }
+
+/// Tags shown per page of the tags tab.
+pub const TAGS_PER_PAGE: i64 = 25;
+
+/// One page of the tags tab.
+pub struct TagPage {
+    pub tags: Vec<store::tags::TagRow>,
+    /// Tags matching the filter, on every page.
+    pub total: i64,
+    /// 1-based, clipped to the pages that exist.
+    pub page: i64,
+}
+
+/// Tags of a repository the caller opened (see [`open`]) whose name contains `filter`.
+pub async fn tag_page(
+    hub: &Hub,
+    repo: &Repository,
+    filter: &str,
+    order: store::tags::TagOrder,
+    page: i64,
+) -> Result<TagPage, RepoError> {
+    let filter = filter.trim();
+    let total = store::tags::count(hub.db.pool(), repo.id, filter).await?;
+    let pages = ((total + TAGS_PER_PAGE - 1) / TAGS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let tags = store::tags::page(
+        hub.db.pool(),
+        repo.id,
+        filter,
+        order,
+        (page - 1) * TAGS_PER_PAGE,
+        TAGS_PER_PAGE,
+    )
+    .await?;
+    Ok(TagPage { tags, total, page })
+}

@@ -4,9 +4,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
+    api::my_repositories,
     components::{Auth, Notice},
     model::SessionUser,
-    pages::ResendConfirmation,
+    pages::{RepoList, ResendConfirmation},
 };
 
 /// `/`: the dashboard when logged in, the landing page otherwise.
@@ -63,9 +64,13 @@ fn Dashboard(user: SessionUser) -> impl IntoView {
     let confirmed = user.confirmed;
     let query = use_query_map();
     let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
+    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let repos = Resource::new(|| (), |_| my_repositories());
+    let push_hint = format!("{}/NAME", user.username);
     view! {
         <Title text="Dashboard"/>
         {move || just_confirmed().then(|| view! { <Notice text="Your email address is confirmed. Welcome aboard!"/> })}
+        {move || deleted().then(|| view! { <Notice text="Repository deleted."/> })}
         {(!confirmed).then(|| view! {
             <div class="alert alert-warning" role="status">
                 <p>
@@ -89,10 +94,24 @@ fn Dashboard(user: SessionUser) -> impl IntoView {
                         "Create repository"
                     </a>
                 </div>
-                <div class="empty-state">
-                    <p class="empty-title">"No repositories yet"</p>
-                    <p>"Create a repository to share your container images."</p>
-                </div>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let push_hint = push_hint.clone();
+                        Suspend::new(async move {
+                        match repos.await {
+                            Ok(list) if !list.is_empty() => view! { <RepoList repos=list/> }.into_any(),
+                            Ok(_) => view! {
+                                <div class="empty-state">
+                                    <p class="empty-title">"No repositories yet"</p>
+                                    <p>"Create a repository, or push an image to " <code>{push_hint.clone()}</code> "."</p>
+                                </div>
+                            }
+                            .into_any(),
+                            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        }
+                        })
+                    }}
+                </Suspense>
             </section>
             <aside class="panel account-card" aria-label="Your account">
                 <h2>{user.username.clone()}</h2>

@@ -6,10 +6,12 @@ mod home;
 mod password;
 mod profile;
 mod repositories;
+mod repository;
 
 pub use account::{LoginPage, SignupPage, WelcomePage};
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
 pub use home::HomePage;
 pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::{NotFoundPage, ProfilePage};
-pub use repositories::NewRepositoryPage;
+pub use repositories::{NewRepositoryPage, RepoList};
+pub use repository::RepositoryPage;

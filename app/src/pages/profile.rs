@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::{api::get_profile, error::AppError};
+use crate::{api::get_profile, error::AppError, pages::RepoList};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -27,10 +27,17 @@ pub fn ProfilePage() -> impl IntoView {
                             </div>
                             <section class="panel">
                                 <h2>"Repositories"</h2>
-                                <div class="empty-state">
-                                    <p class="empty-title">"No public repositories"</p>
-                                    {p.is_me.then(|| view! { <p>"Repositories you make public appear here."</p> })}
-                                </div>
+                                {if p.repositories.is_empty() {
+                                    view! {
+                                        <div class="empty-state">
+                                            <p class="empty-title">"No public repositories"</p>
+                                            {p.is_me.then(|| view! { <p>"Repositories you make public appear here."</p> })}
+                                        </div>
+                                    }
+                                    .into_any()
+                                } else {
+                                    view! { <RepoList repos=p.repositories.clone()/> }.into_any()
+                                }}
                             </section>
                         </section>
                     }

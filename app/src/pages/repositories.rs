@@ -1,10 +1,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{components::Auth, pages::ResendConfirmation};
+use crate::{
+    api::CreateRepository,
+    components::{action_error, field_error, field_value, Auth, Field, FormError, SubmitButton},
+    model::{RepoSummary, SessionUser},
+    pages::ResendConfirmation,
+};
 
-/// `/repositories/new`. Creating repositories arrives with the repositories release; until then
-/// this page says so, and tells unconfirmed users why they could not create one anyway.
+/// `/repositories/new`: namespace, name, short description, visibility.
 #[component]
 pub fn NewRepositoryPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
@@ -23,11 +27,7 @@ pub fn NewRepositoryPage() -> impl IntoView {
                             <ResendConfirmation/>
                         }
                         .into_any(),
-                        Ok(Some(_)) => view! {
-                            <p>"Creating repositories from the browser is not available in this version of Berth yet."</p>
-                            <a class="button" href="/">"Back to your dashboard"</a>
-                        }
-                        .into_any(),
+                        Ok(Some(u)) => view! { <CreateForm user=u/> }.into_any(),
                         _ => view! {
                             <p>"Log in to create a repository."</p>
                             <a class="button button-primary" href="/login">"Log in"</a>
@@ -37,5 +37,91 @@ pub fn NewRepositoryPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+#[component]
+fn CreateForm(user: SessionUser) -> impl IntoView {
+    let create = ServerAction::<CreateRepository>::new();
+    let err = action_error(create);
+    let namespace_error = field_error(err, "namespace");
+    let private_chosen = move || field_value(err, "visibility").get().as_deref() == Some("private");
+    let mut namespaces = vec![user.username.clone()];
+    if user.is_admin {
+        namespaces.push("library".into());
+    }
+    view! {
+        <ActionForm action=create attr:novalidate=true attr:class="form">
+            <FormError error=err/>
+            <div class="field" class:invalid=move || namespace_error.with(Option::is_some)>
+                <label for="field-namespace">"Namespace"</label>
+                <select id="field-namespace" name="namespace">
+                    {namespaces.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                </select>
+                {move || namespace_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            </div>
+            <Field
+                label="Repository name"
+                name="name"
+                hint="2 to 255 characters: lowercase letters and digits, with - _ or . between them. Names cannot be changed later."
+                required=true
+                error=field_error(err, "name")
+                value=field_value(err, "name")
+            />
+            <Field
+                label="Short description"
+                name="description"
+                hint="Optional, at most 100 characters. Shown in lists and search."
+                error=field_error(err, "description")
+                value=field_value(err, "description")
+            />
+            <fieldset class="field visibility">
+                <legend>"Visibility"</legend>
+                <label class="choice">
+                    <input type="radio" name="visibility" value="public" checked=move || !private_chosen()/>
+                    <span><strong>"Public"</strong> " — anyone can see and pull it."</span>
+                </label>
+                <label class="choice">
+                    <input type="radio" name="visibility" value="private" checked=private_chosen/>
+                    <span><strong>"Private"</strong> " — only you and your collaborators. The free plan includes one."</span>
+                </label>
+            </fieldset>
+            <SubmitButton action=create label="Create" busy="Creating…"/>
+        </ActionForm>
+    }
+}
+
+/// Repositories as a list of cards: name, description, visibility, last pushed, pulls.
+#[component]
+pub fn RepoList(repos: Vec<RepoSummary>) -> impl IntoView {
+    view! {
+        <ul class="repo-list">
+            {repos
+                .into_iter()
+                .map(|r| {
+                    let href = format!("/r/{}", r.full_name);
+                    view! {
+                        <li class="repo-item">
+                            <div class="repo-item-head">
+                                <a class="repo-name" href=href>{r.full_name.clone()}</a>
+                                {if r.is_private {
+                                    view! { <span class="badge badge-private">"Private"</span> }.into_any()
+                                } else {
+                                    view! { <span class="badge">"Public"</span> }.into_any()
+                                }}
+                            </div>
+                            {(!r.description.is_empty()).then(|| view! { <p class="repo-desc">{r.description.clone()}</p> })}
+                            <p class="repo-meta muted">
+                                {match (r.last_pushed.clone(), r.last_pushed_exact.clone()) {
+                                    (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
+                                    _ => view! { "Never pushed" }.into_any(),
+                                }}
+                                " · " {r.pull_count} " pulls"
+                            </p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }

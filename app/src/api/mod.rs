@@ -99,9 +99,18 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
             AppError::NotFound
         })?;
     let me = current_user().await?;
+    let repositories = berth_core::repositories::public_of(&hub, &user)
+        .await
+        .map_err(|e| repo_error(e, &[]))?
+        .iter()
+        .map(repositories::summary)
+        .collect();
     Ok(Profile {
+        repositories,
         joined: berth_core::clock::format_date(user.created_at),
         is_me: me.is_some_and(|m| m.id == user.id),
         username: user.username,
     })
 }
+pub(crate) mod repositories;
+pub use repositories::*;

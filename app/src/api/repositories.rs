@@ -1,0 +1,264 @@
+//! Server functions of the repository pages: each parses its form, calls one
+//! `berth_core::repositories` function and redirects (so plain HTML forms work) or answers.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{RepoSummary, RepoView},
+};
+
+#[cfg(feature = "ssr")]
+use crate::ssr::*;
+
+#[cfg(feature = "ssr")]
+pub(super) fn summary(r: &berth_core::registry::repos::Repository) -> RepoSummary {
+    use berth_core::clock;
+    RepoSummary {
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+        full_name: r.full_name.clone(),
+        description: r.description.clone(),
+        is_private: r.is_private,
+        last_pushed: r.last_pushed_at.map(|t| clock::ago(t, clock::now())),
+        last_pushed_exact: r.last_pushed_at.map(clock::format_time),
+        pull_count: r.pull_count,
+    }
+}
+
+/// Where the repository page lives.
+#[cfg(feature = "ssr")]
+fn page_of(full_name: &str, query: &str) -> String {
+    format!("/r/{full_name}{query}")
+}
+
+#[server(endpoint = "repositories/create")]
+pub async fn create_repository(
+    namespace: String,
+    name: String,
+    description: String,
+    visibility: String,
+) -> Result<(), AppError> {
+    use berth_core::repositories::{self, NewRepo};
+    let user = require_user().await?;
+    let values = [
+        ("namespace", namespace.as_str()),
+        ("name", name.as_str()),
+        ("description", description.as_str()),
+        ("visibility", visibility.as_str()),
+    ];
+    let repo = repositories::create(
+        &hub()?,
+        &user,
+        NewRepo {
+            namespace: &namespace,
+            name: &name,
+            description: &description,
+            private: visibility == "private",
+        },
+    )
+    .await
+    .map_err(|e| repo_error(e, &values))?;
+    leptos_axum::redirect(&page_of(&repo.full_name, "?created=1"));
+    Ok(())
+}
+
+/// The repository page's data: header, overview, one page of tags, and for owners the settings.
+#[server(endpoint = "repositories/get")]
+pub async fn get_repository(
+    namespace: String,
+    name: String,
+    sort: Option<String>,
+    filter: Option<String>,
+    page: Option<i64>,
+) -> Result<RepoView, AppError> {
+    use berth_core::{
+        clock, markdown,
+        repositories::{self, Role},
+        store::tags::TagOrder,
+    };
+    let hub = hub()?;
+    let viewer = current_user().await?;
+    let (repo, role) = repositories::open(&hub, viewer.as_ref(), &namespace, &name)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    let host = hub.config.registry_host();
+    let order = match sort.as_deref() {
+        Some("name") => TagOrder::Name,
+        _ => TagOrder::Newest,
+    };
+    let filter = filter.unwrap_or_default();
+    let tags = repositories::tag_page(&hub, &repo, &filter, order, page.unwrap_or(1))
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    let now = clock::now();
+    let items = tags
+        .tags
+        .iter()
+        .map(|t| crate::model::TagItem {
+            name: t.name.clone(),
+            digest: t.digest.clone(),
+            short_digest: t
+                .digest
+                .split_once(':')
+                .map(|(_, hex)| hex.chars().take(12).collect())
+                .unwrap_or_default(),
+            platforms: crate::format::platforms(&t.platforms),
+            size: crate::format::size(t.total_size),
+            pushed_ago: clock::ago(t.pushed_at, now),
+            pushed_exact: clock::format_time(t.pushed_at),
+            pushed_by: t.pushed_by.clone().unwrap_or_default(),
+            pull_command: format!("docker pull {host}/{}:{}", repo.full_name, t.name),
+        })
+        .collect();
+    let per_page = repositories::TAGS_PER_PAGE;
+    let can_manage = role.may_manage();
+    let collaborators = if can_manage {
+        repositories::collaborators(
+            &hub,
+            viewer.as_ref().ok_or(AppError::NotFound)?,
+            &repo.full_name,
+        )
+        .await
+        .map_err(|e| repo_error(e, &[]))?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let private_usage = match (&viewer, role) {
+        (Some(owner), Role::Owner) => {
+            let (used, limit) = repositories::private_usage(&hub, owner)
+                .await
+                .map_err(|e| repo_error(e, &[]))?;
+            Some(format!("{used} of {limit} private repositories used"))
+        }
+        _ => None,
+    };
+    Ok(RepoView {
+        pull_command: format!("docker pull {host}/{}", repo.full_name),
+        push_commands: role.may_push().then(|| {
+            format!(
+                "docker tag my-image {host}/{full}:latest\ndocker push {host}/{full}:latest",
+                full = repo.full_name
+            )
+        }),
+        overview_html: markdown::to_safe_html(&repo.overview),
+        overview_source: can_manage.then(|| repo.overview.clone()),
+        can_manage,
+        collaborators,
+        private_usage,
+        tags: crate::model::TagList {
+            tags: items,
+            total: tags.total,
+            page: tags.page,
+            pages: ((tags.total + per_page - 1) / per_page).max(1),
+            sort: if order == TagOrder::Name {
+                "name"
+            } else {
+                "newest"
+            }
+            .into(),
+            filter,
+        },
+        summary: summary(&repo),
+    })
+}
+
+/// Safe HTML for an overview being edited (the preview).
+#[server(endpoint = "repositories/preview")]
+pub async fn preview_overview(overview: String) -> Result<String, AppError> {
+    require_user().await?;
+    Ok(berth_core::markdown::to_safe_html(&overview))
+}
+
+#[server(endpoint = "repositories/descriptions")]
+pub async fn save_descriptions(
+    full_name: String,
+    description: String,
+    overview: String,
+) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::set_descriptions(&hub()?, &user, &full_name, &description, &overview)
+        .await
+        .map_err(|e| repo_error(e, &[("description", &description), ("overview", &overview)]))?;
+    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=descriptions"));
+    Ok(())
+}
+
+#[server(endpoint = "repositories/visibility")]
+pub async fn set_visibility(full_name: String, visibility: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::set_visibility(&hub()?, &user, &full_name, visibility == "private")
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=visibility"));
+    Ok(())
+}
+
+#[server(endpoint = "repositories/delete-tag")]
+pub async fn delete_tag(full_name: String, tag: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::delete_tag(&hub()?, &user, &full_name, &tag)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    leptos_axum::redirect(&page_of(&full_name, "?tab=tags&deleted=1"));
+    Ok(())
+}
+
+#[server(endpoint = "repositories/add-collaborator")]
+pub async fn add_collaborator(full_name: String, username: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::add_collaborator(&hub()?, &user, &full_name, &username)
+        .await
+        .map_err(|e| repo_error(e, &[("username", &username)]))?;
+    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=collaborators"));
+    Ok(())
+}
+
+#[server(endpoint = "repositories/remove-collaborator")]
+pub async fn remove_collaborator(full_name: String, username: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::remove_collaborator(&hub()?, &user, &full_name, &username)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=collaborators"));
+    Ok(())
+}
+
+#[server(endpoint = "repositories/delete")]
+pub async fn delete_repository(full_name: String, confirm: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::delete(&hub()?, &user, &full_name, &confirm)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    leptos_axum::redirect("/?deleted=1");
+    Ok(())
+}
+
+/// The dashboard's list: repositories the user owns or collaborates on.
+#[server(endpoint = "repositories/mine")]
+pub async fn my_repositories() -> Result<Vec<RepoSummary>, AppError> {
+    let user = require_user().await?;
+    let repos = berth_core::repositories::of_member(&hub()?, &user)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    Ok(repos.iter().map(summary).collect())
+}
+
+/// A profile's list: the user's public repositories.
+#[server(endpoint = "repositories/public")]
+pub async fn public_repositories(username: String) -> Result<Vec<RepoSummary>, AppError> {
+    let hub = hub()?;
+    let Some(owner) = berth_core::accounts::user_by_name(&hub, &username)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let repos = berth_core::repositories::public_of(&hub, &owner)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    Ok(repos.iter().map(summary).collect())
+}

@@ -1,0 +1,380 @@
+//! `/r/NAMESPACE/NAME`: the repository page with its Overview, Tags and (for owners) Settings tabs.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::{
+        get_repository, preview_overview, AddCollaborator, DeleteRepository, DeleteTag,
+        RemoveCollaborator, SaveDescriptions, SetVisibility,
+    },
+    components::{action_error, field_error, field_value, Field, FormError, Notice},
+    error::AppError,
+    model::{RepoView, TagList},
+    pages::NotFoundPage,
+};
+
+#[component]
+pub fn RepositoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let p = params.get();
+        let q = query.get();
+        (
+            p.get("namespace").unwrap_or_default(),
+            p.get("name").unwrap_or_default(),
+            q.get("sort"),
+            q.get("q"),
+            q.get("page").and_then(|p| p.parse::<i64>().ok()),
+        )
+    };
+    let repo = Resource::new(key, |(namespace, name, sort, filter, page)| {
+        get_repository(namespace, name, sort, filter, page)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match repo.await {
+                    Ok(view) => view! { <Repository view/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Repository(view: RepoView) -> impl IntoView {
+    let query = use_query_map();
+    let tab = move || query.with(|q| q.get("tab").unwrap_or_else(|| "overview".into()));
+    let s = view.summary.clone();
+    let base = format!("/r/{}", s.full_name);
+    let created = move || query.with(|q| q.get("created").is_some());
+    let saved = move || query.with(|q| q.get("saved"));
+    let push_commands = view.push_commands.clone();
+    let tab_link = {
+        let base = base.clone();
+        move |name: &'static str, label: String| {
+            let href = format!("{base}?tab={name}");
+            view! {
+                <a href=href class="tab" class:active=move || tab() == name aria-current=move || (tab() == name).then_some("page")>
+                    {label}
+                </a>
+            }
+        }
+    };
+    let can_manage = view.can_manage;
+    let total = view.tags.total;
+    let overview_view = view.clone();
+    let settings_view = view.clone();
+    view! {
+        <Title text=s.full_name.clone()/>
+        <section class="repo-page">
+            <header class="repo-header">
+                <div class="repo-title">
+                    <h1>{s.full_name.clone()}</h1>
+                    {if s.is_private {
+                        view! { <span class="badge badge-private">"Private"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge">"Public"</span> }.into_any()
+                    }}
+                </div>
+                {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
+                <p class="repo-meta muted">
+                    {match (s.last_pushed.clone(), s.last_pushed_exact.clone()) {
+                        (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
+                        _ => view! { "Never pushed" }.into_any(),
+                    }}
+                    " · " <span class="pull-count">{s.pull_count} " pulls"</span>
+                </p>
+                <div class="command">
+                    <span class="command-label">"Pull this image"</span>
+                    <code class="copyable">{view.pull_command.clone()}</code>
+                </div>
+            </header>
+            {move || created().then(|| view! { <Notice text="Repository created."/> })}
+            {move || saved().map(|_| view! { <Notice text="Saved."/> })}
+            {push_commands.map(|cmds| view! {
+                <details class="push-help" open=created>
+                    <summary>"Push an image to this repository"</summary>
+                    <pre class="copyable">{cmds}</pre>
+                </details>
+            })}
+            <nav class="tabs" aria-label="Repository">
+                {tab_link("overview", "Overview".into())}
+                {tab_link("tags", format!("Tags ({total})"))}
+                {can_manage.then(|| tab_link("settings", "Settings".into()))}
+            </nav>
+            {move || match tab().as_str() {
+                "tags" => view! { <TagsTab full_name=view.summary.full_name.clone() tags=view.tags.clone() can_manage/> }.into_any(),
+                "settings" if can_manage => view! { <SettingsTab view=settings_view.clone()/> }.into_any(),
+                _ => view! { <OverviewTab view=overview_view.clone()/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn OverviewTab(view: RepoView) -> impl IntoView {
+    if view.overview_html.trim().is_empty() {
+        let hint = view.can_manage.then(|| {
+            let href = format!("/r/{}?tab=settings", view.summary.full_name);
+            view! { <p><a href=href>"Write an overview"</a> " in Markdown: what the image is and how to run it."</p> }
+        });
+        view! {
+            <div class="empty-state">
+                <p class="empty-title">"No overview yet"</p>
+                {hint}
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <article class="markdown" inner_html=view.overview_html.clone()></article> }
+            .into_any()
+    }
+}
+
+#[component]
+fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView {
+    let delete = ServerAction::<DeleteTag>::new();
+    let err = action_error(delete);
+    let query = use_query_map();
+    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let base = format!("/r/{full_name}");
+    let page_link = {
+        let (base, sort, filter) = (base.clone(), tags.sort.clone(), tags.filter.clone());
+        move |page: i64| {
+            let mut href = format!("{base}?tab=tags&sort={sort}&page={page}");
+            if !filter.is_empty() {
+                href.push_str("&q=");
+                href.push_str(&urlencode(&filter));
+            }
+            href
+        }
+    };
+    let (page, pages) = (tags.page, tags.pages);
+    view! {
+        {move || deleted().then(|| view! { <Notice text="Tag deleted."/> })}
+        <FormError error=err/>
+        <form method="get" action=base.clone() class="tag-filter">
+            <input type="hidden" name="tab" value="tags"/>
+            <label for="tag-filter">"Filter tags"</label>
+            <input id="tag-filter" type="search" name="q" value=tags.filter.clone() placeholder="Tag name"/>
+            <label for="tag-sort">"Sort by"</label>
+            <select id="tag-sort" name="sort">
+                <option value="newest" selected=tags.sort == "newest">"Newest"</option>
+                <option value="name" selected=tags.sort == "name">"Name"</option>
+            </select>
+            <button type="submit" class="button">"Apply"</button>
+        </form>
+        {if tags.tags.is_empty() {
+            view! {
+                <div class="empty-state">
+                    <p class="empty-title">{if tags.filter.is_empty() { "No tags yet" } else { "No tags match" }}</p>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
+                <table class="tags-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Tag"</th>
+                            <th scope="col">"Digest"</th>
+                            <th scope="col">"OS/Arch"</th>
+                            <th scope="col">"Compressed size"</th>
+                            <th scope="col">"Last pushed"</th>
+                            <th scope="col">"Pull command"</th>
+                            {can_manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {tags.tags.into_iter().map(|t| {
+                            let full_name = full_name.clone();
+                            view! {
+                                <tr>
+                                    <th scope="row" class="tag-name">{t.name.clone()}</th>
+                                    <td><code title=t.digest.clone() class="copyable">{t.short_digest.clone()}</code></td>
+                                    <td>{t.platforms.clone()}</td>
+                                    <td>{t.size.clone()}</td>
+                                    <td>
+                                        <span title=t.pushed_exact.clone()>{t.pushed_ago.clone()}</span>
+                                        {(!t.pushed_by.is_empty()).then(|| view! { " by " {t.pushed_by.clone()} })}
+                                    </td>
+                                    <td><code class="copyable">{t.pull_command.clone()}</code></td>
+                                    {can_manage.then(|| view! {
+                                        <td>
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="full_name" value=full_name.clone()/>
+                                                <input type="hidden" name="tag" value=t.name.clone()/>
+                                                <button type="submit" class="button button-small button-danger" aria-label=format!("Delete tag {}", t.name)>"Delete"</button>
+                                            </ActionForm>
+                                        </td>
+                                    })}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        }}
+        {(pages > 1).then(|| view! {
+            <nav class="pagination" aria-label="Tag pages">
+                {(page > 1).then(|| view! { <a href=page_link(page - 1) rel="prev">"Previous"</a> })}
+                <span>"Page " {page} " of " {pages}</span>
+                {(page < pages).then(|| view! { <a href=page_link(page + 1) rel="next">"Next"</a> })}
+            </nav>
+        })}
+    }
+}
+
+/// Percent-encodes a query value (tag filters are short and mostly plain).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn SettingsTab(view: RepoView) -> impl IntoView {
+    let full_name = view.summary.full_name.clone();
+    let save = ServerAction::<SaveDescriptions>::new();
+    let save_err = action_error(save);
+    let visibility = ServerAction::<SetVisibility>::new();
+    let visibility_err = action_error(visibility);
+    let add = ServerAction::<AddCollaborator>::new();
+    let add_err = action_error(add);
+    let remove = ServerAction::<RemoveCollaborator>::new();
+    let remove_err = action_error(remove);
+    let delete = ServerAction::<DeleteRepository>::new();
+    let delete_err = action_error(delete);
+
+    let source = view.overview_source.clone().unwrap_or_default();
+    let overview = RwSignal::new(
+        field_value(save_err, "overview")
+            .get_untracked()
+            .unwrap_or(source),
+    );
+    let preview = Action::new(|text: &String| preview_overview(text.clone()));
+    let preview_html = move || preview.value().get().and_then(|r| r.ok());
+    let description = view.summary.description.clone();
+    let is_private = view.summary.is_private;
+    let name = view.summary.name.clone();
+    let collaborators_view = if view.collaborators.is_empty() {
+        view! { <p>"No collaborators."</p> }.into_any()
+    } else {
+        let items = view
+            .collaborators
+            .clone()
+            .into_iter()
+            .map(|c| {
+                let full_name = full_name.clone();
+                view! {
+                    <li>
+                        <a href=format!("/u/{c}")>{c.clone()}</a>
+                        <ActionForm action=remove>
+                            <input type="hidden" name="full_name" value=full_name/>
+                            <input type="hidden" name="username" value=c.clone()/>
+                            <button type="submit" class="button button-small" aria-label=format!("Remove {c}")>"Remove"</button>
+                        </ActionForm>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="collaborators">{items}</ul> }.into_any()
+    };
+    let full_name_1 = full_name.clone();
+    let full_name_2 = full_name.clone();
+    let full_name_3 = full_name.clone();
+    let full_name_4 = full_name.clone();
+    let full_name_title = full_name.clone();
+    view! {
+        <div class="settings">
+            <section class="panel">
+                <h2>"Descriptions"</h2>
+                <ActionForm action=save attr:class="form" attr:novalidate=true>
+                    <FormError error=save_err/>
+                    <input type="hidden" name="full_name" value=full_name_1/>
+                    <Field
+                        label="Short description"
+                        name="description"
+                        hint="At most 100 characters."
+                        error=field_error(save_err, "description")
+                        value=Signal::derive(move || field_value(save_err, "description").get().or_else(|| Some(description.clone())))
+                    />
+                    <div class="field" class:invalid=move || field_error(save_err, "overview").with(Option::is_some)>
+                        <label for="field-overview">"Overview (Markdown)"</label>
+                        <textarea
+                            id="field-overview"
+                            name="overview"
+                            rows="14"
+                            prop:value=move || overview.get()
+                            on:input=move |ev| overview.set(event_target_value(&ev))
+                        >{overview.get_untracked()}</textarea>
+                        <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
+                        {move || field_error(save_err, "overview").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                    </div>
+                    <div class="form-actions">
+                        <button type="button" class="button js-only" on:click=move |_| { preview.dispatch(overview.get()); }>"Preview"</button>
+                        <button type="submit" class="button button-primary">"Save"</button>
+                    </div>
+                </ActionForm>
+                {move || preview_html().map(|html| view! {
+                    <div class="preview">
+                        <h3>"Preview"</h3>
+                        <article class="markdown" inner_html=html></article>
+                    </div>
+                })}
+            </section>
+
+            <section class="panel">
+                <h2>"Visibility"</h2>
+                {view.private_usage.clone().map(|u| view! { <p class="muted">{u}</p> })}
+                <ActionForm action=visibility attr:class="form">
+                    <FormError error=visibility_err/>
+                    <input type="hidden" name="full_name" value=full_name_2/>
+                    <label class="choice">
+                        <input type="radio" name="visibility" value="public" checked=!is_private/>
+                        <span><strong>"Public"</strong> " — anyone can see and pull it."</span>
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="visibility" value="private" checked=is_private/>
+                        <span><strong>"Private"</strong> " — only you, your collaborators and administrators."</span>
+                    </label>
+                    <button type="submit" class="button">"Change visibility"</button>
+                </ActionForm>
+            </section>
+
+            <section class="panel">
+                <h2>"Collaborators"</h2>
+                <p class="muted">"Collaborators can push and pull, but cannot change settings, delete, or add others."</p>
+                <FormError error=remove_err/>
+                {collaborators_view}
+                <ActionForm action=add attr:class="form form-inline" attr:novalidate=true>
+                    <FormError error=add_err/>
+                    <input type="hidden" name="full_name" value=full_name_3/>
+                    <Field label="Berth ID" name="username" required=true error=field_error(add_err, "username") value=field_value(add_err, "username")/>
+                    <button type="submit" class="button">"Add collaborator"</button>
+                </ActionForm>
+            </section>
+
+            <section class="panel danger-zone">
+                <h2>"Delete repository"</h2>
+                <p>"Deleting " <strong>{full_name_title}</strong> " removes its tags and images for good. Type " <code>{name.clone()}</code> " to confirm."</p>
+                <ActionForm action=delete attr:class="form" attr:novalidate=true>
+                    <FormError error=delete_err/>
+                    <input type="hidden" name="full_name" value=full_name_4/>
+                    <Field label="Repository name" name="confirm" required=true error=field_error(delete_err, "confirm")/>
+                    <button type="submit" class="button button-danger">"Delete repository"</button>
+                </ActionForm>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,394 @@
+//! The repository pages over HTTP, as a browser without JavaScript uses them (forms posted,
+//! redirects followed by hand) and as the hydrated app's fetch calls do: create, the private
+//! quota, the repository page's tabs, settings, collaborators, deletion, and private
+//! repositories answering 404 to everyone else on every page that shows repositories.
+
+mod common;
+
+use common::{reg::Reg, *};
+
+const PW: &str = "repo pages password";
+
+/// A confirmed account logged in with a fresh cookie jar.
+async fn logged_in(s: &TestServer, name: &str) -> reqwest::Client {
+    register(s.hub(), name, PW, true, false).await;
+    let c = s.client();
+    let res = post_form(
+        s,
+        &c,
+        "/api/login",
+        "/login",
+        &[("login", name), ("password", PW)],
+    )
+    .await;
+    assert_eq!(location(&res), "/", "{name} logged in");
+    c
+}
+
+/// Posts a form and follows its redirect; returns where it landed and the page there.
+async fn submit(
+    s: &TestServer,
+    c: &reqwest::Client,
+    path: &str,
+    from: &str,
+    form: &[(&str, &str)],
+) -> (String, String) {
+    let res = post_form(s, c, path, from, form).await;
+    let to = location(&res);
+    let to = to.trim_start_matches(&s.base).to_string();
+    let (status, html) = get_html(s, c, &to).await;
+    assert_eq!(status, 200, "{to}: {html}");
+    (to, html)
+}
+
+fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!("{prefix}{}", rand::thread_rng().gen_range(100_000..999_999))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_browse_and_manage_a_repository_with_plain_forms() {
+    let s = TestServer::shared();
+    let alice = unique("rpa");
+    let c = logged_in(s, &alice).await;
+    let host = s.base.trim_start_matches("http://");
+
+    let (status, html) = get_html(s, &c, "/repositories/new").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"name="name""#) && html.contains(r#"value="private""#));
+
+    // Bad input comes back next to the fields, with what was typed.
+    let (_, html) = submit(
+        s,
+        &c,
+        "/api/repositories/create",
+        "/repositories/new",
+        &[
+            ("namespace", &alice),
+            ("name", "Bad Name"),
+            ("description", &"d".repeat(101)),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert!(html.contains("Use lowercase letters and digits"), "{html}");
+    assert!(
+        html.contains("At most 100 characters (this has 101)."),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="Bad Name""#), "typed name kept");
+
+    // Created: the page shows the name, description, pull and push commands.
+    let (to, html) = submit(
+        s,
+        &c,
+        "/api/repositories/create",
+        "/repositories/new",
+        &[
+            ("namespace", &alice),
+            ("name", "webapp"),
+            ("description", "A small web app"),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(to, format!("/r/{alice}/webapp?created=1"));
+    assert!(html.contains("Repository created."), "{html}");
+    assert!(html.contains("A small web app"));
+    assert!(html.contains(&format!("docker pull {host}/{alice}/webapp")));
+    assert!(html.contains(&format!("docker push {host}/{alice}/webapp:latest")));
+
+    // The quota: one private repository, the second refused with the message.
+    submit(
+        s,
+        &c,
+        "/api/repositories/create",
+        "/repositories/new",
+        &[
+            ("namespace", &alice),
+            ("name", "secret"),
+            ("description", ""),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    let (_, html) = submit(
+        s,
+        &c,
+        "/api/repositories/create",
+        "/repositories/new",
+        &[
+            ("namespace", &alice),
+            ("name", "secret2"),
+            ("description", ""),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    assert!(
+        html.contains("Your plan allows 1 private repository and you have 1."),
+        "{html}"
+    );
+    // The app's own client gets the same refusal as JSON with 422.
+    let res = post_fetch(
+        s,
+        &c,
+        "/api/repositories/create",
+        &[
+            ("namespace", &alice),
+            ("name", "secret3"),
+            ("description", ""),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Your plan allows 1 private repository"));
+
+    // A pushed image appears in the tags tab with size and platform.
+    let reg = Reg::new(&s.base, Some((&alice, PW)));
+    let repo = format!("{alice}/webapp");
+    reg.push_image(&repo, "v1.0", b"layer bytes of the web app")
+        .await;
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}?tab=tags")).await;
+    assert!(
+        html.contains("v1.0") && html.contains("linux/amd64"),
+        "{html}"
+    );
+    assert!(html.contains("26 B"), "compressed size: {html}");
+    assert!(html.contains(&format!("docker pull {host}/{repo}:v1.0")));
+    assert!(html.contains(&format!(" by {alice}")));
+
+    // The overview: Markdown rendered, every payload neutralised.
+    let overview = "# Hello\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1))\n\n<iframe src=\"https://evil.example\"></iframe>\n<p style=\"position:fixed\">overlay</p>";
+    let (_, html) = submit(
+        s,
+        &c,
+        "/api/repositories/descriptions",
+        &format!("/r/{repo}?tab=settings"),
+        &[
+            ("full_name", &repo),
+            ("description", "Still small"),
+            ("overview", overview),
+        ],
+    )
+    .await;
+    assert!(html.contains("Saved."), "{html}");
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}")).await;
+    let article = html
+        .split("<article class=\"markdown\">")
+        .nth(1)
+        .and_then(|a| a.split("</article>").next())
+        .unwrap_or_else(|| panic!("overview rendered: {html}"));
+    assert!(
+        article.contains("<h1>Hello</h1>") && article.contains("<td>1</td>"),
+        "{article}"
+    );
+    for bad in [
+        "<script",
+        "onerror",
+        "href=\"javascript:",
+        "<iframe",
+        "style=",
+    ] {
+        assert!(!article.contains(bad), "{bad} survived: {article}");
+    }
+
+    // Deleting a tag removes it from the page and the registry.
+    let (_, html) = submit(
+        s,
+        &c,
+        "/api/repositories/delete-tag",
+        &format!("/r/{repo}?tab=tags"),
+        &[("full_name", &repo), ("tag", "v1.0")],
+    )
+    .await;
+    assert!(
+        html.contains("Tag deleted.") && html.contains("No tags yet"),
+        "{html}"
+    );
+    let res = reg
+        .req(
+            reqwest::Method::GET,
+            &format!("/v2/{repo}/manifests/v1.0"),
+            &repo,
+        )
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Deleting the repository: the name must be typed.
+    let (_, html) = submit(
+        s,
+        &c,
+        "/api/repositories/delete",
+        &format!("/r/{repo}?tab=settings"),
+        &[("full_name", &repo), ("confirm", "nope")],
+    )
+    .await;
+    assert!(html.contains("Type webapp to confirm."), "{html}");
+    let (to, html) = submit(
+        s,
+        &c,
+        "/api/repositories/delete",
+        &format!("/r/{repo}?tab=settings"),
+        &[("full_name", &repo), ("confirm", "webapp")],
+    )
+    .await;
+    assert_eq!(to, "/?deleted=1");
+    assert!(html.contains("Repository deleted."));
+    let (status, _) = get_html(s, &c, &format!("/r/{repo}")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_repositories_are_404_to_everyone_without_access() {
+    let s = TestServer::shared();
+    let alice = unique("rpo");
+    let bob = unique("rpb");
+    let a = logged_in(s, &alice).await;
+    let b = logged_in(s, &bob).await;
+    let anon = s.client();
+    for (name, visibility) in [("hidden", "private"), ("shown", "public")] {
+        submit(
+            s,
+            &a,
+            "/api/repositories/create",
+            "/repositories/new",
+            &[
+                ("namespace", &alice),
+                ("name", name),
+                ("description", &format!("{name} description")),
+                ("visibility", visibility),
+            ],
+        )
+        .await;
+    }
+    let hidden = format!("{alice}/hidden");
+    let shown = format!("{alice}/shown");
+    // The owner sees both, on the page, the dashboard and (public only) the profile.
+    for tab in ["", "?tab=tags", "?tab=settings"] {
+        let (status, _) = get_html(s, &a, &format!("/r/{hidden}{tab}")).await;
+        assert_eq!(status, 200);
+    }
+    let (_, dash) = get_html(s, &a, "/").await;
+    assert!(dash.contains(&hidden) && dash.contains(&shown), "{dash}");
+    // Another user and a visitor: 404 everywhere, and never a trace of it in lists.
+    for who in [&b, &anon] {
+        for tab in ["", "?tab=tags", "?tab=settings"] {
+            let (status, html) = get_html(s, who, &format!("/r/{hidden}{tab}")).await;
+            assert_eq!(status, 404, "{tab}");
+            assert!(!html.contains("hidden description"));
+        }
+        let (status, html) = get_html(s, who, &format!("/u/{alice}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&shown) && !html.contains(&hidden), "{html}");
+        let (status, _) = get_html(s, who, &format!("/r/{shown}")).await;
+        assert_eq!(status, 200);
+    }
+    let (_, dash) = get_html(s, &b, "/").await;
+    assert!(!dash.contains(&hidden));
+    // Settings actions by someone else fail the same way as for a missing repository.
+    let res = post_fetch(
+        s,
+        &b,
+        "/api/repositories/visibility",
+        &[("full_name", &hidden), ("visibility", "public")],
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+
+    // A collaborator sees it and lists it, without the settings tab.
+    let (_, html) = submit(
+        s,
+        &a,
+        "/api/repositories/add-collaborator",
+        &format!("/r/{hidden}?tab=settings"),
+        &[("full_name", &hidden), ("username", &bob)],
+    )
+    .await;
+    assert!(html.contains(&format!("/u/{bob}")), "{html}");
+    let (status, html) = get_html(s, &b, &format!("/r/{hidden}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains("?tab=settings"),
+        "no settings tab for collaborators"
+    );
+    let (_, dash) = get_html(s, &b, "/").await;
+    assert!(dash.contains(&hidden));
+    let res = post_fetch(
+        s,
+        &b,
+        "/api/repositories/delete",
+        &[("full_name", &hidden), ("confirm", "hidden")],
+    )
+    .await;
+    assert_eq!(res.status(), 422, "collaborators cannot delete");
+    // Made public, everyone sees it.
+    submit(
+        s,
+        &a,
+        "/api/repositories/visibility",
+        &format!("/r/{hidden}?tab=settings"),
+        &[("full_name", &hidden), ("visibility", "public")],
+    )
+    .await;
+    let (status, _) = get_html(s, &anon, &format!("/r/{hidden}")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tags_tab_pages_sorts_and_filters_ten_thousand_tags() {
+    let s = TestServer::shared();
+    let alice = unique("rpt");
+    let c = logged_in(s, &alice).await;
+    let reg = Reg::new(&s.base, Some((&alice, PW)));
+    let repo = format!("{alice}/many");
+    reg.push_image(&repo, "seed", b"one layer for many tags")
+        .await;
+    // 10,000 tags on the same manifest, written directly (pushing them would take minutes).
+    let pool = s.hub().db.pool();
+    let (id, digest): (i64, String) = sqlx::query_as(
+        "SELECT r.id, t.manifest_digest FROM repositories r JOIN tags t ON t.repository_id = r.id WHERE r.full_name = $1",
+    )
+    .bind(&repo)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..10_000 {
+        sqlx::query("INSERT INTO tags (repository_id, name, manifest_digest, pushed_at, pushed_by) VALUES ($1, $2, $3, $4, NULL)")
+            .bind(id)
+            .bind(format!("build-{i:05}"))
+            .bind(&digest)
+            .bind(1_700_000_000 + i64::from(i))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let (status, html) = get_html(s, &c, &format!("/r/{repo}?tab=tags")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Tags (10001)"), "count in the tab");
+    assert!(html.contains("Page 1 of 401"), "{html}");
+    // Newest first: the seed tag, pushed now, then build-09999.
+    let first = html.find("build-09999").unwrap();
+    assert!(html.find(">seed<").unwrap() < first);
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}?tab=tags&sort=name&page=2")).await;
+    assert!(
+        html.contains("build-00025") && !html.contains("build-00024"),
+        "second page by name"
+    );
+    assert!(html.contains("Page 2 of 401"));
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}?tab=tags&q=BUILD-0999")).await;
+    assert!(html.contains("build-09990") && html.contains("build-09999"));
+    assert!(!html.contains("build-09989") && !html.contains(">seed<"));
+    assert!(!html.contains("Page 1 of"), "ten matches fit one page");
+}
