@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
     api::{
@@ -19,6 +19,9 @@ use crate::{
 pub fn RepositoryPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    // The whole query string is part of the key: every action ends in a redirect to a new one
+    // (`?saved=…`, `?deleted=1`), and the page must then show what changed.
+    let search = use_location().search;
     let key = move || {
         let p = params.get();
         let q = query.get();
@@ -28,9 +31,10 @@ pub fn RepositoryPage() -> impl IntoView {
             q.get("sort"),
             q.get("q"),
             q.get("page").and_then(|p| p.parse::<i64>().ok()),
+            search.get(),
         )
     };
-    let repo = Resource::new(key, |(namespace, name, sort, filter, page)| {
+    let repo = Resource::new(key, |(namespace, name, sort, filter, page, _)| {
         get_repository(namespace, name, sort, filter, page)
     });
     view! {
