@@ -50,6 +50,8 @@ test-e2e:
 bench: setup-test
 	@echo "==> Registry benchmark (release build): Berth and Debian's docker-registry 2.8.2, same workload"
 	cargo bench -p server --bench registry
+	@echo "==> Page benchmark (release build): the Tags tab of a repository with 10,000 tags"
+	cargo bench -p server --bench pages
 
 lint:
 	cargo fmt --all -- --check

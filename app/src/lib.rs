@@ -73,6 +73,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/repositories/new") view=NewRepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer">

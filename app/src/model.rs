@@ -87,3 +87,30 @@ pub struct RepoView {
     pub private_usage: Option<String>,
     pub tags: TagList,
 }
+
+/// One platform's image on the tag page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageView {
+    pub platform: String,
+    pub digest: String,
+    pub size: String,
+    /// (digest, compressed size) per layer, in order.
+    pub layers: Vec<(String, String)>,
+    /// (command, whether it added a layer) per build step.
+    pub history: Vec<(String, bool)>,
+}
+
+/// `/r/NAMESPACE/NAME/tags/TAG`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagView {
+    pub full_name: String,
+    pub tag: String,
+    pub digest: String,
+    pub index_digest: Option<String>,
+    pub media_type: String,
+    pub pushed_ago: String,
+    pub pushed_exact: String,
+    pub pushed_by: String,
+    pub pull_command: String,
+    pub images: Vec<ImageView>,
+}

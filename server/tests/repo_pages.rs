@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{reg::Reg, *};
+use common::{
+    reg::{self, Reg},
+    *,
+};
 
 const PW: &str = "repo pages password";
 
@@ -391,4 +394,92 @@ async fn the_tags_tab_pages_sorts_and_filters_ten_thousand_tags() {
     assert!(html.contains("build-09990") && html.contains("build-09999"));
     assert!(!html.contains("build-09989") && !html.contains(">seed<"));
     assert!(!html.contains("Page 1 of"), "ten matches fit one page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tag_page_shows_platforms_layers_and_history() {
+    let s = TestServer::shared();
+    let alice = unique("rpg");
+    let c = logged_in(s, &alice).await;
+    let reg = Reg::new(&s.base, Some((&alice, PW)));
+    let repo = format!("{alice}/multi");
+    let mut children = Vec::new();
+    for (arch, layer) in [
+        ("amd64", &b"amd64 layer bytes"[..]),
+        ("arm64", &b"arm64 layer"[..]),
+    ] {
+        let config = serde_json::json!({
+            "architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
+            "history": [
+                {"created_by": "/bin/sh -c #(nop) ADD file:abc in / "},
+                {"created_by": "/bin/sh -c #(nop)  CMD [\"sh\"]", "empty_layer": true}
+            ]
+        })
+        .to_string();
+        let cd = reg.push_blob(&repo, config.as_bytes()).await;
+        let ld = reg.push_blob(&repo, layer).await;
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": reg::OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": layer.len()}]
+        })
+        .to_string();
+        let d = reg
+            .put_manifest(
+                &repo,
+                &reg::sha256(manifest.as_bytes()),
+                reg::OCI_MANIFEST,
+                manifest.as_bytes(),
+            )
+            .await;
+        children.push(serde_json::json!({
+            "mediaType": reg::OCI_MANIFEST, "digest": d, "size": manifest.len(),
+            "platform": {"os": "linux", "architecture": arch}
+        }));
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": children
+    })
+    .to_string();
+    let index_digest = reg
+        .put_manifest(
+            &repo,
+            "v2",
+            "application/vnd.oci.image.index.v1+json",
+            index.as_bytes(),
+        )
+        .await;
+
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}?tab=tags")).await;
+    assert!(html.contains("linux/amd64, linux/arm64"), "{html}");
+    assert!(html.contains(&format!("href=\"/r/{repo}/tags/v2\"")));
+    let (status, html) = get_html(s, &c, &format!("/r/{repo}/tags/v2")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&index_digest), "index digest");
+    assert!(
+        html.contains("<h2>linux/amd64</h2>") && html.contains("<h2>linux/arm64</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("17 B") && html.contains("11 B"),
+        "layer sizes"
+    );
+    assert!(
+        html.contains("ADD file:abc in /") && html.contains("CMD [\"sh\"]"),
+        "{html}"
+    );
+    // A tag that does not exist, and the page of a private repository for a visitor: 404.
+    let (status, _) = get_html(s, &c, &format!("/r/{repo}/tags/nope")).await;
+    assert_eq!(status, 404);
+    sqlx::query("UPDATE repositories SET is_private = 1 WHERE full_name = $1")
+        .bind(&repo)
+        .execute(s.hub().db.pool())
+        .await
+        .unwrap();
+    let (status, html) = get_html(s, &s.client(), &format!("/r/{repo}/tags/v2")).await;
+    assert_eq!(status, 404);
+    assert!(!html.contains(&index_digest));
 }

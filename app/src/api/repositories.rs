@@ -262,3 +262,53 @@ pub async fn public_repositories(username: String) -> Result<Vec<RepoSummary>, A
         .map_err(|e| repo_error(e, &[]))?;
     Ok(repos.iter().map(summary).collect())
 }
+
+/// The tag page: index digest, and per platform the image's digest, layers and build history.
+#[server(endpoint = "repositories/tag")]
+pub async fn get_tag(
+    namespace: String,
+    name: String,
+    tag: String,
+) -> Result<crate::model::TagView, AppError> {
+    use crate::{format, model::ImageView};
+    use berth_core::{clock, repositories};
+    let hub = hub()?;
+    let viewer = current_user().await?;
+    let (repo, _) = repositories::open(&hub, viewer.as_ref(), &namespace, &name)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    let detail = repositories::tag_detail(&hub, &repo, &tag)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
+    let host = hub.config.registry_host();
+    Ok(crate::model::TagView {
+        pull_command: format!("docker pull {host}/{}:{}", repo.full_name, detail.tag.name),
+        full_name: repo.full_name.clone(),
+        tag: detail.tag.name.clone(),
+        digest: detail.tag.digest.clone(),
+        index_digest: detail.index_digest.clone(),
+        media_type: detail.tag.media_type.clone(),
+        pushed_ago: clock::ago(detail.tag.pushed_at, clock::now()),
+        pushed_exact: clock::format_time(detail.tag.pushed_at),
+        pushed_by: detail.tag.pushed_by.clone().unwrap_or_default(),
+        images: detail
+            .images
+            .iter()
+            .map(|i| ImageView {
+                platform: i.platform.clone(),
+                digest: i.digest.clone(),
+                size: format::size(i.size),
+                layers: i
+                    .layers
+                    .iter()
+                    .map(|l| (l.digest.clone(), format::size(l.size)))
+                    .collect(),
+                history: i
+                    .history
+                    .iter()
+                    .map(|h| (h.created_by.clone(), !h.empty_layer))
+                    .collect(),
+            })
+            .collect(),
+    })
+}

@@ -7,6 +7,7 @@ mod password;
 mod profile;
 mod repositories;
 mod repository;
+mod tag;
 
 pub use account::{LoginPage, SignupPage, WelcomePage};
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
@@ -15,3 +16,4 @@ pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::{NotFoundPage, ProfilePage};
 pub use repositories::{NewRepositoryPage, RepoList};
 pub use repository::RepositoryPage;
+pub use tag::TagPage;

@@ -200,7 +200,7 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                             let full_name = full_name.clone();
                             view! {
                                 <tr>
-                                    <th scope="row" class="tag-name">{t.name.clone()}</th>
+                                    <th scope="row" class="tag-name"><a href=format!("/r/{}/tags/{}", full_name, t.name)>{t.name.clone()}</a></th>
                                     <td><code title=t.digest.clone() class="copyable">{t.short_digest.clone()}</code></td>
                                     <td>{t.platforms.clone()}</td>
                                     <td>{t.size.clone()}</td>

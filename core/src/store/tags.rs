@@ -71,7 +71,7 @@ pub async fn delete_for_manifest<'c>(
 }
 
 /// A tag as the repository's tags page lists it, with what its manifest recorded at push.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct TagRow {
     pub name: String,
     pub digest: String,

@@ -3,6 +3,10 @@
 //! collaborators, and the plan behind the quota. The registry's create-on-push goes through
 //! [`create`] as well, so one set of rules holds for the browser and for `docker push`.
 
+mod image;
+
+pub use image::{tag_detail, HistoryStep, Image, Layer, TagDetail};
+
 use crate::{
     accounts::{self, FieldErrors, User},
     clock,
