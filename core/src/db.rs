@@ -26,6 +26,7 @@ pub enum DbKind {
 pub struct Db {
     pool: AnyPool,
     kind: DbKind,
+    url: String,
 }
 
 impl Db {
@@ -44,7 +45,14 @@ impl Db {
             _ => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
+        let pool = Self::pool_options(kind)
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, kind, url })
+    }
+
+    fn pool_options(kind: DbKind) -> AnyPoolOptions {
+        AnyPoolOptions::new()
             .max_connections(if kind == DbKind::Sqlite { 8 } else { 16 })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -56,9 +64,21 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
-        Ok(Db { pool, kind })
+    }
+
+    /// The same database through connections that are closed after each use instead of going
+    /// back to the pool. For tests, whose runtimes end with each test: a PostgreSQL connection
+    /// cannot be used once the runtime that opened it is gone.
+    pub fn unpooled(&self) -> Result<Db, CoreError> {
+        let options = AnyConnectOptions::from_str(&self.url)?;
+        let pool = Self::pool_options(self.kind)
+            .after_release(|_, _| Box::pin(async { Ok(false) }))
+            .connect_lazy_with(options);
+        Ok(Db {
+            pool,
+            kind: self.kind,
+            url: self.url.clone(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), CoreError> {

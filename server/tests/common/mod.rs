@@ -13,6 +13,8 @@ use berth_server::Running;
 
 pub struct TestServer {
     pub running: Option<Running>,
+    /// The server's hub over connections that are not reused (see [`TestServer::hub`]).
+    test_hub: berth_core::Hub,
     pub base: String,
     pub dir: tempfile::TempDir,
 }
@@ -41,8 +43,12 @@ impl TestServer {
         })
     }
 
+    /// The server's hub (its settings, keys and in-memory state), for tests to call the domain
+    /// directly. Its database connections are opened for each use and closed after it: each
+    /// test runs on a runtime of its own, and a PostgreSQL connection opened by a test that
+    /// ended cannot serve the next one.
     pub fn hub(&self) -> &berth_core::Hub {
-        &self.running.as_ref().unwrap().hub
+        &self.test_hub
     }
 
     pub async fn start() -> Self {
@@ -62,7 +68,12 @@ impl TestServer {
         let config = Config::from_pairs(&pairs).unwrap();
         let running = berth_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
+        let test_hub = berth_core::Hub {
+            db: running.hub.db.unpooled().unwrap(),
+            ..running.hub.clone()
+        };
         TestServer {
+            test_hub,
             running: Some(running),
             base,
             dir,
