@@ -45,9 +45,7 @@ impl Db {
             _ => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = Self::pool_options(kind)
-            .connect_with(options)
-            .await?;
+        let pool = Self::pool_options(kind).connect_with(options).await?;
         Ok(Db { pool, kind, url })
     }
 
