@@ -237,10 +237,13 @@ pub async fn delete_repository(full_name: String, confirm: String) -> Result<(),
     Ok(())
 }
 
-/// The dashboard's list: repositories the user owns or collaborates on.
+/// The dashboard's list: repositories the user owns or collaborates on; empty when logged out
+/// (the home page asks before it knows who is there).
 #[server(endpoint = "repositories/mine")]
 pub async fn my_repositories() -> Result<Vec<RepoSummary>, AppError> {
-    let user = require_user().await?;
+    let Some(user) = current_user().await? else {
+        return Ok(Vec::new());
+    };
     let repos = berth_core::repositories::of_member(&hub()?, &user)
         .await
         .map_err(|e| repo_error(e, &[]))?;

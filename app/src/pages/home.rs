@@ -6,7 +6,8 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::my_repositories,
     components::{Auth, Notice},
-    model::SessionUser,
+    error::AppError,
+    model::{RepoSummary, SessionUser},
     pages::{RepoList, ResendConfirmation},
 };
 
@@ -14,11 +15,21 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    // Created here, not inside the dashboard that a Suspend builds: a resource made in there
+    // is fetched again while hydrating, and the page it renders no longer matches the server's.
+    let repos = Resource::new(
+        move || {
+            auth.user
+                .get()
+                .map(|u| u.ok().flatten().map(|u| u.username))
+        },
+        |_| my_repositories(),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => view! { <Dashboard user/> }.into_any(),
+                    Ok(Some(user)) => view! { <Dashboard user repos/> }.into_any(),
                     _ => view! { <Landing/> }.into_any(),
                 }
             })}
@@ -60,12 +71,14 @@ fn Landing() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(user: SessionUser) -> impl IntoView {
+fn Dashboard(
+    user: SessionUser,
+    repos: Resource<Result<Vec<RepoSummary>, AppError>>,
+) -> impl IntoView {
     let confirmed = user.confirmed;
     let query = use_query_map();
     let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
     let deleted = move || query.with(|q| q.get("deleted").is_some());
-    let repos = Resource::new(|| (), |_| my_repositories());
     let push_hint = format!("{}/NAME", user.username);
     view! {
         <Title text="Dashboard"/>
