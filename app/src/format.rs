@@ -18,23 +18,22 @@ pub fn size(bytes: i64) -> String {
     }
 }
 
-/// The platforms a manifest recorded (a JSON array of {os, architecture, variant}) as
-/// "linux/amd64, linux/arm64/v8".
+/// The platforms a manifest recorded at push (a JSON array) as "linux/amd64, linux/arm64/v8".
 pub fn platforms(json: &str) -> String {
-    let list: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
-    let names: Vec<String> = list
+    serde_json::from_str::<Vec<berth_core::registry::manifests::Platform>>(json)
+        .unwrap_or_default()
         .iter()
-        .map(|p| {
-            let part = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
-            [part("os"), part("architecture"), part("variant")]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .filter(|s| !s.is_empty())
-        .collect();
-    names.join(", ")
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first 12 hex digits of a digest, as Docker Hub shows them.
+pub fn short_digest(digest: &str) -> String {
+    digest
+        .split_once(':')
+        .map(|(_, hex)| hex.chars().take(12).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -51,5 +50,9 @@ mod tests {
             "linux/amd64, linux/arm64/v8"
         );
         assert_eq!(super::platforms("[]"), "");
+        assert_eq!(
+            super::short_digest("sha256:0123456789abcdef"),
+            "0123456789ab"
+        );
     }
 }

@@ -94,8 +94,8 @@ pub struct ImageView {
     pub platform: String,
     pub digest: String,
     pub size: String,
-    /// (digest, compressed size) per layer, in order.
-    pub layers: Vec<(String, String)>,
+    /// (digest, short digest, compressed size) per layer, in order.
+    pub layers: Vec<(String, String, String)>,
     /// (command, whether it added a layer) per build step.
     pub history: Vec<(String, bool)>,
 }

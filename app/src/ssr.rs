@@ -84,31 +84,41 @@ pub fn session_user(u: &User) -> SessionUser {
     }
 }
 
+/// A refused form: per-field messages or one for the whole form, and what was typed.
+fn form_error(
+    fields: Option<berth_core::accounts::FieldErrors>,
+    message: Option<String>,
+    values: &[(&str, &str)],
+) -> AppError {
+    AppError::Form {
+        message,
+        fields: fields
+            .map(|f| f.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect())
+            .unwrap_or_default(),
+        values: values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
 /// Maps a repository error to the page's error, refilling the given fields. A repository the
 /// caller may not see is a 404, exactly like one that does not exist.
 pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)]) -> AppError {
-    use berth_core::repositories::RepoError;
-    let values: Vec<(String, String)> = values
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    use berth_core::{accounts::FieldErrors, repositories::RepoError};
     let error = match e {
-        RepoError::Invalid(fields) => AppError::Form {
-            message: None,
-            fields: fields
-                .0
-                .into_iter()
-                .map(|(f, m)| (f.to_string(), m))
-                .collect(),
+        RepoError::Invalid(fields) => form_error(Some(fields), None, values),
+        RepoError::NameTaken(full) => form_error(
+            Some(FieldErrors(vec![(
+                "name",
+                format!("{full} already exists."),
+            )])),
+            None,
             values,
-        },
+        ),
         RepoError::NotFound => AppError::NotFound,
         RepoError::Internal(e) => internal(e),
-        other => AppError::Form {
-            message: Some(other.to_string()),
-            fields: Vec::new(),
-            values,
-        },
+        other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
     error
@@ -116,26 +126,10 @@ pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)
 
 /// Maps a domain error to the page's error, refilling the given (non-secret) fields.
 pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
-    let values = values
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
     let error = match e {
-        AccountError::Invalid(fields) => AppError::Form {
-            message: None,
-            fields: fields
-                .0
-                .into_iter()
-                .map(|(f, m)| (f.to_string(), m))
-                .collect(),
-            values,
-        },
+        AccountError::Invalid(fields) => form_error(Some(fields), None, values),
         AccountError::Internal(e) => internal(e),
-        other => AppError::Form {
-            message: Some(other.to_string()),
-            fields: Vec::new(),
-            values,
-        },
+        other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
     error

@@ -102,7 +102,10 @@ async fn names_descriptions_and_namespaces_are_checked() {
     let err = repositories::create(&hub, &alice, repo("alice", "ab", false))
         .await
         .unwrap_err();
-    assert_eq!(field(err, "name"), "alice/ab already exists.");
+    assert!(
+        matches!(&err, RepoError::NameTaken(n) if n == "alice/ab"),
+        "{err:?}"
+    );
     let newbie = user(&hub, "newbie", false).await;
     let err = repositories::create(&hub, &newbie, repo("newbie", "app", false))
         .await
@@ -313,7 +316,10 @@ async fn collaborators_descriptions_and_deletion() {
         .await
         .unwrap_err();
     assert_eq!(field(err, "username"), "bobby is already a collaborator.");
-    let list = repositories::collaborators(&hub, &alice, "alice/app")
+    let (repo, role) = repositories::open(&hub, Some(&alice), "alice", "app")
+        .await
+        .unwrap();
+    let list = repositories::collaborators(&hub, &repo, role)
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
@@ -352,4 +358,62 @@ async fn collaborators_descriptions_and_deletion() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn deleting_a_repository_cancels_its_uploads_and_only_managers_list_collaborators() {
+    use berth_core::registry::uploads;
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let alice = user(&hub, "alice", true).await;
+    let bob = user(&hub, "bobby", true).await;
+    repositories::create(&hub, &alice, repo("alice", "app", false))
+        .await
+        .unwrap();
+    let (r, role) = repositories::open(&hub, Some(&alice), "alice", "app")
+        .await
+        .unwrap();
+    let upload = uploads::start(&hub, &r, &alice).await.unwrap();
+    let mut data: &[u8] = b"half an upload";
+    uploads::append(&hub, &r, &upload.id, None, &mut data)
+        .await
+        .unwrap();
+    // Only managers list collaborators.
+    repositories::add_collaborator(&hub, &alice, "alice/app", "bobby")
+        .await
+        .unwrap();
+    let (_, bob_role) = repositories::open(&hub, Some(&bob), "alice", "app")
+        .await
+        .unwrap();
+    assert!(matches!(
+        repositories::collaborators(&hub, &r, bob_role).await,
+        Err(RepoError::NotOwner)
+    ));
+    assert_eq!(
+        repositories::collaborators(&hub, &r, role)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    repositories::delete(&hub, &alice, "alice/app", "app")
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads")
+        .fetch_one(hub.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    // The upload's bytes are gone from the store as well.
+    assert!(
+        uploads::status(&hub, &r, &upload.id).await.is_err(),
+        "upload forgotten"
+    );
+    if hub.config.storage_url.is_none() {
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("uploads"))
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(files.is_empty(), "upload bytes removed: {files:?}");
+    }
 }

@@ -10,7 +10,7 @@ import {
   sql,
   uniqueName,
   waitForMail,
-  watchConsole,
+  failOnConsoleProblems,
 } from './helpers';
 
 // Every flow runs twice: hydrated (JavaScript on) and as plain HTML forms (JavaScript off).
@@ -21,13 +21,7 @@ for (const js of [true, false]) {
   test.describe(mode, () => {
     test.use({ javaScriptEnabled: js });
 
-    let problems: string[] = [];
-    test.beforeEach(({ page }) => {
-      problems = watchConsole(page, js);
-    });
-    test.afterEach(() => {
-      expect(problems, 'console errors, warnings or uncaught exceptions').toEqual([]);
-    });
+    failOnConsoleProblems(js);
 
     test('sign up, confirm from the mail, log out, log in', async ({ page }) => {
       const name = uniqueName(tag);

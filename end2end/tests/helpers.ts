@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -123,4 +123,15 @@ export async function logOut(page: Page): Promise<void> {
   await page.locator('.user-menu summary').click();
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('heading', { name: 'Your own container hub' })).toBeVisible();
+}
+
+/** In the current describe block: every test fails if its page logged a problem (see watchConsole). */
+export function failOnConsoleProblems(js: boolean): void {
+  let problems: string[] = [];
+  test.beforeEach(({ page }) => {
+    problems = watchConsole(page, js);
+  });
+  test.afterEach(() => {
+    expect(problems, 'console errors, warnings or uncaught exceptions').toEqual([]);
+  });
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { PASSWORD, linkIn, logOut, ready, shot, signUp, uniqueName, waitForMail, watchConsole } from './helpers';
+import { PASSWORD, linkIn, logOut, ready, shot, signUp, uniqueName, waitForMail, failOnConsoleProblems } from './helpers';
 
 /** Signs up and confirms from the mail, which logs in. */
 async function confirmedUser(page: Page, js: boolean, tag: string): Promise<string> {
@@ -59,13 +59,7 @@ for (const js of [true, false]) {
   test.describe(mode, () => {
     test.use({ javaScriptEnabled: js });
 
-    let problems: string[] = [];
-    test.beforeEach(({ page }) => {
-      problems = watchConsole(page, js);
-    });
-    test.afterEach(() => {
-      expect(problems, 'console errors, warnings or uncaught exceptions').toEqual([]);
-    });
+    failOnConsoleProblems(js);
 
     test('create public and private repositories, quota, tags, overview, settings, 404s', async ({ page, baseURL }) => {
       let dialogs = 0;

@@ -98,11 +98,7 @@ pub async fn get_repository(
         .map(|t| crate::model::TagItem {
             name: t.name.clone(),
             digest: t.digest.clone(),
-            short_digest: t
-                .digest
-                .split_once(':')
-                .map(|(_, hex)| hex.chars().take(12).collect())
-                .unwrap_or_default(),
+            short_digest: crate::format::short_digest(&t.digest),
             platforms: crate::format::platforms(&t.platforms),
             size: crate::format::size(t.total_size),
             pushed_ago: clock::ago(t.pushed_at, now),
@@ -111,19 +107,14 @@ pub async fn get_repository(
             pull_command: format!("docker pull {host}/{}:{}", repo.full_name, t.name),
         })
         .collect();
-    let per_page = repositories::TAGS_PER_PAGE;
     let can_manage = role.may_manage();
     let collaborators = if can_manage {
-        repositories::collaborators(
-            &hub,
-            viewer.as_ref().ok_or(AppError::NotFound)?,
-            &repo.full_name,
-        )
-        .await
-        .map_err(|e| repo_error(e, &[]))?
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect()
+        repositories::collaborators(&hub, &repo, role)
+            .await
+            .map_err(|e| repo_error(e, &[]))?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
     } else {
         Vec::new()
     };
@@ -153,7 +144,7 @@ pub async fn get_repository(
             tags: items,
             total: tags.total,
             page: tags.page,
-            pages: ((tags.total + per_page - 1) / per_page).max(1),
+            pages: tags.pages,
             sort: if order == TagOrder::Name {
                 "name"
             } else {
@@ -250,22 +241,6 @@ pub async fn my_repositories() -> Result<Vec<RepoSummary>, AppError> {
     Ok(repos.iter().map(summary).collect())
 }
 
-/// A profile's list: the user's public repositories.
-#[server(endpoint = "repositories/public")]
-pub async fn public_repositories(username: String) -> Result<Vec<RepoSummary>, AppError> {
-    let hub = hub()?;
-    let Some(owner) = berth_core::accounts::user_by_name(&hub, &username)
-        .await
-        .map_err(internal)?
-    else {
-        return Err(AppError::NotFound);
-    };
-    let repos = berth_core::repositories::public_of(&hub, &owner)
-        .await
-        .map_err(|e| repo_error(e, &[]))?;
-    Ok(repos.iter().map(summary).collect())
-}
-
 /// The tag page: index digest, and per platform the image's digest, layers and build history.
 #[server(endpoint = "repositories/tag")]
 pub async fn get_tag(
@@ -298,13 +273,23 @@ pub async fn get_tag(
             .images
             .iter()
             .map(|i| ImageView {
-                platform: i.platform.clone(),
+                platform: i
+                    .platform
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 digest: i.digest.clone(),
                 size: format::size(i.size),
                 layers: i
                     .layers
                     .iter()
-                    .map(|l| (l.digest.clone(), format::size(l.size)))
+                    .map(|l| {
+                        (
+                            l.digest.clone(),
+                            format::short_digest(&l.digest),
+                            format::size(l.size),
+                        )
+                    })
                     .collect(),
                 history: i
                     .history

@@ -248,7 +248,8 @@ fn urlencode(s: &str) -> String {
 
 #[component]
 fn SettingsTab(view: RepoView) -> impl IntoView {
-    let full_name = view.summary.full_name.clone();
+    // Copy, so every form of the tab can name the repository without its own clone.
+    let full_name = StoredValue::new(view.summary.full_name.clone());
     let save = ServerAction::<SaveDescriptions>::new();
     let save_err = action_error(save);
     let visibility = ServerAction::<SetVisibility>::new();
@@ -279,12 +280,11 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
             .clone()
             .into_iter()
             .map(|c| {
-                let full_name = full_name.clone();
                 view! {
                     <li>
                         <a href=format!("/u/{c}")>{c.clone()}</a>
                         <ActionForm action=remove>
-                            <input type="hidden" name="full_name" value=full_name/>
+                            <input type="hidden" name="full_name" value=full_name.get_value()/>
                             <input type="hidden" name="username" value=c.clone()/>
                             <button type="submit" class="button button-small" aria-label=format!("Remove {c}")>"Remove"</button>
                         </ActionForm>
@@ -294,18 +294,13 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
             .collect_view();
         view! { <ul class="collaborators">{items}</ul> }.into_any()
     };
-    let full_name_1 = full_name.clone();
-    let full_name_2 = full_name.clone();
-    let full_name_3 = full_name.clone();
-    let full_name_4 = full_name.clone();
-    let full_name_title = full_name.clone();
     view! {
         <div class="settings">
             <section class="panel">
                 <h2>"Descriptions"</h2>
                 <ActionForm action=save attr:class="form" attr:novalidate=true>
                     <FormError error=save_err/>
-                    <input type="hidden" name="full_name" value=full_name_1/>
+                    <input type="hidden" name="full_name" value=full_name.get_value()/>
                     <Field
                         label="Short description"
                         name="description"
@@ -343,7 +338,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 {view.private_usage.clone().map(|u| view! { <p class="muted">{u}</p> })}
                 <ActionForm action=visibility attr:class="form">
                     <FormError error=visibility_err/>
-                    <input type="hidden" name="full_name" value=full_name_2/>
+                    <input type="hidden" name="full_name" value=full_name.get_value()/>
                     <label class="choice">
                         <input type="radio" name="visibility" value="public" checked=!is_private/>
                         <span><strong>"Public"</strong> " — anyone can see and pull it."</span>
@@ -363,7 +358,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 {collaborators_view}
                 <ActionForm action=add attr:class="form form-inline" attr:novalidate=true>
                     <FormError error=add_err/>
-                    <input type="hidden" name="full_name" value=full_name_3/>
+                    <input type="hidden" name="full_name" value=full_name.get_value()/>
                     <Field label="Berth ID" name="username" required=true error=field_error(add_err, "username") value=field_value(add_err, "username")/>
                     <button type="submit" class="button">"Add collaborator"</button>
                 </ActionForm>
@@ -371,10 +366,10 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
 
             <section class="panel danger-zone">
                 <h2>"Delete repository"</h2>
-                <p>"Deleting " <strong>{full_name_title}</strong> " removes its tags and images for good. Type " <code>{name.clone()}</code> " to confirm."</p>
+                <p>"Deleting " <strong>{full_name.get_value()}</strong> " removes its tags and images for good. Type " <code>{name.clone()}</code> " to confirm."</p>
                 <ActionForm action=delete attr:class="form" attr:novalidate=true>
                     <FormError error=delete_err/>
-                    <input type="hidden" name="full_name" value=full_name_4/>
+                    <input type="hidden" name="full_name" value=full_name.get_value()/>
                     <Field label="Repository name" name="confirm" required=true error=field_error(delete_err, "confirm")/>
                     <button type="submit" class="button button-danger">"Delete repository"</button>
                 </ActionForm>

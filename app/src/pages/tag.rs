@@ -60,8 +60,8 @@ fn Tag(view: TagView) -> impl IntoView {
                     <p>"Digest " <code class="copyable">{image.digest.clone()}</code> " · compressed size " {image.size.clone()}</p>
                     <h3>"Layers"</h3>
                     <ol class="layers">
-                        {image.layers.into_iter().map(|(digest, size)| view! {
-                            <li><code title=digest.clone()>{digest.split_once(':').map(|(_, h)| h.chars().take(12).collect::<String>()).unwrap_or_default()}</code> " " {size}</li>
+                        {image.layers.into_iter().map(|(digest, short, size)| view! {
+                            <li><code title=digest>{short}</code> " " {size}</li>
                         }).collect_view()}
                     </ol>
                     {(!image.history.is_empty()).then(|| view! {

@@ -59,7 +59,7 @@ impl From<UserRow> for User {
 pub struct FieldErrors(pub Vec<(&'static str, String)>);
 
 impl FieldErrors {
-    fn check(&mut self, field: &'static str, result: Result<(), String>) -> bool {
+    pub(crate) fn check(&mut self, field: &'static str, result: Result<(), String>) -> bool {
         match result {
             Ok(()) => true,
             Err(msg) => {

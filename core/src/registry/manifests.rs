@@ -284,14 +284,21 @@ pub async fn put(
     Ok(Pushed { digest, subject })
 }
 
-/// os/architecture/variant from an image configuration; `None` if it cannot be read.
-async fn image_platform(hub: &Hub, config: &Digest, size: u64) -> Option<Platform> {
+/// The bytes of an image configuration blob of `size` bytes; `None` if it is too big to be one
+/// or cannot be read.
+pub async fn read_config(hub: &Hub, config: &Digest, size: u64) -> Option<Vec<u8>> {
     if size > MAX_CONFIG {
         return None;
     }
     let mut reader = hub.registry.blobs.read(config, 0, size).await.ok()?;
     let mut bytes = Vec::with_capacity(size as usize);
     reader.read_to_end(&mut bytes).await.ok()?;
+    Some(bytes)
+}
+
+/// os/architecture/variant from an image configuration; `None` if it cannot be read.
+async fn image_platform(hub: &Hub, config: &Digest, size: u64) -> Option<Platform> {
+    let bytes = read_config(hub, config, size).await?;
     #[derive(Deserialize)]
     struct Config {
         os: Option<String>,

@@ -90,21 +90,20 @@ pub async fn ensure_for_push(
     name: &RepoName,
     user: &User,
 ) -> Result<Repository, RegistryError> {
-    if let Some(repo) = find(hub, name).await? {
+    let existing = find(hub, name).await?;
+    if let Some(repo) = existing {
         // Collaborators push to repositories outside their namespace.
-        if repositories::role(hub, Some(user), &repo)
-            .await?
-            .is_some_and(|r| r.may_push())
-            && user.confirmed
-        {
-            return Ok(repo);
-        }
+        let may_push = user.confirmed
+            && repositories::role(hub, Some(user), &repo)
+                .await?
+                .is_some_and(|r| r.may_push());
+        return match push_refusal(hub, user, name) {
+            Some(why) if !may_push => Err(RegistryError::Denied(why)),
+            _ => Ok(repo),
+        };
     }
     if let Some(why) = push_refusal(hub, user, name) {
         return Err(RegistryError::Denied(why));
-    }
-    if let Some(repo) = find(hub, name).await? {
-        return Ok(repo);
     }
     match repositories::create_for_push(hub, user, name).await {
         Ok(repo) => {

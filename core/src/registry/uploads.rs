@@ -250,6 +250,14 @@ async fn rehash(
     Ok(hasher.finish())
 }
 
+/// Cancels every upload in progress into `repo` (before the repository is deleted).
+pub async fn discard_all(hub: &Hub, repo: &Repository) -> Result<(), RegistryError> {
+    for id in store::uploads::ids_of_repository(hub.db.pool(), repo.id).await? {
+        discard(hub, &id).await?;
+    }
+    Ok(())
+}
+
 /// Removes uploads nobody touched for [`STALE_AFTER`]; returns how many.
 pub async fn purge_stale(hub: &Hub) -> Result<usize, RegistryError> {
     let ids = store::uploads::stale_ids(hub.db.pool(), clock::now() - STALE_AFTER).await?;

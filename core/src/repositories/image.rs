@@ -1,25 +1,24 @@
 //! What a tag holds, as the tag page shows it: the index (if any) and each platform's image with
-//! its layers and the history of commands that built it, read from the stored manifests and
-//! configuration blobs.
+//! its layers and the history of commands that built it. Manifests come from the registry's
+//! store with the platforms recorded at push; the history from the configuration blob.
 
-use serde_json::Value;
-use tokio::io::AsyncReadExt;
+use serde::Deserialize;
 
 use super::RepoError;
 use crate::{
     hub::Hub,
-    registry::{names::Digest, repos::Repository},
+    registry::{
+        manifests::{self, Platform},
+        names::{Digest, Reference},
+        repos::Repository,
+    },
     store,
 };
-
-/// Configuration blobs are small JSON documents; anything bigger is not read for the page.
-const CONFIG_MAX: u64 = 4 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layer {
     pub digest: String,
     pub size: i64,
-    pub media_type: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,8 +30,8 @@ pub struct HistoryStep {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
-    /// "linux/arm64/v8", or empty when the image does not say.
-    pub platform: String,
+    /// Recorded at push; `None` when the configuration did not say.
+    pub platform: Option<Platform>,
     pub digest: String,
     /// Sum of the compressed layers.
     pub size: i64,
@@ -48,13 +47,36 @@ pub struct TagDetail {
     pub images: Vec<Image>,
 }
 
-fn platform_of(v: &Value) -> String {
-    let part = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
-    [part("os"), part("architecture"), part("variant")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("/")
+/// The parts of image manifests, indexes and configurations the page reads.
+#[derive(Deserialize)]
+struct Descriptor {
+    digest: String,
+    #[serde(default)]
+    size: i64,
+}
+
+#[derive(Deserialize)]
+struct ManifestDoc {
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+}
+
+#[derive(Deserialize)]
+struct ConfigDoc {
+    #[serde(default)]
+    history: Vec<HistoryDoc>,
+}
+
+#[derive(Deserialize)]
+struct HistoryDoc {
+    #[serde(default)]
+    created_by: String,
+    #[serde(default)]
+    empty_layer: bool,
 }
 
 /// The tag `tag` of a repository the caller opened (see [`super::open`]).
@@ -62,27 +84,22 @@ pub async fn tag_detail(hub: &Hub, repo: &Repository, tag: &str) -> Result<TagDe
     let row = store::tags::get(hub.db.pool(), repo.id, tag)
         .await?
         .ok_or(RepoError::NotFound)?;
-    let top = manifest_json(hub, repo, &row.digest).await?;
+    let (top, top_platform) = load(hub, repo, &row.digest)
+        .await
+        .ok_or(RepoError::NotFound)?;
     let mut images = Vec::new();
-    let index_digest = match top.get("manifests").and_then(Value::as_array) {
+    let index_digest = match &top.manifests {
         Some(children) => {
             for child in children {
-                let platform = child.get("platform").map(platform_of).unwrap_or_default();
-                // Attestations ride along in indexes as unknown/unknown.
-                if platform.is_empty() || platform.starts_with("unknown") {
-                    continue;
-                }
-                let Some(digest) = child.get("digest").and_then(Value::as_str) else {
-                    continue;
-                };
-                if let Ok(json) = manifest_json(hub, repo, digest).await {
-                    images.push(image(hub, digest, platform, &json).await);
+                // Attestations ride along in indexes with no platform of their own.
+                if let Some((doc, Some(platform))) = load(hub, repo, &child.digest).await {
+                    images.push(image(hub, &child.digest, Some(platform), &doc).await);
                 }
             }
             Some(row.digest.clone())
         }
         None => {
-            images.push(image(hub, &row.digest, String::new(), &top).await);
+            images.push(image(hub, &row.digest, top_platform, &top).await);
             None
         }
     };
@@ -93,65 +110,32 @@ pub async fn tag_detail(hub: &Hub, repo: &Repository, tag: &str) -> Result<TagDe
     })
 }
 
-async fn manifest_json(hub: &Hub, repo: &Repository, digest: &str) -> Result<Value, RepoError> {
-    let m = store::manifests::by_digest(hub.db.pool(), repo.id, digest)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    serde_json::from_slice(&m.content).map_err(|_| RepoError::NotFound)
+/// A stored manifest of the repository, parsed, with the first platform recorded at push.
+async fn load(
+    hub: &Hub,
+    repo: &Repository,
+    digest: &str,
+) -> Option<(ManifestDoc, Option<Platform>)> {
+    let digest: Digest = digest.parse().ok()?;
+    let stored = manifests::get(hub, repo, &Reference::Digest(digest))
+        .await
+        .ok()?;
+    let doc = serde_json::from_slice(&stored.content).ok()?;
+    Some((doc, stored.platforms.into_iter().next()))
 }
 
-/// An image manifest's layers, and from its configuration the platform (if the index did not
-/// give one) and the build history.
-async fn image(hub: &Hub, digest: &str, platform: String, manifest: &Value) -> Image {
-    let layers: Vec<Layer> = manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .map(|ls| {
-            ls.iter()
-                .map(|l| Layer {
-                    digest: l.get("digest").and_then(Value::as_str).unwrap_or("").into(),
-                    size: l.get("size").and_then(Value::as_i64).unwrap_or(0),
-                    media_type: l
-                        .get("mediaType")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .into(),
-                })
-                .collect()
+async fn image(hub: &Hub, digest: &str, platform: Option<Platform>, doc: &ManifestDoc) -> Image {
+    let layers: Vec<Layer> = doc
+        .layers
+        .iter()
+        .map(|l| Layer {
+            digest: l.digest.clone(),
+            size: l.size,
         })
-        .unwrap_or_default();
-    let config = match manifest
-        .pointer("/config/digest")
-        .and_then(Value::as_str)
-        .and_then(|d| d.parse::<Digest>().ok())
-    {
-        Some(d) => read_config(hub, &d).await,
-        None => None,
-    };
-    let history = config
-        .as_ref()
-        .and_then(|c| c.get("history"))
-        .and_then(Value::as_array)
-        .map(|h| {
-            h.iter()
-                .map(|step| HistoryStep {
-                    created_by: step
-                        .get("created_by")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    empty_layer: step
-                        .get("empty_layer")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let platform = if platform.is_empty() {
-        config.as_ref().map(platform_of).unwrap_or_default()
-    } else {
-        platform
+        .collect();
+    let history = match &doc.config {
+        Some(c) => history(hub, c).await,
+        None => Vec::new(),
     };
     Image {
         platform,
@@ -162,13 +146,22 @@ async fn image(hub: &Hub, digest: &str, platform: String, manifest: &Value) -> I
     }
 }
 
-async fn read_config(hub: &Hub, digest: &Digest) -> Option<Value> {
-    let size = hub.registry.blobs.size(digest).await.ok()??;
-    if size > CONFIG_MAX {
-        return None;
-    }
-    let mut reader = hub.registry.blobs.read(digest, 0, size).await.ok()?;
-    let mut bytes = Vec::with_capacity(size as usize);
-    reader.read_to_end(&mut bytes).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
+async fn history(hub: &Hub, config: &Descriptor) -> Vec<HistoryStep> {
+    let Ok(digest) = config.digest.parse::<Digest>() else {
+        return Vec::new();
+    };
+    let Some(bytes) = manifests::read_config(hub, &digest, config.size.max(0) as u64).await else {
+        return Vec::new();
+    };
+    serde_json::from_slice::<ConfigDoc>(&bytes)
+        .map(|c| {
+            c.history
+                .into_iter()
+                .map(|h| HistoryStep {
+                    created_by: h.created_by,
+                    empty_layer: h.empty_layer,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -14,8 +14,10 @@ use crate::{
     error::CoreError,
     hub::Hub,
     registry::{
-        names::{self, RepoName},
-        repos::Repository,
+        manifests,
+        names::{self, Reference, RepoName},
+        repos::{self, Repository},
+        uploads, RegistryError,
     },
     store,
 };
@@ -39,6 +41,12 @@ pub enum RepoError {
     NotFound,
     #[error("Only the owner of this repository can do that.")]
     NotOwner,
+    /// The name is taken (a field error in forms; a push that lost a race uses the winner's).
+    #[error("{0} already exists.")]
+    NameTaken(String),
+    /// A request that cannot be carried out, with the reason (no such tag, not a collaborator).
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Internal(#[from] CoreError),
 }
@@ -83,24 +91,20 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn validate_description(description: &str) -> Result<(), String> {
-    let len = description.chars().count();
-    if len > DESCRIPTION_MAX {
-        return Err(format!(
-            "At most {DESCRIPTION_MAX} characters (this has {len})."
-        ));
+fn at_most(text: &str, max: usize) -> Result<(), String> {
+    let len = text.chars().count();
+    if len > max {
+        return Err(format!("At most {max} characters (this has {len})."));
     }
     Ok(())
 }
 
+pub fn validate_description(description: &str) -> Result<(), String> {
+    at_most(description, DESCRIPTION_MAX)
+}
+
 pub fn validate_overview(overview: &str) -> Result<(), String> {
-    let len = overview.chars().count();
-    if len > OVERVIEW_MAX {
-        return Err(format!(
-            "At most {OVERVIEW_MAX} characters (this has {len})."
-        ));
-    }
-    Ok(())
+    at_most(overview, OVERVIEW_MAX)
 }
 
 /// What a person is to a repository they can see.
@@ -160,20 +164,19 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
     let name = input.name.trim();
     let description = input.description.trim();
     let mut errors = FieldErrors::default();
-    let namespace_ok =
-        input.namespace == user.username || (user.is_admin && input.namespace == names::LIBRARY);
-    if !namespace_ok {
-        errors.0.push((
-            "namespace",
-            format!("You can create repositories only in {}.", user.username),
-        ));
-    }
-    if let Err(m) = validate_name(name) {
-        errors.0.push(("name", m));
-    }
-    if let Err(m) = validate_description(description) {
-        errors.0.push(("description", m));
-    }
+    errors.check(
+        "namespace",
+        if repos::may_use_namespace(user, input.namespace) {
+            Ok(())
+        } else {
+            Err(format!(
+                "You can create repositories only in {}.",
+                user.username
+            ))
+        },
+    );
+    errors.check("name", validate_name(name));
+    errors.check("description", validate_description(description));
     if !errors.0.is_empty() {
         return Err(RepoError::Invalid(errors));
     }
@@ -196,10 +199,7 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
     let id = match inserted {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(RepoError::field(
-                "name",
-                format!("{}/{name} already exists.", input.namespace),
-            ))
+            return Err(RepoError::NameTaken(format!("{}/{name}", input.namespace)))
         }
         Err(e) => return Err(e.into()),
     };
@@ -296,12 +296,8 @@ pub async fn set_descriptions(
     let repo = open_to_manage(hub, user, full_name).await?;
     let description = description.trim();
     let mut errors = FieldErrors::default();
-    if let Err(m) = validate_description(description) {
-        errors.0.push(("description", m));
-    }
-    if let Err(m) = validate_overview(overview) {
-        errors.0.push(("overview", m));
-    }
+    errors.check("description", validate_description(description));
+    errors.check("overview", validate_overview(overview));
     if !errors.0.is_empty() {
         return Err(RepoError::Invalid(errors));
     }
@@ -324,12 +320,15 @@ pub async fn delete(
             format!("Type {} to confirm.", repo.name),
         ));
     }
+    // Uploads in flight go first with their bytes: the cascade would drop only their rows and
+    // leave the bytes where the hourly sweep, which reads the rows, never finds them.
+    uploads::discard_all(hub, &repo).await.map_err(internal)?;
     store::repositories::delete(hub.db.pool(), repo.id).await?;
     tracing::info!(repository = %repo.full_name, user = %user.username, "repository deleted");
     Ok(())
 }
 
-/// Removes a tag (the manifest stays, reachable by digest).
+/// Removes a tag, as the registry's tag DELETE does (the manifest stays, reachable by digest).
 pub async fn delete_tag(
     hub: &Hub,
     user: &User,
@@ -337,19 +336,33 @@ pub async fn delete_tag(
     tag: &str,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
-    if !store::tags::delete(hub.db.pool(), repo.id, tag).await? {
-        return Err(RepoError::field("tag", format!("There is no tag {tag}.")));
+    match manifests::delete(hub, &repo, &Reference::Tag(tag.to_string())).await {
+        Ok(()) => Ok(()),
+        Err(RegistryError::ManifestUnknown) => {
+            Err(RepoError::Refused(format!("There is no tag {tag}.")))
+        }
+        Err(e) => Err(internal(e)),
     }
-    Ok(())
 }
 
-/// Collaborators of a repository (Berth ID, added at), for its owner.
+/// A registry failure met while managing a repository is an internal one.
+fn internal(e: RegistryError) -> RepoError {
+    match e {
+        RegistryError::Internal(e) => RepoError::Internal(e),
+        other => RepoError::Internal(CoreError::Config(other.to_string())),
+    }
+}
+
+/// Collaborators of a repository opened with [`open`] (Berth ID, added at), for those who may
+/// manage it.
 pub async fn collaborators(
     hub: &Hub,
-    user: &User,
-    full_name: &str,
+    repo: &Repository,
+    role: Role,
 ) -> Result<Vec<(String, i64)>, RepoError> {
-    let repo = open_to_manage(hub, user, full_name).await?;
+    if !role.may_manage() {
+        return Err(RepoError::NotOwner);
+    }
     Ok(store::collaborators::list(hub.db.pool(), repo.id).await?)
 }
 
@@ -395,10 +408,10 @@ pub async fn remove_collaborator(
         None => false,
     };
     if !removed {
-        return Err(RepoError::field(
-            "username",
-            format!("{} is not a collaborator.", username.trim()),
-        ));
+        return Err(RepoError::Refused(format!(
+            "{} is not a collaborator.",
+            username.trim()
+        )));
     }
     Ok(())
 }
@@ -468,10 +481,7 @@ pub async fn create_for_push(
     .await;
     match created {
         // Another request created it at the same moment.
-        Err(RepoError::Invalid(e))
-            if e.get("name")
-                .is_some_and(|m| m.ends_with("already exists.")) =>
-        {
+        Err(RepoError::NameTaken(_)) => {
             match store::repositories::by_full_name(hub.db.pool(), &name.full).await? {
                 Some(row) => Ok(Repository::from(row)),
                 None => Err(RepoError::NotFound),
@@ -491,6 +501,8 @@ pub struct TagPage {
     pub total: i64,
     /// 1-based, clipped to the pages that exist.
     pub page: i64,
+    /// At least 1, even with no tags.
+    pub pages: i64,
 }
 
 /// Tags of a repository the caller opened (see [`open`]) whose name contains `filter`.
@@ -514,5 +526,10 @@ pub async fn tag_page(
         TAGS_PER_PAGE,
     )
     .await?;
-    Ok(TagPage { tags, total, page })
+    Ok(TagPage {
+        tags,
+        total,
+        page,
+        pages,
+    })
 }

@@ -79,3 +79,14 @@ pub async fn stale_ids<'c>(
         .fetch_all(ex)
         .await
 }
+
+/// Uploads in progress into one repository.
+pub async fn ids_of_repository<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM uploads WHERE repository_id = $1")
+        .bind(repository_id)
+        .fetch_all(ex)
+        .await
+}

@@ -21,7 +21,7 @@ impl Berth {
             .envs(env.iter().cloned())
             .env("BERTH_DATA_DIR", data)
             .env("BERTH_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
+            .env("BERTH_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
