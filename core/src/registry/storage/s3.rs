@@ -74,6 +74,7 @@ impl S3Location {
                 "endpoint" => loc.endpoint = Some(v.trim_end_matches('/').to_string()),
                 "region" => loc.region = Some(v.into_owned()),
                 "style" if v == "path" || v == "virtual" => style = Some(v == "virtual"),
+                "style" => return Err(format!("style={v:?} in {raw:?}: use style=path or style=virtual")),
                 other => {
                     return Err(format!(
                         "unknown parameter {other:?} in {raw:?} (known: endpoint, region, style=path|virtual)"
@@ -449,6 +450,9 @@ mod tests {
         let aws = S3Location::parse("s3://hub").unwrap();
         assert_eq!(aws.prefix, "");
         assert!(aws.virtual_hosted);
+        assert!(S3Location::parse("s3://hub?style=flat")
+            .unwrap_err()
+            .contains("use style=path or style=virtual"));
         assert!(
             !S3Location::parse("s3://hub?style=path")
                 .unwrap()
