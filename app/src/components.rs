@@ -103,6 +103,8 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                 <p class="menu-email">{user.email.clone()}</p>
                 <a href=profile>"My profile"</a>
                 <a href="/">"Repositories"</a>
+                <a href="/settings">"Account settings"</a>
+                {user.is_admin.then(|| view! { <a href="/admin/plans">"Plans (admin)"</a> })}
                 <ActionForm action=auth.logout>
                     <button type="submit" class="link-button">"Log out"</button>
                 </ActionForm>
@@ -190,6 +192,24 @@ where
     view! {
         <button type="submit" class="button button-primary button-block" disabled=move || pending.get()>
             {move || if pending.get() { busy } else { label }}
+        </button>
+    }
+}
+
+/// A button that copies `text` (a command, a digest) to the clipboard. It needs JavaScript, so
+/// it shows only once the page is hydrated; without, the text beside it is selectable.
+#[component]
+pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        if crate::clipboard::copy(&text) {
+            copied.set(true);
+            set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+        }
+    };
+    view! {
+        <button type="button" class="button button-small copy-button js-only" aria-label=label on:click=on_click>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
     }
 }

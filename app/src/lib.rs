@@ -1,6 +1,7 @@
 //! Berth's web hub: the page shell, the route table and the pages.
 
 pub mod api;
+mod clipboard;
 pub mod components;
 pub mod error;
 #[cfg(feature = "ssr")]
@@ -9,6 +10,7 @@ pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -71,6 +73,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/confirm-email/failed") view=ConfirmFailedPage ssr=SsrMode::Async/>
                 <Route path=path!("/repositories/new") view=NewRepositoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings") view=AccountSettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/plans") view=PlansPage ssr=SsrMode::Async/>
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>

@@ -114,3 +114,37 @@ pub struct TagView {
     pub pull_command: String,
     pub images: Vec<ImageView>,
 }
+
+/// `/settings`: the account and its defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub username: String,
+    pub email: String,
+    pub joined: String,
+    /// Whether repositories created by `docker push` start private.
+    pub default_private: bool,
+    pub private_used: i64,
+    pub private_limit: i64,
+}
+
+/// One account on the administrators' plans page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItem {
+    pub username: String,
+    pub email: String,
+    pub confirmed: bool,
+    pub is_admin: bool,
+    pub joined: String,
+    pub private_used: i64,
+    pub private_limit: i64,
+}
+
+/// `/admin/plans`: one page of accounts and how it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanList {
+    pub accounts: Vec<PlanItem>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub filter: String,
+}

@@ -102,6 +102,18 @@ fn form_error(
     }
 }
 
+/// A form refused for one field, before any domain call (a value no form control can send).
+pub fn field_refusal(field: &'static str, message: &str, values: &[(&str, &str)]) -> AppError {
+    form_error(
+        Some(berth_core::accounts::FieldErrors(vec![(
+            field,
+            message.to_string(),
+        )])),
+        None,
+        values,
+    )
+}
+
 /// Maps a repository error to the page's error, refilling the given fields. A repository the
 /// caller may not see is a 404, exactly like one that does not exist.
 pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)]) -> AppError {

@@ -417,3 +417,96 @@ async fn deleting_a_repository_cancels_its_uploads_and_only_managers_list_collab
         assert!(files.is_empty(), "upload bytes removed: {files:?}");
     }
 }
+
+#[tokio::test]
+async fn administrators_list_accounts_with_plans_and_change_them() {
+    let (hub, _dir) = hub().await;
+    let root = accounts::register(
+        &hub,
+        NewAccount {
+            username: "rootadmin",
+            email: "root@example.com",
+            password: "s3cret-pass",
+        },
+        true,
+        true,
+    )
+    .await
+    .unwrap();
+    let alice = user(&hub, "alice", true).await;
+    user(&hub, "bobby", false).await;
+    repositories::create(&hub, &alice, repo("alice", "secret", true))
+        .await
+        .unwrap();
+
+    // To anyone else the page does not exist, and nothing changes.
+    assert!(matches!(
+        repositories::plans_page(&hub, &alice, "", 1).await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        repositories::set_plan_as_admin(&hub, &alice, "alice", "50").await,
+        Err(RepoError::NotFound)
+    ));
+
+    let all = repositories::plans_page(&hub, &root, "", 9).await.unwrap();
+    assert_eq!((all.total, all.page, all.pages), (3, 1, 1));
+    let names: Vec<_> = all.accounts.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(names, ["alice", "bobby", "rootadmin"]);
+    let a = &all.accounts[0];
+    assert_eq!((a.private_used, a.private_repo_limit), (1, 1));
+    // The filter matches Berth IDs and emails, case-insensitively, wildcards literally.
+    let found = repositories::plans_page(&hub, &root, "BOBBY@EXAMPLE", 1)
+        .await
+        .unwrap();
+    assert_eq!(found.accounts.len(), 1);
+    assert_eq!(found.accounts[0].username, "bobby");
+    assert_eq!(
+        repositories::plans_page(&hub, &root, "%", 1)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    for bad in ["", "two", "-1", "1.5", "100001"] {
+        let err = repositories::set_plan_as_admin(&hub, &root, "alice", bad)
+            .await
+            .unwrap_err();
+        assert!(
+            field(err, "private_repos").contains("from 0 to 100000"),
+            "{bad:?}"
+        );
+    }
+    let err = repositories::set_plan_as_admin(&hub, &root, "nobody", "3")
+        .await
+        .unwrap_err();
+    assert_eq!(field(err, "username"), "No account \"nobody\".");
+
+    repositories::set_plan_as_admin(&hub, &root, "alice", " 3 ")
+        .await
+        .unwrap();
+    let alice = accounts::user_by_name(&hub, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        repositories::private_usage(&hub, &alice).await.unwrap(),
+        (1, 3)
+    );
+    // Lowering the limit below what is used keeps the repositories and stops new ones.
+    repositories::set_plan_as_admin(&hub, &root, "alice", "0")
+        .await
+        .unwrap();
+    let alice = accounts::user_by_name(&hub, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(repositories::open(&hub, Some(&alice), "alice", "secret")
+        .await
+        .is_ok());
+    assert!(matches!(
+        repositories::create(&hub, &alice, repo("alice", "more", true)).await,
+        Err(RepoError::QuotaExceeded { limit: 0, used: 1 })
+    ));
+}

@@ -135,3 +135,29 @@ export function failOnConsoleProblems(js: boolean): void {
     expect(problems, 'console errors, warnings or uncaught exceptions').toEqual([]);
   });
 }
+
+/** Signs up and confirms from the mail, which logs in. */
+export async function confirmedUser(page: Page, js: boolean, tag: string): Promise<string> {
+  const name = uniqueName(tag);
+  await signUp(page, js, name);
+  await page.goto(linkIn(await waitForMail(`${name}@example.com`), '/confirm-email'));
+  await expect(page).toHaveURL(/\/\?confirmed=1$/);
+  return name;
+}
+
+export async function createRepository(page: Page, js: boolean, name: string, visibility: 'Public' | 'Private', description = '') {
+  await page.goto('/repositories/new');
+  await ready(page, js);
+  await page.getByLabel('Repository name').fill(name);
+  await page.getByLabel('Short description').fill(description);
+  await page.getByLabel(visibility).check();
+  await page.getByRole('button', { name: 'Create' }).click();
+}
+
+/** Creates a confirmed administrator with the `berth user add` command, on the server's data. */
+export function addAdmin(name: string): void {
+  execFileSync(path.join(__dirname, '..', '..', 'target', 'debug', 'berth'), ['user', 'add', name, '--email', `${name}@example.com`, '--password-stdin', '--confirmed', '--admin'], {
+    input: PASSWORD,
+    env: { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_LOG: 'warn' },
+  });
+}

@@ -1,24 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { PASSWORD, linkIn, logOut, ready, shot, signUp, uniqueName, waitForMail, failOnConsoleProblems } from './helpers';
-
-/** Signs up and confirms from the mail, which logs in. */
-async function confirmedUser(page: Page, js: boolean, tag: string): Promise<string> {
-  const name = uniqueName(tag);
-  await signUp(page, js, name);
-  await page.goto(linkIn(await waitForMail(`${name}@example.com`), '/confirm-email'));
-  await expect(page).toHaveURL(/\/\?confirmed=1$/);
-  return name;
-}
-
-async function createRepository(page: Page, js: boolean, name: string, visibility: 'Public' | 'Private', description = '') {
-  await page.goto('/repositories/new');
-  await ready(page, js);
-  await page.getByLabel('Repository name').fill(name);
-  await page.getByLabel('Short description').fill(description);
-  await page.getByLabel(visibility).check();
-  await page.getByRole('button', { name: 'Create' }).click();
-}
+import { PASSWORD, addAdmin, confirmedUser, createRepository, logIn, logOut, ready, shot, failOnConsoleProblems, uniqueName } from './helpers';
 
 const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -97,14 +79,26 @@ for (const js of [true, false]) {
       await expect(row).toContainText(`by ${name}`);
       await shot(page, `${tag}-repository-tags`);
 
-      // The overview, with payloads that must do nothing.
-      await page.goto(`/r/${name}/webapp?tab=settings`);
+      // The overview, edited in place on its tab, with payloads that must do nothing.
+      await page.goto(`/r/${name}/webapp`);
+      await ready(page, js);
+      await page.getByRole('link', { name: 'Write an overview' }).click();
       await ready(page, js);
       await page.getByLabel('Overview (Markdown)').fill(
-        '# Hello from Berth\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click me](javascript:alert(3))\n\n<iframe src="https://example.com"></iframe>',
+        '# Hello from Berth\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click me](javascript:alert(3))\n\n<iframe src="https://example.com"></iframe>\n\n| a | b |\n|---|---|\n| 1 | 2 |',
       );
+      if (js) {
+        // The preview is sanitised the same way.
+        await page.getByRole('button', { name: 'Preview' }).click();
+        const preview = page.locator('.preview article.markdown');
+        await expect(preview.getByRole('heading', { name: 'Hello from Berth' })).toBeVisible();
+        await expect(preview.locator('script, iframe, [onerror]')).toHaveCount(0);
+        await expect(preview.locator('table td')).toHaveCount(2);
+      }
       await page.getByRole('button', { name: 'Save' }).click();
       await expect(page.getByText('Saved.')).toBeVisible();
+      await expect(page).toHaveURL(new RegExp(`/r/${name}/webapp\\?saved=descriptions$`));
+      await expect(page.getByRole('link', { name: 'Edit overview' })).toBeVisible();
       await page.goto(`/r/${name}/webapp`);
       await ready(page, js);
       const article = page.locator('article.markdown');
@@ -130,6 +124,61 @@ for (const js of [true, false]) {
       await page.goto(`/u/${name}`);
       await expect(page.getByRole('link', { name: `${name}/webapp` })).toBeVisible();
       await expect(page.getByText(`${name}/secret`)).toHaveCount(0);
+    });
+
+    test('default privacy in account settings, and an administrator raises the private quota', async ({ page, browser, baseURL }) => {
+      const name = await confirmedUser(page, js, `${tag}s`);
+      await page.locator('.user-menu summary').click();
+      await page.getByRole('link', { name: 'Account settings' }).click();
+      await expect(page).toHaveURL(/\/settings$/);
+      await ready(page, js);
+      await expect(page.getByText('0 of 1 private repository used.')).toBeVisible();
+      await expect(page.getByLabel('Public')).toBeChecked();
+      await page.getByLabel('Private').check();
+      await page.getByRole('button', { name: 'Save default' }).click();
+      await expect(page.getByText('Saved.')).toBeVisible();
+      await page.reload();
+      await ready(page, js);
+      await expect(page.getByLabel('Private')).toBeChecked();
+      await shot(page, `${tag}-account-settings`);
+
+      await createRepository(page, js, 'one', 'Private');
+      await expect(page).toHaveURL(new RegExp(`/r/${name}/one\\?created=1$`));
+      await createRepository(page, js, 'two', 'Private');
+      await expect(page.getByText('Your plan allows 1 private repository and you have 1.')).toBeVisible();
+      // The plans page does not exist for this user.
+      expect((await page.goto('/admin/plans'))?.status()).toBe(404);
+
+      // An administrator finds the account and gives it a second private repository.
+      const root = uniqueName(`${tag}adm`);
+      addAdmin(root);
+      const adminContext = await browser.newContext({ baseURL, javaScriptEnabled: js });
+      const admin = await adminContext.newPage();
+      await logIn(admin, js, root);
+      await expect(admin).toHaveURL(/\/$/);
+      await admin.locator('.user-menu summary').click();
+      await admin.getByRole('link', { name: 'Plans (admin)' }).click();
+      await ready(admin, js);
+      await admin.getByLabel('Find account').fill(name);
+      await admin.getByRole('button', { name: 'Find' }).click();
+      await expect(admin.getByText('1 account', { exact: true })).toBeVisible();
+      await ready(admin, js);
+      const limit = admin.getByLabel(`Private repositories of ${name}`);
+      await limit.fill('many');
+      await admin.getByRole('button', { name: `Save plan of ${name}` }).click();
+      await expect(admin.getByText('Enter a whole number from 0 to 100000.')).toBeVisible();
+      await ready(admin, js);
+      await admin.getByLabel(`Private repositories of ${name}`).fill('2');
+      await admin.getByRole('button', { name: `Save plan of ${name}` }).click();
+      await expect(admin.getByText(`Saved the plan of ${name}.`)).toBeVisible();
+      await expect(admin.getByLabel(`Private repositories of ${name}`)).toHaveValue('2');
+      await shot(admin, `${tag}-admin-plans`);
+      await adminContext.close();
+
+      await createRepository(page, js, 'two', 'Private');
+      await expect(page).toHaveURL(new RegExp(`/r/${name}/two\\?created=1$`));
+      await page.goto('/settings');
+      await expect(page.getByText('2 of 2 private repositories used.')).toBeVisible();
     });
   });
 }

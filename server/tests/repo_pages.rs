@@ -483,3 +483,152 @@ async fn the_tag_page_shows_platforms_layers_and_history() {
     assert_eq!(status, 404);
     assert!(!html.contains(&index_digest));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_settings_and_the_administrators_plans_page_with_plain_forms() {
+    let s = TestServer::shared();
+    let alice = unique("set");
+    let c = logged_in(s, &alice).await;
+    let stored = |name: String| async move {
+        berth_core::accounts::user_by_name(s.hub(), &name)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    // Settings: the plan as used, and the default visibility of pushed repositories.
+    let (status, html) = get_html(s, &c, "/settings").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("{alice}@example.com")), "{html}");
+    assert!(html.contains("0 of 1 private repository used."), "{html}");
+    assert!(
+        html.contains(r#"value="public" checked"#),
+        "public preselected: {html}"
+    );
+    let (to, html) = submit(
+        s,
+        &c,
+        "/api/settings/default-visibility",
+        "/settings",
+        &[("visibility", "both")],
+    )
+    .await;
+    assert!(to.starts_with("/settings"), "{to}");
+    assert!(html.contains("Choose public or private."), "{html}");
+    assert!(!stored(alice.clone()).await.default_private);
+    let (to, html) = submit(
+        s,
+        &c,
+        "/api/settings/default-visibility",
+        "/settings",
+        &[("visibility", "private")],
+    )
+    .await;
+    assert_eq!(to, "/settings?saved=1");
+    assert!(html.contains("Saved."), "{html}");
+    assert!(html.contains(r#"value="private" checked"#), "{html}");
+    assert!(stored(alice.clone()).await.default_private);
+    // The app's own fetch call gets a 422 for the same refusal.
+    let res = post_fetch(
+        s,
+        &c,
+        "/api/settings/default-visibility",
+        &[("visibility", "")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    // Logged out there are no settings to show, and none can be changed.
+    let anon = s.client();
+    let (_, html) = get_html(s, &anon, "/settings").await;
+    assert!(
+        html.contains("Log in to see your account settings."),
+        "{html}"
+    );
+    let res = post_fetch(
+        s,
+        &anon,
+        "/api/settings/default-visibility",
+        &[("visibility", "public")],
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+
+    // The plans page exists for administrators only.
+    let root = unique("adm");
+    register(s.hub(), &root, PW, true, true).await;
+    let admin = s.client();
+    post_form(
+        s,
+        &admin,
+        "/api/login",
+        "/login",
+        &[("login", &root), ("password", PW)],
+    )
+    .await;
+    for client in [&c, &anon] {
+        let (status, html) = get_html(s, client, "/admin/plans").await;
+        assert_eq!(status, 404, "{html}");
+        assert!(!html.contains("Private allowed"), "{html}");
+    }
+    let res = post_fetch(
+        s,
+        &c,
+        "/api/admin/set-plan",
+        &[
+            ("username", &alice),
+            ("private_repos", "99"),
+            ("filter", ""),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 404, "a user cannot raise their own plan");
+    assert_eq!(stored(alice.clone()).await.private_repo_limit, 1);
+
+    let (status, html) = get_html(s, &admin, &format!("/admin/plans?q={alice}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("{alice}@example.com")), "{html}");
+    assert!(html.contains(">1 account<"), "only the match: {html}");
+    assert!(
+        html.contains("Plans (admin)"),
+        "in the admin's menu: {html}"
+    );
+    let (to, html) = submit(
+        s,
+        &admin,
+        "/api/admin/set-plan",
+        &format!("/admin/plans?q={alice}"),
+        &[
+            ("username", &alice),
+            ("private_repos", "lots"),
+            ("filter", &alice),
+        ],
+    )
+    .await;
+    assert!(to.starts_with("/admin/plans"), "{to}");
+    assert!(
+        html.contains("Enter a whole number from 0 to 100000."),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="lots""#), "what was typed: {html}");
+    assert_eq!(stored(alice.clone()).await.private_repo_limit, 1);
+    let (to, html) = submit(
+        s,
+        &admin,
+        "/api/admin/set-plan",
+        &format!("/admin/plans?q={alice}"),
+        &[
+            ("username", &alice),
+            ("private_repos", "5"),
+            ("filter", &alice),
+        ],
+    )
+    .await;
+    assert_eq!(to, format!("/admin/plans?saved={alice}&q={alice}"));
+    assert!(
+        html.contains(&format!("Saved the plan of {alice}.")),
+        "{html}"
+    );
+    assert_eq!(stored(alice.clone()).await.private_repo_limit, 5);
+    let (_, html) = get_html(s, &c, "/settings").await;
+    assert!(html.contains("0 of 5 private repositories used."), "{html}");
+}

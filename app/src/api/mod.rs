@@ -113,4 +113,6 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
     })
 }
 pub(crate) mod repositories;
+pub(crate) mod settings;
 pub use repositories::*;
+pub use settings::*;

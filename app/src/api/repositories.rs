@@ -169,12 +169,18 @@ pub async fn save_descriptions(
     full_name: String,
     description: String,
     overview: String,
+    tab: Option<String>,
 ) -> Result<(), AppError> {
     let user = require_user().await?;
     berth_core::repositories::set_descriptions(&hub()?, &user, &full_name, &description, &overview)
         .await
         .map_err(|e| repo_error(e, &[("description", &description), ("overview", &overview)]))?;
-    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=descriptions"));
+    // Back to the tab the editor was on: the overview edited in place, or settings.
+    let back = match tab.as_deref() {
+        Some("overview") => "?saved=descriptions",
+        _ => "?tab=settings&saved=descriptions",
+    };
+    leptos_axum::redirect(&page_of(&full_name, back));
     Ok(())
 }
 

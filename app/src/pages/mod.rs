@@ -1,19 +1,23 @@
 //! One module per page or group of closely related pages.
 
 mod account;
+mod admin;
 mod confirm;
 mod home;
 mod password;
 mod profile;
 mod repositories;
 mod repository;
+mod settings;
 mod tag;
 
 pub use account::{LoginPage, SignupPage, WelcomePage};
+pub use admin::PlansPage;
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
 pub use home::HomePage;
 pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::{NotFoundPage, ProfilePage};
 pub use repositories::{NewRepositoryPage, RepoList};
 pub use repository::RepositoryPage;
+pub use settings::AccountSettingsPage;
 pub use tag::TagPage;

@@ -9,7 +9,7 @@ use crate::{
         get_repository, preview_overview, AddCollaborator, DeleteRepository, DeleteTag,
         RemoveCollaborator, SaveDescriptions, SetVisibility,
     },
-    components::{action_error, field_error, field_value, Field, FormError, Notice},
+    components::{action_error, field_error, field_value, CopyButton, Field, FormError, Notice},
     error::AppError,
     model::{RepoView, TagList},
     pages::NotFoundPage,
@@ -96,7 +96,10 @@ fn Repository(view: RepoView) -> impl IntoView {
                 </p>
                 <div class="command">
                     <span class="command-label">"Pull this image"</span>
-                    <code class="copyable">{view.pull_command.clone()}</code>
+                    <span class="copy-line">
+                        <code class="copyable">{view.pull_command.clone()}</code>
+                        <CopyButton text=view.pull_command.clone() label="Copy the pull command"/>
+                    </span>
                 </div>
             </header>
             {move || created().then(|| view! { <Notice text="Repository created."/> })}
@@ -104,7 +107,10 @@ fn Repository(view: RepoView) -> impl IntoView {
             {push_commands.map(|cmds| view! {
                 <details class="push-help" open=created>
                     <summary>"Push an image to this repository"</summary>
-                    <pre class="copyable">{cmds}</pre>
+                    <span class="copy-line">
+                        <pre class="copyable">{cmds.clone()}</pre>
+                        <CopyButton text=cmds label="Copy the push commands"/>
+                    </span>
                 </details>
             })}
             <nav class="tabs" aria-label="Repository">
@@ -123,21 +129,36 @@ fn Repository(view: RepoView) -> impl IntoView {
 
 #[component]
 fn OverviewTab(view: RepoView) -> impl IntoView {
-    if view.overview_html.trim().is_empty() {
-        let hint = view.can_manage.then(|| {
-            let href = format!("/r/{}?tab=settings", view.summary.full_name);
-            view! { <p><a href=href>"Write an overview"</a> " in Markdown: what the image is and how to run it."</p> }
-        });
-        view! {
-            <div class="empty-state">
-                <p class="empty-title">"No overview yet"</p>
-                {hint}
-            </div>
+    let query = use_query_map();
+    let editing = move || view.can_manage && query.with(|q| q.get("edit").is_some());
+    let base = format!("/r/{}", view.summary.full_name);
+    let shown = view.clone();
+    move || {
+        if editing() {
+            return view! { <DescriptionsEditor view=shown.clone() on_tab="overview"/> }.into_any();
         }
-        .into_any()
-    } else {
-        view! { <article class="markdown" inner_html=view.overview_html.clone()></article> }
+        let edit_href = format!("{base}?edit=overview");
+        let edit = shown.can_manage.then(|| {
+            view! { <p class="overview-actions"><a class="button button-small" href=edit_href.clone()>"Edit overview"</a></p> }
+        });
+        if shown.overview_html.trim().is_empty() {
+            let hint = shown.can_manage.then(|| {
+                view! { <p><a href=edit_href.clone()>"Write an overview"</a> " in Markdown: what the image is and how to run it."</p> }
+            });
+            view! {
+                <div class="empty-state">
+                    <p class="empty-title">"No overview yet"</p>
+                    {hint}
+                </div>
+            }
             .into_any()
+        } else {
+            view! {
+                {edit}
+                <article class="markdown" inner_html=shown.overview_html.clone()></article>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -154,7 +175,7 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
             let mut href = format!("{base}?tab=tags&sort={sort}&page={page}");
             if !filter.is_empty() {
                 href.push_str("&q=");
-                href.push_str(&urlencode(&filter));
+                href.push_str(&crate::url::query_value(&filter));
             }
             href
         }
@@ -201,14 +222,24 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                             view! {
                                 <tr>
                                     <th scope="row" class="tag-name"><a href=format!("/r/{}/tags/{}", full_name, t.name)>{t.name.clone()}</a></th>
-                                    <td><code title=t.digest.clone() class="copyable">{t.short_digest.clone()}</code></td>
+                                    <td>
+                                        <span class="copy-line">
+                                            <code title=t.digest.clone() class="copyable">{t.short_digest.clone()}</code>
+                                            <CopyButton text=t.digest.clone() label=format!("Copy the digest of {}", t.name)/>
+                                        </span>
+                                    </td>
                                     <td>{t.platforms.clone()}</td>
                                     <td>{t.size.clone()}</td>
                                     <td>
                                         <span title=t.pushed_exact.clone()>{t.pushed_ago.clone()}</span>
                                         {(!t.pushed_by.is_empty()).then(|| view! { " by " {t.pushed_by.clone()} })}
                                     </td>
-                                    <td><code class="copyable">{t.pull_command.clone()}</code></td>
+                                    <td>
+                                        <span class="copy-line">
+                                            <code class="copyable">{t.pull_command.clone()}</code>
+                                            <CopyButton text=t.pull_command.clone() label=format!("Copy the pull command of {}", t.name)/>
+                                        </span>
+                                    </td>
                                     {can_manage.then(|| view! {
                                         <td>
                                             <ActionForm action=delete>
@@ -236,31 +267,14 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
     }
 }
 
-/// Percent-encodes a query value (tag filters are short and mostly plain).
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
+/// The short description and the Markdown overview, with a preview; on the Overview tab (edited
+/// in place) and on the Settings tab. Saving returns to the tab it came from.
 #[component]
-fn SettingsTab(view: RepoView) -> impl IntoView {
-    // Copy, so every form of the tab can name the repository without its own clone.
-    let full_name = StoredValue::new(view.summary.full_name.clone());
+fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
+    let full_name = view.summary.full_name.clone();
+    let cancel_href = format!("/r/{full_name}");
     let save = ServerAction::<SaveDescriptions>::new();
     let save_err = action_error(save);
-    let visibility = ServerAction::<SetVisibility>::new();
-    let visibility_err = action_error(visibility);
-    let add = ServerAction::<AddCollaborator>::new();
-    let add_err = action_error(add);
-    let remove = ServerAction::<RemoveCollaborator>::new();
-    let remove_err = action_error(remove);
-    let delete = ServerAction::<DeleteRepository>::new();
-    let delete_err = action_error(delete);
-
     let source = view.overview_source.clone().unwrap_or_default();
     let overview = RwSignal::new(
         field_value(save_err, "overview")
@@ -270,6 +284,60 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
     let preview = Action::new(|text: &String| preview_overview(text.clone()));
     let preview_html = move || preview.value().get().and_then(|r| r.ok());
     let description = view.summary.description.clone();
+    view! {
+        <section class="panel">
+            <h2>"Descriptions"</h2>
+            <ActionForm action=save attr:class="form" attr:novalidate=true>
+                <FormError error=save_err/>
+                <input type="hidden" name="full_name" value=full_name/>
+                <input type="hidden" name="tab" value=on_tab/>
+                <Field
+                    label="Short description"
+                    name="description"
+                    hint="At most 100 characters."
+                    error=field_error(save_err, "description")
+                    value=Signal::derive(move || field_value(save_err, "description").get().or_else(|| Some(description.clone())))
+                />
+                <div class="field" class:invalid=move || field_error(save_err, "overview").with(Option::is_some)>
+                    <label for="field-overview">"Overview (Markdown)"</label>
+                    <textarea
+                        id="field-overview"
+                        name="overview"
+                        rows="14"
+                        prop:value=move || overview.get()
+                        on:input=move |ev| overview.set(event_target_value(&ev))
+                    >{overview.get_untracked()}</textarea>
+                    <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
+                    {move || field_error(save_err, "overview").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                </div>
+                <div class="form-actions">
+                    <button type="button" class="button js-only" on:click=move |_| { preview.dispatch(overview.get()); }>"Preview"</button>
+                    <button type="submit" class="button button-primary">"Save"</button>
+                    {(on_tab == "overview").then(|| view! { <a class="button" href=cancel_href.clone()>"Cancel"</a> })}
+                </div>
+            </ActionForm>
+            {move || preview_html().map(|html| view! {
+                <div class="preview">
+                    <h3>"Preview"</h3>
+                    <article class="markdown" inner_html=html></article>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn SettingsTab(view: RepoView) -> impl IntoView {
+    // Copy, so every form of the tab can name the repository without its own clone.
+    let full_name = StoredValue::new(view.summary.full_name.clone());
+    let visibility = ServerAction::<SetVisibility>::new();
+    let visibility_err = action_error(visibility);
+    let add = ServerAction::<AddCollaborator>::new();
+    let add_err = action_error(add);
+    let remove = ServerAction::<RemoveCollaborator>::new();
+    let remove_err = action_error(remove);
+    let delete = ServerAction::<DeleteRepository>::new();
+    let delete_err = action_error(delete);
     let is_private = view.summary.is_private;
     let name = view.summary.name.clone();
     let collaborators_view = if view.collaborators.is_empty() {
@@ -296,42 +364,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
     };
     view! {
         <div class="settings">
-            <section class="panel">
-                <h2>"Descriptions"</h2>
-                <ActionForm action=save attr:class="form" attr:novalidate=true>
-                    <FormError error=save_err/>
-                    <input type="hidden" name="full_name" value=full_name.get_value()/>
-                    <Field
-                        label="Short description"
-                        name="description"
-                        hint="At most 100 characters."
-                        error=field_error(save_err, "description")
-                        value=Signal::derive(move || field_value(save_err, "description").get().or_else(|| Some(description.clone())))
-                    />
-                    <div class="field" class:invalid=move || field_error(save_err, "overview").with(Option::is_some)>
-                        <label for="field-overview">"Overview (Markdown)"</label>
-                        <textarea
-                            id="field-overview"
-                            name="overview"
-                            rows="14"
-                            prop:value=move || overview.get()
-                            on:input=move |ev| overview.set(event_target_value(&ev))
-                        >{overview.get_untracked()}</textarea>
-                        <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
-                        {move || field_error(save_err, "overview").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                    </div>
-                    <div class="form-actions">
-                        <button type="button" class="button js-only" on:click=move |_| { preview.dispatch(overview.get()); }>"Preview"</button>
-                        <button type="submit" class="button button-primary">"Save"</button>
-                    </div>
-                </ActionForm>
-                {move || preview_html().map(|html| view! {
-                    <div class="preview">
-                        <h3>"Preview"</h3>
-                        <article class="markdown" inner_html=html></article>
-                    </div>
-                })}
-            </section>
+            <DescriptionsEditor view=view.clone() on_tab="settings"/>
 
             <section class="panel">
                 <h2>"Visibility"</h2>

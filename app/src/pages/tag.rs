@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::{api::get_tag, error::AppError, model::TagView, pages::NotFoundPage};
+use crate::{
+    api::get_tag, components::CopyButton, error::AppError, model::TagView, pages::NotFoundPage,
+};
 
 #[component]
 pub fn TagPage() -> impl IntoView {
@@ -46,10 +48,13 @@ fn Tag(view: TagView) -> impl IntoView {
                 </p>
                 <div class="command">
                     <span class="command-label">"Pull this tag"</span>
-                    <code class="copyable">{view.pull_command.clone()}</code>
+                    <span class="copy-line">
+                        <code class="copyable">{view.pull_command.clone()}</code>
+                        <CopyButton text=view.pull_command.clone() label="Copy the pull command"/>
+                    </span>
                 </div>
                 <dl class="digests">
-                    {view.index_digest.clone().map(|d| view! { <dt>"Index digest"</dt> <dd><code class="copyable">{d}</code></dd> })}
+                    {view.index_digest.clone().map(|d| view! { <dt>"Index digest"</dt> <dd class="copy-line"><code class="copyable">{d.clone()}</code> <CopyButton text=d label="Copy the index digest"/></dd> })}
                     <dt>"Media type"</dt>
                     <dd><code>{view.media_type.clone()}</code></dd>
                 </dl>
@@ -57,7 +62,7 @@ fn Tag(view: TagView) -> impl IntoView {
             {view.images.into_iter().map(|image| view! {
                 <section class="panel image">
                     <h2>{if image.platform.is_empty() { "Image".to_string() } else { image.platform.clone() }}</h2>
-                    <p>"Digest " <code class="copyable">{image.digest.clone()}</code> " · compressed size " {image.size.clone()}</p>
+                    <p class="copy-line">"Digest " <code class="copyable">{image.digest.clone()}</code> <CopyButton text=image.digest.clone() label="Copy the image digest"/> " · compressed size " {image.size.clone()}</p>
                     <h3>"Layers"</h3>
                     <ol class="layers">
                         {image.layers.into_iter().map(|(digest, short, size)| view! {

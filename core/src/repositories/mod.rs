@@ -4,8 +4,13 @@
 //! [`create`] as well, so one set of rules holds for the browser and for `docker push`.
 
 mod image;
+mod plans;
 
 pub use image::{tag_detail, HistoryStep, Image, Layer, TagDetail};
+pub use plans::{
+    plans_page, private_usage, set_default_private, set_plan, set_plan_as_admin, PlanPage,
+    ACCOUNTS_PER_PAGE,
+};
 
 use crate::{
     accounts::{self, FieldErrors, User},
@@ -435,30 +440,6 @@ pub async fn public_of(hub: &Hub, owner: &User) -> Result<Vec<Repository>, RepoE
             .map(Repository::from)
             .collect(),
     )
-}
-
-/// Private repositories used and allowed.
-pub async fn private_usage(hub: &Hub, user: &User) -> Result<(i64, i64), RepoError> {
-    let used = store::repositories::count_private(hub.db.pool(), user.id).await?;
-    Ok((used, user.private_repo_limit))
-}
-
-/// Sets how many private repositories an account may have (operators and admins).
-pub async fn set_plan(hub: &Hub, username: &str, private_repos: i64) -> Result<(), RepoError> {
-    if private_repos < 0 {
-        return Err(RepoError::field("private_repos", "Use 0 or more."));
-    }
-    let user = accounts::user_by_name(hub, username)
-        .await?
-        .ok_or_else(|| RepoError::field("username", format!("No account {username:?}.")))?;
-    store::users::set_private_repo_limit(hub.db.pool(), user.id, private_repos).await?;
-    Ok(())
-}
-
-/// Whether repositories `user` creates by pushing start private.
-pub async fn set_default_private(hub: &Hub, user: &User, private: bool) -> Result<(), RepoError> {
-    store::users::set_default_private(hub.db.pool(), user.id, private).await?;
-    Ok(())
 }
 
 /// Creates the repository a first push goes to, with the pusher's default visibility; used by

@@ -11,3 +11,14 @@ pub mod tags;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+
+/// `%text%` for a case-insensitive LIKE on `LOWER(column)`, with LIKE's own wildcards in `text`
+/// taken literally (used with `ESCAPE '\\'`).
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -88,16 +88,6 @@ pub enum TagOrder {
     Newest,
 }
 
-/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// One page of a repository's tags whose name contains `filter` (case-insensitively).
 pub async fn page<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -121,7 +111,7 @@ pub async fn page<'c>(
          ORDER BY {order_by} LIMIT $3 OFFSET $4"
     ))
     .bind(repository_id)
-    .bind(contains_pattern(filter))
+    .bind(super::contains_pattern(filter))
     .bind(limit)
     .bind(offset)
     .fetch_all(ex)
@@ -138,7 +128,7 @@ pub async fn count<'c>(
         "SELECT COUNT(*) FROM tags WHERE repository_id = $1 AND LOWER(name) LIKE $2 ESCAPE '\\'",
     )
     .bind(repository_id)
-    .bind(contains_pattern(filter))
+    .bind(super::contains_pattern(filter))
     .fetch_one(ex)
     .await
 }

@@ -169,3 +169,47 @@ pub async fn set_default_private<'c>(
         .await?;
     Ok(())
 }
+
+/// An account with its private-repository count, as the plans page lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct PlanRow {
+    pub username: String,
+    pub email: String,
+    pub email_confirmed_at: Option<i64>,
+    pub is_admin: i64,
+    pub created_at: i64,
+    pub private_repo_limit: i64,
+    pub private_used: i64,
+}
+
+const MATCHING: &str =
+    "(LOWER(u.username) LIKE $1 ESCAPE '\\' OR LOWER(u.email) LIKE $1 ESCAPE '\\')";
+
+/// Accounts whose Berth ID or email contains `filter` (case-insensitively), by Berth ID.
+pub async fn plans_page<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    filter: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<PlanRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT u.username, u.email, u.email_confirmed_at, u.is_admin, u.created_at, u.private_repo_limit,
+                (SELECT COUNT(*) FROM repositories r WHERE r.owner_id = u.id AND r.is_private = 1) AS private_used
+         FROM users u WHERE {MATCHING} ORDER BY u.username LIMIT $2 OFFSET $3"
+    ))
+    .bind(super::contains_pattern(filter))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn count_matching<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    filter: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {MATCHING}"))
+        .bind(super::contains_pattern(filter))
+        .fetch_one(ex)
+        .await
+}

@@ -1,0 +1,143 @@
+//! `/admin/plans`: every account's private-repository limit, for administrators. To anyone else
+//! the page does not exist.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use crate::{
+    api::{get_plans, SetPlan},
+    components::{action_error, field_error, field_value, FormError, Notice},
+    error::AppError,
+    model::PlanList,
+    pages::NotFoundPage,
+    url::query_value,
+};
+
+#[component]
+pub fn PlansPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = use_location().search;
+    let plans = Resource::new(
+        move || {
+            let q = query.get();
+            (
+                q.get("q"),
+                q.get("page").and_then(|p| p.parse::<i64>().ok()),
+                search.get(),
+            )
+        },
+        |(filter, page, _)| get_plans(filter, page),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match plans.await {
+                    Ok(list) => view! { <Plans list/> }.into_any(),
+                    Err(AppError::NotFound | AppError::LoginRequired) => view! { <NotFoundPage/> }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Plans(list: PlanList) -> impl IntoView {
+    let query = use_query_map();
+    let saved = move || query.with(|q| q.get("saved"));
+    let set = ServerAction::<SetPlan>::new();
+    let err = action_error(set);
+    // Each row is a form with the same field names: a refusal shows on the row it came from.
+    let failed_for = field_value(err, "username");
+    let filter = StoredValue::new(list.filter.clone());
+    let rows = list
+        .accounts
+        .into_iter()
+        .map(|a| {
+            let name = StoredValue::new(a.username.clone());
+            let mine = move || failed_for.get().as_deref() == Some(name.get_value().as_str());
+            let row_error = move || mine().then(|| field_error(err, "private_repos").get()).flatten();
+            let typed = move || mine().then(|| field_value(err, "private_repos").get()).flatten();
+            let limit = a.private_limit.to_string();
+            let over = a.private_used > a.private_limit;
+            view! {
+                <tr class:invalid=move || row_error().is_some()>
+                    <th scope="row"><a href=format!("/u/{}", a.username)>{a.username.clone()}</a></th>
+                    <td>{a.email.clone()}</td>
+                    <td>
+                        {if a.confirmed { "Confirmed" } else { "Unconfirmed" }}
+                        {a.is_admin.then(|| view! { " " <span class="badge">"Admin"</span> })}
+                    </td>
+                    <td>{a.joined.clone()}</td>
+                    <td class:over-limit=over>{a.private_used}</td>
+                    <td>
+                        <ActionForm action=set attr:class="form-row" attr:novalidate=true>
+                            <input type="hidden" name="username" value=a.username.clone()/>
+                            <input type="hidden" name="filter" value=filter.get_value()/>
+                            <label class="visually-hidden" for=format!("limit-{}", a.username)>
+                                {format!("Private repositories of {}", a.username)}
+                            </label>
+                            <input
+                                id=format!("limit-{}", a.username)
+                                class="limit-input"
+                                name="private_repos"
+                                inputmode="numeric"
+                                value=move || typed().unwrap_or_else(|| limit.clone())
+                                aria-invalid=move || if row_error().is_some() { "true" } else { "false" }
+                            />
+                            <button type="submit" class="button button-small" aria-label=format!("Save plan of {}", a.username)>"Save"</button>
+                            {move || row_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let (page, pages) = (list.page, list.pages);
+    let page_link = move |p: i64| {
+        let f = filter.get_value();
+        if f.is_empty() {
+            format!("/admin/plans?page={p}")
+        } else {
+            format!("/admin/plans?q={}&page={p}", query_value(&f))
+        }
+    };
+    view! {
+        <Title text="Plans"/>
+        <section class="admin-page">
+            <h1>"Plans"</h1>
+            <p class="muted">
+                "How many private repositories each account may have; the free plan allows 1. Lowering a limit keeps existing private repositories and stops new ones."
+            </p>
+            {move || saved().map(|n| view! { <Notice text=format!("Saved the plan of {n}.")/> })}
+            <FormError error=err/>
+            <form method="get" action="/admin/plans" class="form-inline filter" role="search">
+                <label for="plans-filter">"Find account"</label>
+                <input id="plans-filter" name="q" value=filter.get_value() placeholder="Berth ID or email"/>
+                <button type="submit" class="button">"Find"</button>
+            </form>
+            <p class="muted">{format!("{} {}", list.total, if list.total == 1 { "account" } else { "accounts" })}</p>
+            <table class="data-table plans">
+                <thead>
+                    <tr>
+                        <th scope="col">"Berth ID"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Joined"</th>
+                        <th scope="col">"Private used"</th>
+                        <th scope="col">"Private allowed"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {(pages > 1).then(|| view! {
+                <nav class="pagination" aria-label="Account pages">
+                    {(page > 1).then(|| view! { <a href=page_link(page - 1) rel="prev">"Previous"</a> })}
+                    <span>"Page " {page} " of " {pages}</span>
+                    {(page < pages).then(|| view! { <a href=page_link(page + 1) rel="next">"Next"</a> })}
+                </nav>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,20 @@
+//! Building links on pages (server and browser alike).
+
+/// Percent-encodes a query value (filters are short and mostly plain).
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reserved_characters_are_encoded() {
+        assert_eq!(super::query_value("v1.0-rc_2"), "v1.0-rc_2");
+        assert_eq!(super::query_value("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+}
