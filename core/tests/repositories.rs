@@ -131,18 +131,23 @@ async fn the_free_plan_allows_one_private_repository() {
     repositories::create(&hub, &alice, repo("alice", "open", false))
         .await
         .unwrap();
-    let err = repositories::set_visibility(&hub, &alice, "alice/open", true)
+    let err = repositories::set_visibility(&hub, &alice, "alice/open", true, "open")
         .await
         .unwrap_err();
     assert!(
         matches!(err, RepoError::QuotaExceeded { limit: 1, used: 1 }),
         "{err:?}"
     );
+    // Without its name typed, nothing changes.
+    let err = repositories::set_visibility(&hub, &alice, "alice/secret", false, "open")
+        .await
+        .unwrap_err();
+    assert_eq!(field(err, "confirm"), "Type secret to confirm.");
     // Freeing the slot lets the other one go private.
-    repositories::set_visibility(&hub, &alice, "alice/secret", false)
+    repositories::set_visibility(&hub, &alice, "alice/secret", false, "alice/secret")
         .await
         .unwrap();
-    repositories::set_visibility(&hub, &alice, "alice/open", true)
+    repositories::set_visibility(&hub, &alice, "alice/open", true, " open ")
         .await
         .unwrap();
     assert_eq!(
@@ -268,7 +273,7 @@ async fn private_repositories_exist_only_for_owner_collaborators_and_admins() {
     assert_eq!(role, Role::Collaborator);
     assert!(role.may_push() && !role.may_manage());
     assert_eq!(repositories::of_member(&hub, &bob).await.unwrap().len(), 1);
-    let err = repositories::set_visibility(&hub, &bob, "alice/secret", false)
+    let err = repositories::set_visibility(&hub, &bob, "alice/secret", false, "secret")
         .await
         .unwrap_err();
     assert!(matches!(err, RepoError::NotOwner), "{err:?}");

@@ -68,6 +68,18 @@ for (const js of [true, false]) {
       await createRepository(page, js, 'secret2', 'Private');
       await expect(page.getByText('Your plan allows 1 private repository and you have 1.')).toBeVisible();
       await shot(page, `${tag}-repository-quota`);
+      // Making a public one private is held to the same plan, once its name is typed.
+      await page.goto(`/r/${name}/webapp?tab=settings`);
+      await ready(page, js);
+      await page.getByLabel('Private —').check();
+      await page.getByRole('button', { name: 'Change visibility' }).click();
+      await expect(page.getByText('Type webapp to confirm.', { exact: true })).toBeVisible();
+      await ready(page, js);
+      await page.getByLabel('Private —').check();
+      await page.getByLabel('Type the name to confirm').fill('webapp');
+      await page.getByRole('button', { name: 'Change visibility' }).click();
+      await expect(page.getByText('Your plan allows 1 private repository and you have 1.')).toBeVisible();
+      await expect(page.locator('.repo-title .badge')).toHaveText('Public');
 
       // A pushed image in the tags tab.
       await pushImage(baseURL!, name, `${name}/webapp`, 'v1');

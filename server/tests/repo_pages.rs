@@ -302,7 +302,11 @@ async fn private_repositories_are_404_to_everyone_without_access() {
         s,
         &b,
         "/api/repositories/visibility",
-        &[("full_name", &hidden), ("visibility", "public")],
+        &[
+            ("full_name", &hidden),
+            ("visibility", "public"),
+            ("confirm_name", "hidden"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 404);
@@ -333,13 +337,31 @@ async fn private_repositories_are_404_to_everyone_without_access() {
     )
     .await;
     assert_eq!(res.status(), 422, "collaborators cannot delete");
-    // Made public, everyone sees it.
+    // Made public once its name is typed, everyone sees it.
+    let (_, html) = submit(
+        s,
+        &a,
+        "/api/repositories/visibility",
+        &format!("/r/{hidden}?tab=settings"),
+        &[
+            ("full_name", &hidden),
+            ("visibility", "public"),
+            ("confirm_name", ""),
+        ],
+    )
+    .await;
+    assert!(html.contains("Type hidden to confirm."), "{html}");
+    assert_eq!(get_html(s, &anon, &format!("/r/{hidden}")).await.0, 404);
     submit(
         s,
         &a,
         "/api/repositories/visibility",
         &format!("/r/{hidden}?tab=settings"),
-        &[("full_name", &hidden), ("visibility", "public")],
+        &[
+            ("full_name", &hidden),
+            ("visibility", "public"),
+            ("confirm_name", "hidden"),
+        ],
     )
     .await;
     let (status, _) = get_html(s, &anon, &format!("/r/{hidden}")).await;

@@ -185,11 +185,21 @@ pub async fn save_descriptions(
 }
 
 #[server(endpoint = "repositories/visibility")]
-pub async fn set_visibility(full_name: String, visibility: String) -> Result<(), AppError> {
+pub async fn set_visibility(
+    full_name: String,
+    visibility: String,
+    confirm_name: String,
+) -> Result<(), AppError> {
     let user = require_user().await?;
-    berth_core::repositories::set_visibility(&hub()?, &user, &full_name, visibility == "private")
-        .await
-        .map_err(|e| repo_error(e, &[]))?;
+    berth_core::repositories::set_visibility(
+        &hub()?,
+        &user,
+        &full_name,
+        visibility == "private",
+        &confirm_name,
+    )
+    .await
+    .map_err(|e| repo_error(e, &[("visibility", &visibility)]))?;
     leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=visibility"));
     Ok(())
 }

@@ -339,6 +339,12 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
     let delete = ServerAction::<DeleteRepository>::new();
     let delete_err = action_error(delete);
     let is_private = view.summary.is_private;
+    // After a refusal, the choice that was refused stays selected.
+    let chosen_private = move || {
+        field_value(visibility_err, "visibility")
+            .get()
+            .map_or(is_private, |v| v == "private")
+    };
     let name = view.summary.name.clone();
     let collaborators_view = if view.collaborators.is_empty() {
         view! { <p>"No collaborators."</p> }.into_any()
@@ -373,13 +379,19 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     <FormError error=visibility_err/>
                     <input type="hidden" name="full_name" value=full_name.get_value()/>
                     <label class="choice">
-                        <input type="radio" name="visibility" value="public" checked=!is_private/>
+                        <input type="radio" name="visibility" value="public" checked=move || !chosen_private()/>
                         <span><strong>"Public"</strong> " — anyone can see and pull it."</span>
                     </label>
                     <label class="choice">
-                        <input type="radio" name="visibility" value="private" checked=is_private/>
+                        <input type="radio" name="visibility" value="private" checked=chosen_private/>
                         <span><strong>"Private"</strong> " — only you, your collaborators and administrators."</span>
                     </label>
+                    <Field
+                        label="Type the name to confirm"
+                        name="confirm_name"
+                        hint="Changing visibility needs the repository's name."
+                        error=field_error(visibility_err, "confirm")
+                    />
                     <button type="submit" class="button">"Change visibility"</button>
                 </ActionForm>
             </section>

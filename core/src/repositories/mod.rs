@@ -270,17 +270,20 @@ async fn open_to_manage(hub: &Hub, user: &User, full_name: &str) -> Result<Repos
     Ok(repo)
 }
 
-/// Makes a repository private (within the owner's plan) or public.
+/// Makes a repository private (within the owner's plan) or public, once `confirm` repeats its
+/// name (as on Docker Hub: a slip here publishes images or hides them from everyone who pulls).
 pub async fn set_visibility(
     hub: &Hub,
     user: &User,
     full_name: &str,
     private: bool,
+    confirm: &str,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
     if repo.is_private == private {
         return Ok(());
     }
+    check_confirmation(&repo, confirm)?;
     let mut tx = hub.db.begin_write().await?;
     if private {
         check_quota(&mut tx, hub, repo.owner_id).await?;
@@ -319,18 +322,27 @@ pub async fn delete(
     confirm: &str,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
-    if confirm.trim() != repo.name && confirm.trim() != repo.full_name {
-        return Err(RepoError::field(
-            "confirm",
-            format!("Type {} to confirm.", repo.name),
-        ));
-    }
+    check_confirmation(&repo, confirm)?;
     // Uploads in flight go first with their bytes: the cascade would drop only their rows and
     // leave the bytes where the hourly sweep, which reads the rows, never finds them.
     uploads::discard_all(hub, &repo).await.map_err(internal)?;
     store::repositories::delete(hub.db.pool(), repo.id).await?;
     tracing::info!(repository = %repo.full_name, user = %user.username, "repository deleted");
     Ok(())
+}
+
+/// A change that is hard to take back goes ahead only when `confirm` is the repository's name
+/// (or its full name).
+fn check_confirmation(repo: &Repository, confirm: &str) -> Result<(), RepoError> {
+    let typed = confirm.trim();
+    if typed == repo.name || typed == repo.full_name {
+        Ok(())
+    } else {
+        Err(RepoError::field(
+            "confirm",
+            format!("Type {} to confirm.", repo.name),
+        ))
+    }
 }
 
 /// Removes a tag, as the registry's tag DELETE does (the manifest stays, reachable by digest).
