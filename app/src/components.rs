@@ -213,3 +213,22 @@ pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> im
         </button>
     }
 }
+
+/// Previous / "Page N of M" / Next, when there is more than one page; `link` gives a page's URL.
+#[component]
+pub fn Pager(
+    page: i64,
+    pages: i64,
+    label: &'static str,
+    link: impl Fn(i64) -> String + 'static,
+) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pagination" aria-label=label>
+                {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">"Previous"</a> })}
+                <span>"Page " {page} " of " {pages}</span>
+                {(page < pages).then(|| view! { <a href=link(page + 1) rel="next">"Next"</a> })}
+            </nav>
+        }
+    })
+}

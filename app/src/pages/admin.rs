@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
     api::{get_plans, SetPlan},
-    components::{action_error, field_error, field_value, FormError, Notice},
+    components::{action_error, field_error, field_value, FormError, Notice, Pager},
     error::AppError,
     model::PlanList,
     pages::NotFoundPage,
@@ -131,13 +131,7 @@ fn Plans(list: PlanList) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            {(pages > 1).then(|| view! {
-                <nav class="pagination" aria-label="Account pages">
-                    {(page > 1).then(|| view! { <a href=page_link(page - 1) rel="prev">"Previous"</a> })}
-                    <span>"Page " {page} " of " {pages}</span>
-                    {(page < pages).then(|| view! { <a href=page_link(page + 1) rel="next">"Next"</a> })}
-                </nav>
-            })}
+            <Pager page pages label="Account pages" link=page_link/>
         </section>
     }
 }

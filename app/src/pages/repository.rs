@@ -9,7 +9,9 @@ use crate::{
         get_repository, preview_overview, AddCollaborator, DeleteRepository, DeleteTag,
         RemoveCollaborator, SaveDescriptions, SetVisibility,
     },
-    components::{action_error, field_error, field_value, CopyButton, Field, FormError, Notice},
+    components::{
+        action_error, field_error, field_value, CopyButton, Field, FormError, Notice, Pager,
+    },
     error::AppError,
     model::{RepoView, TagList},
     pages::NotFoundPage,
@@ -257,13 +259,7 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
             }
             .into_any()
         }}
-        {(pages > 1).then(|| view! {
-            <nav class="pagination" aria-label="Tag pages">
-                {(page > 1).then(|| view! { <a href=page_link(page - 1) rel="prev">"Previous"</a> })}
-                <span>"Page " {page} " of " {pages}</span>
-                {(page < pages).then(|| view! { <a href=page_link(page + 1) rel="next">"Next"</a> })}
-            </nav>
-        })}
+        <Pager page pages label="Tag pages" link=page_link/>
     }
 }
 
