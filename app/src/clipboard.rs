@@ -2,20 +2,16 @@
 //! contexts (https, localhost); a hub served over plain http on a LAN gets the older
 //! select-and-copy command instead.
 
-/// Copies `text`; false if the browser refused.
+/// Copies `text`; false if the browser refused (no permission, no document).
 #[cfg(feature = "hydrate")]
-pub fn copy(text: &str) -> bool {
+pub async fn copy(text: String) -> bool {
     use wasm_bindgen::JsCast;
     let Some(window) = web_sys::window() else {
         return false;
     };
     if window.is_secure_context() {
-        let promise = window.navigator().clipboard().write_text(text);
-        // The write finishes later; a refusal (no permission) only leaves the text selectable.
-        leptos::task::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
-        return true;
+        let promise = window.navigator().clipboard().write_text(&text);
+        return wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
     }
     let Some(document) = window.document() else {
         return false;
@@ -26,7 +22,7 @@ pub fn copy(text: &str) -> bool {
     else {
         return false;
     };
-    area.set_value(text);
+    area.set_value(&text);
     let Some(body) = document.body() else {
         return false;
     };
@@ -44,6 +40,6 @@ pub fn copy(text: &str) -> bool {
 
 /// On the server there is no clipboard; buttons are never clicked there.
 #[cfg(not(feature = "hydrate"))]
-pub fn copy(_text: &str) -> bool {
+pub async fn copy(_text: String) -> bool {
     false
 }

@@ -202,10 +202,14 @@ where
 pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
-        if crate::clipboard::copy(&text) {
-            copied.set(true);
-            set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-        }
+        let text = text.clone();
+        leptos::task::spawn_local(async move {
+            // "Copied" only once the browser has taken it.
+            if crate::clipboard::copy(text).await {
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+            }
+        });
     };
     view! {
         <button type="button" class="button button-small copy-button js-only" aria-label=label on:click=on_click>
