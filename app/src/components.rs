@@ -199,7 +199,7 @@ where
 /// A button that copies `text` (a command, a digest) to the clipboard. It needs JavaScript, so
 /// it shows only once the page is hydrated; without, the text beside it is selectable.
 #[component]
-pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         let text = text.clone();
@@ -235,4 +235,46 @@ pub fn Pager(
             </nav>
         }
     })
+}
+
+/// Text to copy (a command, a digest) with its copy button. `shown` is a shorter form to display
+/// (a short digest); the full text is then on hover and on the clipboard.
+#[component]
+pub fn Copyable(
+    #[prop(into)] text: String,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] shown: Option<String>,
+) -> impl IntoView {
+    let title = shown.is_some().then(|| text.clone());
+    let display = shown.unwrap_or_else(|| text.clone());
+    view! {
+        <span class="copy-line">
+            <code class="copyable" title=title>{display}</code>
+            <CopyButton text label/>
+        </span>
+    }
+}
+
+/// The "Public" or "Private" badge of a repository.
+#[component]
+pub fn VisibilityBadge(private: bool) -> impl IntoView {
+    if private {
+        view! { <span class="badge badge-private">"Private"</span> }.into_any()
+    } else {
+        view! { <span class="badge">"Public"</span> }.into_any()
+    }
+}
+
+/// "Last pushed 3 days ago · 12 pulls" (the exact time on hover), or "Never pushed · 0 pulls".
+#[component]
+pub fn PushedAndPulls(summary: crate::model::RepoSummary) -> impl IntoView {
+    view! {
+        <p class="repo-meta muted">
+            {match (summary.last_pushed, summary.last_pushed_exact) {
+                (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
+                _ => view! { "Never pushed" }.into_any(),
+            }}
+            " · " <span class="pull-count">{summary.pull_count} " pulls"</span>
+        </p>
+    }
 }

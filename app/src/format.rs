@@ -1,5 +1,15 @@
 //! How numbers read on pages.
 
+/// "1 of 1 private repository used.": the plan's use, on account settings and repository settings.
+pub fn private_usage(used: i64, limit: i64) -> String {
+    let noun = if limit == 1 {
+        "repository"
+    } else {
+        "repositories"
+    };
+    format!("{used} of {limit} private {noun} used.")
+}
+
 /// "1.4 MB", "932 B": decimal units, as Docker Hub shows compressed sizes.
 pub fn size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

@@ -83,7 +83,7 @@ pub struct RepoView {
     pub can_manage: bool,
     /// Berth IDs of the collaborators, for those who may manage.
     pub collaborators: Vec<String>,
-    /// "3 of 1 private repositories used", for those who may manage.
+    /// "1 of 1 private repository used.", for the owner on the settings tab.
     pub private_usage: Option<String>,
     pub tags: TagList,
 }
@@ -123,8 +123,8 @@ pub struct AccountSettings {
     pub joined: String,
     /// Whether repositories created by `docker push` start private.
     pub default_private: bool,
-    pub private_used: i64,
-    pub private_limit: i64,
+    /// "1 of 1 private repository used."
+    pub private_usage: String,
 }
 
 /// One account on the administrators' plans page.

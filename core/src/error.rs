@@ -18,6 +18,9 @@ pub enum CoreError {
     },
     #[error("configuration error: {0}")]
     Config(String),
+    /// A registry refusal where none can happen (a tag delete on a repository already opened).
+    #[error("unexpected registry error: {0}")]
+    Unexpected(String),
     #[error("background task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }

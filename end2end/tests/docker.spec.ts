@@ -26,7 +26,7 @@ test.describe('with a real Docker engine', () => {
     await createRepository(page, true, 'app', 'Private', 'Pushed with docker');
     await expect(page).toHaveURL(new RegExp(`/r/${owner}/app\\?created=1$`));
     // The page gives the exact commands to tag and push.
-    await expect(page.locator('.push-help pre')).toHaveText(
+    await expect(page.locator('.push-help code')).toHaveText(
       `docker tag my-image ${host}/${owner}/app:latest\ndocker push ${host}/${owner}/app:latest`,
     );
 

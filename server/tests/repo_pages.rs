@@ -403,6 +403,10 @@ async fn the_tags_tab_pages_sorts_and_filters_ten_thousand_tags() {
     assert_eq!(status, 200);
     assert!(html.contains("Tags (10001)"), "count in the tab");
     assert!(html.contains("Page 1 of 401"), "{html}");
+    // The overview tab counts the tags for its label and lists none.
+    let (_, overview) = get_html(s, &c, &format!("/r/{repo}")).await;
+    assert!(overview.contains("Tags (10001)"), "count on every tab");
+    assert!(!overview.contains("build-0"), "no tag rows loaded");
     // Newest first: the seed tag, pushed now, then build-09999.
     let first = html.find("build-09999").unwrap();
     assert!(html.find(">seed<").unwrap() < first);

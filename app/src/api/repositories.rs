@@ -63,11 +63,13 @@ pub async fn create_repository(
     Ok(())
 }
 
-/// The repository page's data: header, overview, one page of tags, and for owners the settings.
+/// The repository page's data: the header, and what the open tab shows (the overview, one page
+/// of tags, or for owners the settings); the other tabs' data is not loaded.
 #[server(endpoint = "repositories/get")]
 pub async fn get_repository(
     namespace: String,
     name: String,
+    tab: Option<String>,
     sort: Option<String>,
     filter: Option<String>,
     page: Option<i64>,
@@ -88,9 +90,15 @@ pub async fn get_repository(
         _ => TagOrder::Newest,
     };
     let filter = filter.unwrap_or_default();
-    let tags = repositories::tag_page(&hub, &repo, &filter, order, page.unwrap_or(1))
-        .await
-        .map_err(|e| repo_error(e, &[]))?;
+    let tab = tab.as_deref().unwrap_or("overview");
+    let can_manage = role.may_manage();
+    let tags = if tab == "tags" {
+        repositories::tag_page(&hub, &repo, &filter, order, page.unwrap_or(1)).await
+    } else {
+        // Only the tab's label needs them: "Tags (N)".
+        repositories::tag_count(&hub, &repo).await
+    }
+    .map_err(|e| repo_error(e, &[]))?;
     let now = clock::now();
     let items = tags
         .tags
@@ -107,8 +115,8 @@ pub async fn get_repository(
             pull_command: format!("docker pull {host}/{}:{}", repo.full_name, t.name),
         })
         .collect();
-    let can_manage = role.may_manage();
-    let collaborators = if can_manage {
+    let on_settings = can_manage && tab == "settings";
+    let collaborators = if on_settings {
         repositories::collaborators(&hub, &repo, role)
             .await
             .map_err(|e| repo_error(e, &[]))?
@@ -119,11 +127,11 @@ pub async fn get_repository(
         Vec::new()
     };
     let private_usage = match (&viewer, role) {
-        (Some(owner), Role::Owner) => {
+        (Some(owner), Role::Owner) if on_settings => {
             let (used, limit) = repositories::private_usage(&hub, owner)
                 .await
                 .map_err(|e| repo_error(e, &[]))?;
-            Some(format!("{used} of {limit} private repositories used"))
+            Some(crate::format::private_usage(used, limit))
         }
         _ => None,
     };
@@ -135,8 +143,12 @@ pub async fn get_repository(
                 full = repo.full_name
             )
         }),
-        overview_html: markdown::to_safe_html(&repo.overview),
-        overview_source: can_manage.then(|| repo.overview.clone()),
+        overview_html: if tab == "overview" {
+            markdown::to_safe_html(&repo.overview)
+        } else {
+            String::new()
+        },
+        overview_source: (can_manage && tab != "tags").then(|| repo.overview.clone()),
         can_manage,
         collaborators,
         private_usage,

@@ -19,8 +19,7 @@ pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
     Ok(AccountSettings {
         joined: berth_core::clock::format_date(user.created_at),
         default_private: user.default_private,
-        private_used,
-        private_limit,
+        private_usage: crate::format::private_usage(private_used, private_limit),
         username: user.username,
         email: user.email,
     })

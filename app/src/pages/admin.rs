@@ -10,7 +10,7 @@ use crate::{
     components::{action_error, field_error, field_value, FormError, Notice, Pager},
     error::AppError,
     model::PlanList,
-    pages::NotFoundPage,
+    pages::load_failed,
     url::query_value,
 };
 
@@ -34,8 +34,9 @@ pub fn PlansPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match plans.await {
                     Ok(list) => view! { <Plans list/> }.into_any(),
-                    Err(AppError::NotFound | AppError::LoginRequired) => view! { <NotFoundPage/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    // Logged out, the page does not exist either.
+                    Err(AppError::LoginRequired) => load_failed(AppError::NotFound),
+                    Err(e) => load_failed(e),
                 }
             })}
         </Suspense>

@@ -16,7 +16,7 @@ pub use admin::PlansPage;
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
 pub use home::HomePage;
 pub use password::{ForgotPasswordPage, ResetPasswordPage};
-pub use profile::{NotFoundPage, ProfilePage};
+pub use profile::{load_failed, NotFoundPage, ProfilePage};
 pub use repositories::{NewRepositoryPage, RepoList};
 pub use repository::RepositoryPage;
 pub use settings::AccountSettingsPage;

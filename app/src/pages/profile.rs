@@ -42,8 +42,7 @@ pub fn ProfilePage() -> impl IntoView {
                         </section>
                     }
                     .into_any(),
-                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(e) => load_failed(e),
                 }
             })}
         </Suspense>
@@ -61,5 +60,14 @@ pub fn NotFoundPage() -> impl IntoView {
             <p>"There is nothing at this address, or you do not have access to it."</p>
             <a class="button button-primary" href="/">"Go home"</a>
         </section>
+    }
+}
+
+/// What a page shows when its data could not be loaded: the 404 page for something that does
+/// not exist (or is private to the viewer), otherwise the error.
+pub fn load_failed(e: AppError) -> AnyView {
+    match e {
+        AppError::NotFound => view! { <NotFoundPage/> }.into_any(),
+        e => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
     }
 }

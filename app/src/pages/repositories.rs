@@ -3,7 +3,10 @@ use leptos_meta::Title;
 
 use crate::{
     api::CreateRepository,
-    components::{action_error, field_error, field_value, Auth, Field, FormError, SubmitButton},
+    components::{
+        action_error, field_error, field_value, Auth, Field, FormError, PushedAndPulls,
+        SubmitButton, VisibilityBadge,
+    },
     model::{RepoSummary, SessionUser},
     pages::ResendConfirmation,
 };
@@ -104,20 +107,10 @@ pub fn RepoList(repos: Vec<RepoSummary>) -> impl IntoView {
                         <li class="repo-item">
                             <div class="repo-item-head">
                                 <a class="repo-name" href=href>{r.full_name.clone()}</a>
-                                {if r.is_private {
-                                    view! { <span class="badge badge-private">"Private"</span> }.into_any()
-                                } else {
-                                    view! { <span class="badge">"Public"</span> }.into_any()
-                                }}
+                                <VisibilityBadge private=r.is_private/>
                             </div>
                             {(!r.description.is_empty()).then(|| view! { <p class="repo-desc">{r.description.clone()}</p> })}
-                            <p class="repo-meta muted">
-                                {match (r.last_pushed.clone(), r.last_pushed_exact.clone()) {
-                                    (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
-                                    _ => view! { "Never pushed" }.into_any(),
-                                }}
-                                " · " {r.pull_count} " pulls"
-                            </p>
+                            <PushedAndPulls summary=r.clone()/>
                         </li>
                     }
                 })

@@ -10,11 +10,11 @@ use crate::{
         RemoveCollaborator, SaveDescriptions, SetVisibility,
     },
     components::{
-        action_error, field_error, field_value, CopyButton, Field, FormError, Notice, Pager,
+        action_error, field_error, field_value, Copyable, Field, FormError, Notice, Pager,
+        PushedAndPulls, VisibilityBadge,
     },
-    error::AppError,
     model::{RepoView, TagList},
-    pages::NotFoundPage,
+    pages::load_failed,
 };
 
 #[component]
@@ -30,22 +30,22 @@ pub fn RepositoryPage() -> impl IntoView {
         (
             p.get("namespace").unwrap_or_default(),
             p.get("name").unwrap_or_default(),
+            q.get("tab"),
             q.get("sort"),
             q.get("q"),
             q.get("page").and_then(|p| p.parse::<i64>().ok()),
             search.get(),
         )
     };
-    let repo = Resource::new(key, |(namespace, name, sort, filter, page, _)| {
-        get_repository(namespace, name, sort, filter, page)
+    let repo = Resource::new(key, |(namespace, name, tab, sort, filter, page, _)| {
+        get_repository(namespace, name, tab, sort, filter, page)
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match repo.await {
                     Ok(view) => view! { <Repository view/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(e) => load_failed(e),
                 }
             })}
         </Suspense>
@@ -82,26 +82,13 @@ fn Repository(view: RepoView) -> impl IntoView {
             <header class="repo-header">
                 <div class="repo-title">
                     <h1>{s.full_name.clone()}</h1>
-                    {if s.is_private {
-                        view! { <span class="badge badge-private">"Private"</span> }.into_any()
-                    } else {
-                        view! { <span class="badge">"Public"</span> }.into_any()
-                    }}
+                    <VisibilityBadge private=s.is_private/>
                 </div>
                 {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
-                <p class="repo-meta muted">
-                    {match (s.last_pushed.clone(), s.last_pushed_exact.clone()) {
-                        (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
-                        _ => view! { "Never pushed" }.into_any(),
-                    }}
-                    " · " <span class="pull-count">{s.pull_count} " pulls"</span>
-                </p>
+                <PushedAndPulls summary=s.clone()/>
                 <div class="command">
                     <span class="command-label">"Pull this image"</span>
-                    <span class="copy-line">
-                        <code class="copyable">{view.pull_command.clone()}</code>
-                        <CopyButton text=view.pull_command.clone() label="Copy the pull command"/>
-                    </span>
+                    <Copyable text=view.pull_command.clone() label="Copy the pull command"/>
                 </div>
             </header>
             {move || created().then(|| view! { <Notice text="Repository created."/> })}
@@ -109,10 +96,7 @@ fn Repository(view: RepoView) -> impl IntoView {
             {push_commands.map(|cmds| view! {
                 <details class="push-help" open=created>
                     <summary>"Push an image to this repository"</summary>
-                    <span class="copy-line">
-                        <pre class="copyable">{cmds.clone()}</pre>
-                        <CopyButton text=cmds label="Copy the push commands"/>
-                    </span>
+                    <Copyable text=cmds label="Copy the push commands"/>
                 </details>
             })}
             <nav class="tabs" aria-label="Repository">
@@ -225,10 +209,7 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                                 <tr>
                                     <th scope="row" class="tag-name"><a href=format!("/r/{}/tags/{}", full_name, t.name)>{t.name.clone()}</a></th>
                                     <td>
-                                        <span class="copy-line">
-                                            <code title=t.digest.clone() class="copyable">{t.short_digest.clone()}</code>
-                                            <CopyButton text=t.digest.clone() label=format!("Copy the digest of {}", t.name)/>
-                                        </span>
+                                        <Copyable text=t.digest.clone() shown=t.short_digest.clone() label=format!("Copy the digest of {}", t.name)/>
                                     </td>
                                     <td>{t.platforms.clone()}</td>
                                     <td>{t.size.clone()}</td>
@@ -237,10 +218,7 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                                         {(!t.pushed_by.is_empty()).then(|| view! { " by " {t.pushed_by.clone()} })}
                                     </td>
                                     <td>
-                                        <span class="copy-line">
-                                            <code class="copyable">{t.pull_command.clone()}</code>
-                                            <CopyButton text=t.pull_command.clone() label=format!("Copy the pull command of {}", t.name)/>
-                                        </span>
+                                        <Copyable text=t.pull_command.clone() label=format!("Copy the pull command of {}", t.name)/>
                                     </td>
                                     {can_manage.then(|| view! {
                                         <td>

@@ -9,6 +9,7 @@ use crate::{
     components::{action_error, field_error, FormError, Notice},
     error::AppError,
     model::AccountSettings,
+    pages::load_failed,
 };
 
 #[component]
@@ -29,7 +30,7 @@ pub fn AccountSettingsPage() -> impl IntoView {
                             <a class="button button-primary" href="/login">"Log in"</a>
                         }
                         .into_any(),
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Suspense>
@@ -44,7 +45,6 @@ fn Settings(s: AccountSettings) -> impl IntoView {
     let save = ServerAction::<SetDefaultVisibility>::new();
     let err = action_error(save);
     let visibility_error = field_error(err, "visibility");
-    let plural = |n: i64| if n == 1 { "repository" } else { "repositories" };
     view! {
         <section class="panel">
             <h2>"Account"</h2>
@@ -56,14 +56,7 @@ fn Settings(s: AccountSettings) -> impl IntoView {
         </section>
         <section class="panel">
             <h2>"Plan"</h2>
-            <p class="plan-usage">
-                {format!(
-                    "{} of {} private {} used.",
-                    s.private_used,
-                    s.private_limit,
-                    plural(s.private_limit)
-                )}
-            </p>
+            <p class="plan-usage">{s.private_usage.clone()}</p>
             <p class="muted">"Public repositories are unlimited. For more private repositories, ask an administrator of this hub."</p>
         </section>
         <section class="panel">

@@ -4,9 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::{
-    api::get_tag, components::CopyButton, error::AppError, model::TagView, pages::NotFoundPage,
-};
+use crate::{api::get_tag, components::Copyable, model::TagView, pages::load_failed};
 
 #[component]
 pub fn TagPage() -> impl IntoView {
@@ -25,8 +23,7 @@ pub fn TagPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match tag.await {
                     Ok(view) => view! { <Tag view/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(e) => load_failed(e),
                 }
             })}
         </Suspense>
@@ -48,13 +45,10 @@ fn Tag(view: TagView) -> impl IntoView {
                 </p>
                 <div class="command">
                     <span class="command-label">"Pull this tag"</span>
-                    <span class="copy-line">
-                        <code class="copyable">{view.pull_command.clone()}</code>
-                        <CopyButton text=view.pull_command.clone() label="Copy the pull command"/>
-                    </span>
+                    <Copyable text=view.pull_command.clone() label="Copy the pull command"/>
                 </div>
                 <dl class="digests">
-                    {view.index_digest.clone().map(|d| view! { <dt>"Index digest"</dt> <dd class="copy-line"><code class="copyable">{d.clone()}</code> <CopyButton text=d label="Copy the index digest"/></dd> })}
+                    {view.index_digest.clone().map(|d| view! { <dt>"Index digest"</dt> <dd><Copyable text=d label="Copy the index digest"/></dd> })}
                     <dt>"Media type"</dt>
                     <dd><code>{view.media_type.clone()}</code></dd>
                 </dl>
@@ -62,7 +56,7 @@ fn Tag(view: TagView) -> impl IntoView {
             {view.images.into_iter().map(|image| view! {
                 <section class="panel image">
                     <h2>{if image.platform.is_empty() { "Image".to_string() } else { image.platform.clone() }}</h2>
-                    <p class="copy-line">"Digest " <code class="copyable">{image.digest.clone()}</code> <CopyButton text=image.digest.clone() label="Copy the image digest"/> " · compressed size " {image.size.clone()}</p>
+                    <p>"Digest " <Copyable text=image.digest.clone() label="Copy the image digest"/> " · compressed size " {image.size.clone()}</p>
                     <h3>"Layers"</h3>
                     <ol class="layers">
                         {image.layers.into_iter().map(|(digest, short, size)| view! {

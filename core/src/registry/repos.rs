@@ -91,19 +91,21 @@ pub async fn ensure_for_push(
     user: &User,
 ) -> Result<Repository, RegistryError> {
     let existing = find(hub, name).await?;
-    if let Some(repo) = existing {
+    if let Some(repo) = &existing {
         // Collaborators push to repositories outside their namespace.
-        let may_push = user.confirmed
-            && repositories::role(hub, Some(user), &repo)
+        if user.confirmed
+            && repositories::role(hub, Some(user), repo)
                 .await?
-                .is_some_and(|r| r.may_push());
-        return match push_refusal(hub, user, name) {
-            Some(why) if !may_push => Err(RegistryError::Denied(why)),
-            _ => Ok(repo),
-        };
+                .is_some_and(|r| r.may_push())
+        {
+            return Ok(repo.clone());
+        }
     }
     if let Some(why) = push_refusal(hub, user, name) {
         return Err(RegistryError::Denied(why));
+    }
+    if let Some(repo) = existing {
+        return Ok(repo);
     }
     match repositories::create_for_push(hub, user, name).await {
         Ok(repo) => {

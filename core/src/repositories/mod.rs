@@ -366,7 +366,7 @@ pub async fn delete_tag(
 fn internal(e: RegistryError) -> RepoError {
     match e {
         RegistryError::Internal(e) => RepoError::Internal(e),
-        other => RepoError::Internal(CoreError::Config(other.to_string())),
+        other => RepoError::Internal(CoreError::Unexpected(other.to_string())),
     }
 }
 
@@ -498,6 +498,17 @@ pub struct TagPage {
     pub pages: i64,
 }
 
+/// How many tags a repository the caller opened has, without listing any.
+pub async fn tag_count(hub: &Hub, repo: &Repository) -> Result<TagPage, RepoError> {
+    let total = store::tags::count(hub.db.pool(), repo.id, "").await?;
+    Ok(TagPage {
+        tags: Vec::new(),
+        total,
+        page: 1,
+        pages: 1,
+    })
+}
+
 /// Tags of a repository the caller opened (see [`open`]) whose name contains `filter`.
 pub async fn tag_page(
     hub: &Hub,
@@ -508,21 +519,32 @@ pub async fn tag_page(
 ) -> Result<TagPage, RepoError> {
     let filter = filter.trim();
     let total = store::tags::count(hub.db.pool(), repo.id, filter).await?;
-    let pages = ((total + TAGS_PER_PAGE - 1) / TAGS_PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let tags = store::tags::page(
-        hub.db.pool(),
-        repo.id,
-        filter,
-        order,
-        (page - 1) * TAGS_PER_PAGE,
-        TAGS_PER_PAGE,
-    )
-    .await?;
+    let (page, pages, offset) = page_window(total, page, TAGS_PER_PAGE);
+    let tags =
+        store::tags::page(hub.db.pool(), repo.id, filter, order, offset, TAGS_PER_PAGE).await?;
     Ok(TagPage {
         tags,
         total,
         page,
         pages,
     })
+}
+
+/// For `total` items shown `per_page` at a time: the asked-for 1-based page clipped to those that
+/// exist, how many pages there are (at least 1), and the offset of the page's first item.
+fn page_window(total: i64, page: i64, per_page: i64) -> (i64, i64, i64) {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let page = page.clamp(1, pages);
+    (page, pages, (page - 1) * per_page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pages_are_clipped_to_those_that_exist() {
+        assert_eq!(super::page_window(0, 5, 25), (1, 1, 0));
+        assert_eq!(super::page_window(26, 2, 25), (2, 2, 25));
+        assert_eq!(super::page_window(50, 9, 25), (2, 2, 25));
+        assert_eq!(super::page_window(10_001, -3, 25), (1, 401, 0));
+    }
 }

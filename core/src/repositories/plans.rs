@@ -79,15 +79,9 @@ pub async fn plans_page(
     require_admin(admin)?;
     let filter = filter.trim();
     let total = store::users::count_matching(hub.db.pool(), filter).await?;
-    let pages = ((total + ACCOUNTS_PER_PAGE - 1) / ACCOUNTS_PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let accounts = store::users::plans_page(
-        hub.db.pool(),
-        filter,
-        (page - 1) * ACCOUNTS_PER_PAGE,
-        ACCOUNTS_PER_PAGE,
-    )
-    .await?;
+    let (page, pages, offset) = super::page_window(total, page, ACCOUNTS_PER_PAGE);
+    let accounts =
+        store::users::plans_page(hub.db.pool(), filter, offset, ACCOUNTS_PER_PAGE).await?;
     Ok(PlanPage {
         accounts,
         total,
