@@ -117,17 +117,12 @@ pub fn field_refusal(field: &'static str, message: &str, values: &[(&str, &str)]
 /// Maps a repository error to the page's error, refilling the given fields. A repository the
 /// caller may not see is a 404, exactly like one that does not exist.
 pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)]) -> AppError {
-    use berth_core::{accounts::FieldErrors, repositories::RepoError};
+    use berth_core::repositories::RepoError;
     let error = match e {
         RepoError::Invalid(fields) => form_error(Some(fields), None, values),
-        RepoError::NameTaken(full) => form_error(
-            Some(FieldErrors(vec![(
-                "name",
-                format!("{full} already exists."),
-            )])),
-            None,
-            values,
-        ),
+        RepoError::NameTaken(full) => {
+            field_refusal("name", &format!("{full} already exists."), values)
+        }
         RepoError::NotFound => AppError::NotFound,
         RepoError::Internal(e) => internal(e),
         other => form_error(None, Some(other.to_string()), values),

@@ -8,7 +8,7 @@ use crate::{
     components::{Auth, Notice},
     error::AppError,
     model::{RepoSummary, SessionUser},
-    pages::{RepoList, ResendConfirmation},
+    pages::{load_failed, RepoList, ResendConfirmation},
 };
 
 /// `/`: the dashboard when logged in, the landing page otherwise.
@@ -120,7 +120,7 @@ fn Dashboard(
                                 </div>
                             }
                             .into_any(),
-                            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_failed(e),
                         }
                         })
                     }}

@@ -11,6 +11,7 @@ use crate::{
         manifests::{self, Platform},
         names::{Digest, Reference},
         repos::Repository,
+        RegistryError,
     },
     store,
 };
@@ -85,14 +86,14 @@ pub async fn tag_detail(hub: &Hub, repo: &Repository, tag: &str) -> Result<TagDe
         .await?
         .ok_or(RepoError::NotFound)?;
     let (top, top_platform) = load(hub, repo, &row.digest)
-        .await
+        .await?
         .ok_or(RepoError::NotFound)?;
     let mut images = Vec::new();
     let index_digest = match &top.manifests {
         Some(children) => {
             for child in children {
                 // Attestations ride along in indexes with no platform of their own.
-                if let Some((doc, Some(platform))) = load(hub, repo, &child.digest).await {
+                if let Some((doc, Some(platform))) = load(hub, repo, &child.digest).await? {
                     images.push(image(hub, &child.digest, Some(platform), &doc).await);
                 }
             }
@@ -110,18 +111,25 @@ pub async fn tag_detail(hub: &Hub, repo: &Repository, tag: &str) -> Result<TagDe
     })
 }
 
-/// A stored manifest of the repository, parsed, with the first platform recorded at push.
+/// A stored manifest of the repository, parsed, with the first platform recorded at push;
+/// `None` if the repository has no such manifest (deleted meanwhile) or it cannot be read as
+/// one. A database failure is an error, not a missing page.
 async fn load(
     hub: &Hub,
     repo: &Repository,
     digest: &str,
-) -> Option<(ManifestDoc, Option<Platform>)> {
-    let digest: Digest = digest.parse().ok()?;
-    let stored = manifests::get(hub, repo, &Reference::Digest(digest))
-        .await
-        .ok()?;
-    let doc = serde_json::from_slice(&stored.content).ok()?;
-    Some((doc, stored.platforms.into_iter().next()))
+) -> Result<Option<(ManifestDoc, Option<Platform>)>, RepoError> {
+    let Ok(digest) = digest.parse::<Digest>() else {
+        return Ok(None);
+    };
+    let stored = match manifests::get(hub, repo, &Reference::Digest(digest)).await {
+        Ok(stored) => stored,
+        Err(RegistryError::ManifestUnknown) => return Ok(None),
+        Err(e) => return Err(super::internal(e)),
+    };
+    Ok(serde_json::from_slice(&stored.content)
+        .ok()
+        .map(|doc| (doc, stored.platforms.into_iter().next())))
 }
 
 async fn image(hub: &Hub, digest: &str, platform: Option<Platform>, doc: &ManifestDoc) -> Image {
