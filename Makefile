@@ -57,7 +57,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -p berth_core --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
-	cargo clippy -p server --all-targets --test replicas --test migrate_data -- -D warnings
+	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 

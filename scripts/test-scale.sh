@@ -11,4 +11,4 @@ scripts/test-services.sh start "$dir"
 source "$dir/env"
 export BERTH_TEST_BACKEND=postgres-s3
 cargo test -p berth_core -p server
-cargo test -p server --test replicas --test migrate_data
+cargo test -p server --test it -- --ignored replicas:: migrate_data::

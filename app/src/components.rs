@@ -42,13 +42,14 @@ impl Default for Auth {
     }
 }
 
-/// The latest error of an action, from its last call (with JavaScript) or from the URL (without).
+/// The latest error of an action: from its last call (with JavaScript), or from the flash of a
+/// plain form refused on this page (without).
 pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+    crate::flash::error_of(action)
 }
 
 pub fn field_error(err: Signal<Option<AppError>>, name: &'static str) -> Signal<Option<String>> {
@@ -120,7 +121,7 @@ pub fn Field(
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
-    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] hint: String,
     #[prop(optional)] required: bool,
     error: Signal<Option<String>>,
     #[prop(optional, into)] value: MaybeProp<String>,
@@ -128,6 +129,7 @@ pub fn Field(
     let id = format!("field-{name}");
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
+    let has_hint = !hint.is_empty();
     let described = {
         let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
         move || {
@@ -135,7 +137,7 @@ pub fn Field(
             if error.with(Option::is_some) {
                 ids.push(err_id.clone());
             }
-            if !hint.is_empty() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
@@ -154,7 +156,7 @@ pub fn Field(
                 aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                 aria-describedby=described
             />
-            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {has_hint.then(|| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
             {move || {
                 error.get().map(|msg| view! { <p class="field-error" id=err_id.clone() role="alert">{msg}</p> })
             }}
@@ -276,5 +278,33 @@ pub fn PushedAndPulls(summary: crate::model::RepoSummary) -> impl IntoView {
             }}
             " · " <span class="pull-count">{summary.pull_count} " pulls"</span>
         </p>
+    }
+}
+
+/// A textarea holding user text, escaped by construction. HTML reads a textarea's content as raw
+/// text up to `</textarea>`, and Leptos writes that content unescaped (as it does for script and
+/// style), so the server writes it escaped here; in the browser the value is set as a property,
+/// which is never parsed as HTML.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    name: &'static str,
+    rows: u32,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let content = crate::html::escape_text(&value.get_untracked());
+        view! {
+            <textarea id=id name=name rows=rows prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))>{content}</textarea>
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        view! {
+            <textarea id=id name=name rows=rows prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+        }
     }
 }

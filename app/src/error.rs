@@ -23,6 +23,9 @@ pub enum AppError {
     LoginRequired,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// A bounded resource (password checks) is saturated; nothing was done.
+    #[error("Berth is busy right now. Please try again in a moment.")]
+    Busy,
     /// Transport and encoding failures reported by the server-function machinery.
     #[error("Could not reach Berth: {0}")]
     Transport(String),
@@ -114,6 +117,7 @@ mod tests {
             AppError::NotFound,
             AppError::LoginRequired,
             AppError::Internal,
+            AppError::Busy,
         ] {
             assert_eq!(AppError::de(e.ser()), e);
         }

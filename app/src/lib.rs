@@ -4,8 +4,11 @@ pub mod api;
 mod clipboard;
 pub mod components;
 pub mod error;
+pub mod flash;
 #[cfg(feature = "ssr")]
 pub mod format;
+#[cfg(feature = "ssr")]
+pub mod html;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -45,11 +48,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// "PAGE · Berth". On the server the text is escaped: Leptos writes `<title>`'s content as is,
+/// and HTML reads it as raw text. In the browser it is set as `document.title`, a plain string.
+fn page_title(page: String) -> String {
+    let full = if page.is_empty() {
+        "Berth".to_string()
+    } else {
+        format!("{page} · Berth")
+    };
+    #[cfg(feature = "ssr")]
+    let full = html::escape_text(&full);
+    full
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Berth".to_string() } else { format!("{page} · Berth") }/>
+        <Title formatter=page_title/>
         <Router>
             <Layout/>
         </Router>
@@ -60,10 +76,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout() -> impl IntoView {
     provide_context(Auth::new());
+    let flash = flash::PageFlash::load();
+    let flash_attribute = flash.attribute();
+    provide_context(flash);
     // Async rendering: pages resolve their data before the first byte, so they can set the status.
     view! {
         <Header/>
-        <main class="site-main">
+        <main class="site-main" data-flash=flash_attribute>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>

@@ -10,6 +10,11 @@ pub struct SessionUser {
     pub confirmed: bool,
     pub is_admin: bool,
     pub joined: String,
+    /// What goes before image names: `HOST[:PORT]`.
+    pub registry_host: String,
+    /// The longest repository name in the user's namespace (Docker's 255 for the whole
+    /// `HOST/NAMESPACE/NAME`).
+    pub repo_name_max: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,8 +73,11 @@ pub async fn log_out() -> Result<(), AppError> {
     session().await?.flush().await.map_err(internal)
 }
 
-pub fn session_user(u: &User) -> SessionUser {
+pub fn session_user(hub: &Hub, u: &User) -> SessionUser {
+    let host = hub.config.registry_host();
     SessionUser {
+        repo_name_max: berth_core::repositories::name_max(&host, &u.username),
+        registry_host: host,
         username: u.username.clone(),
         email: u.email.clone(),
         email_masked: accounts::mask_email(&u.email),
@@ -135,6 +138,7 @@ pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)
 pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
     let error = match e {
         AccountError::Invalid(fields) => form_error(Some(fields), None, values),
+        AccountError::Busy => AppError::Busy,
         AccountError::Internal(e) => internal(e),
         other => form_error(None, Some(other.to_string()), values),
     };
@@ -160,6 +164,15 @@ pub fn set_error_status(error: &AppError) {
         AppError::Form { .. } => 422,
         AppError::LoginRequired => 401,
         AppError::NotFound => 404,
+        AppError::Busy => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("1"),
+                );
+            }
+            503
+        }
         AppError::Internal | AppError::Transport(_) => 500,
     });
 }

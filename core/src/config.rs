@@ -31,6 +31,16 @@ pub struct Config {
     /// Where blobs go: `s3://BUCKET[/PREFIX]?endpoint=...&region=...` or `file:///PATH`; unset
     /// means `DATA_DIR`.
     pub storage_url: Option<String>,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (also how long an idle keep-alive
+    /// connection stays open).
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may send nothing, or a client may read nothing of a response,
+    /// before the connection is closed. Slow transfers that keep moving are never cut.
+    pub idle_timeout_secs: u64,
+    /// Seconds requests in flight get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
 }
 
 /// The keys `berth.toml` may hold; each maps to the `BERTH_` variable of the same name.
@@ -46,6 +56,28 @@ struct FileConfig {
     site_root: Option<String>,
     token_secret: Option<String>,
     storage_url: Option<String>,
+    max_connections: Option<String>,
+    header_timeout: Option<String>,
+    idle_timeout: Option<String>,
+    shutdown_grace: Option<String>,
+}
+
+/// A whole number setting within `range`, or its default.
+fn number(
+    key: &str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, CoreError> {
+    let Some(v) = value else { return Ok(default) };
+    match v.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(CoreError::Config(format!(
+            "BERTH_{key} {v:?} must be a whole number from {} to {}",
+            range.start(),
+            range.end()
+        ))),
+    }
 }
 
 impl Config {
@@ -125,6 +157,30 @@ impl Config {
                 ));
             }
         }
+        let max_connections = number(
+            "MAX_CONNECTIONS",
+            pick("MAX_CONNECTIONS", file.max_connections),
+            1024,
+            1..=1_000_000,
+        )? as usize;
+        let header_timeout_secs = number(
+            "HEADER_TIMEOUT",
+            pick("HEADER_TIMEOUT", file.header_timeout),
+            30,
+            1..=3600,
+        )?;
+        let idle_timeout_secs = number(
+            "IDLE_TIMEOUT",
+            pick("IDLE_TIMEOUT", file.idle_timeout),
+            60,
+            1..=86_400,
+        )?;
+        let shutdown_grace_secs = number(
+            "SHUTDOWN_GRACE",
+            pick("SHUTDOWN_GRACE", file.shutdown_grace),
+            30,
+            0..=3600,
+        )?;
         Ok(Config {
             addr,
             data_dir,
@@ -135,6 +191,10 @@ impl Config {
             site_root,
             token_secret,
             storage_url,
+            max_connections,
+            header_timeout_secs,
+            idle_timeout_secs,
+            shutdown_grace_secs,
         })
     }
 
@@ -189,6 +249,10 @@ impl std::fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("token_secret", &self.token_secret.as_ref().map(|_| "***"))
             .field("storage_url", &self.storage_url)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .finish()
     }
 }
@@ -229,6 +293,35 @@ mod tests {
         assert!(cfg(&[("BERTH_PUBLIC_URL", "/relative")]).is_err());
         assert!(cfg(&[("BERTH_ADDR", "nonsense")]).is_err());
         assert!(cfg(&[("BERTH_DATABASE_URL", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn limits_have_defaults_and_ranges() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(
+            (
+                c.max_connections,
+                c.header_timeout_secs,
+                c.idle_timeout_secs,
+                c.shutdown_grace_secs
+            ),
+            (1024, 30, 60, 30)
+        );
+        let c = cfg(&[
+            ("BERTH_MAX_CONNECTIONS", "50"),
+            ("BERTH_HEADER_TIMEOUT", "2"),
+        ])
+        .unwrap();
+        assert_eq!((c.max_connections, c.header_timeout_secs), (50, 2));
+        let e = cfg(&[("BERTH_MAX_CONNECTIONS", "0")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("BERTH_MAX_CONNECTIONS") && e.contains("1 to"),
+            "{e}"
+        );
+        assert!(cfg(&[("BERTH_IDLE_TIMEOUT", "soon")]).is_err());
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum CoreError {
     /// A registry refusal where none can happen (a tag delete on a repository already opened).
     #[error("unexpected registry error: {0}")]
     Unexpected(String),
+    /// A bounded resource (password hashing) is saturated: try again in a moment.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
     #[error("background task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::{config::Config, db::Db, error::CoreError, mail::Mailer, registry::Registry};
+use crate::{
+    accounts::password::Passwords, config::Config, db::Db, error::CoreError, jobs, mail::Mailer,
+    registry::Registry,
+};
 
 #[derive(Clone)]
 pub struct Hub {
@@ -10,6 +13,8 @@ pub struct Hub {
     pub db: Db,
     pub mailer: Mailer,
     pub registry: Registry,
+    pub passwords: Passwords,
+    pub jobs: jobs::Queue,
 }
 
 impl Hub {
@@ -26,6 +31,8 @@ impl Hub {
             db,
             mailer,
             registry,
+            passwords: Passwords::per_core(),
+            jobs: jobs::Queue::default(),
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use berth_core::{
     accounts::{self, AccountError, NewAccount},
-    store, Hub,
+    jobs, store, Hub,
 };
 
 struct TestHub {
@@ -30,13 +30,30 @@ fn acct<'a>(u: &'a str, e: &'a str) -> NewAccount<'a> {
     }
 }
 
-/// The token of the newest queued mail's link, read back the way a user would: from the mail.
-async fn newest_link_token(h: &Hub, path: &str) -> String {
-    let body: String =
-        sqlx::query_scalar("SELECT body_text FROM mail_queue ORDER BY id DESC LIMIT 1")
+/// The newest queued mail (not yet sent).
+async fn newest_mail(h: &Hub) -> berth_core::mail::Mail {
+    let payload: String =
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id DESC LIMIT 1")
             .fetch_one(h.db.pool())
             .await
             .unwrap();
+    match serde_json::from_str::<jobs::Job>(&payload).unwrap() {
+        jobs::Job::Mail(m) => m,
+        other => panic!("not a mail: {other:?}"),
+    }
+}
+
+/// How many mails are queued, sent or not.
+async fn mails_queued(h: &Hub) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'mail'")
+        .fetch_one(h.db.pool())
+        .await
+        .unwrap()
+}
+
+/// The token of the newest queued mail's link, read back the way a user would: from the mail.
+async fn newest_link_token(h: &Hub, path: &str) -> String {
+    let body = newest_mail(h).await.text;
     let marker = format!("{path}?token=");
     let start = body.find(&marker).expect("link in mail") + marker.len();
     body[start..].split_whitespace().next().unwrap().to_string()
@@ -72,11 +89,11 @@ async fn signup_creates_an_unconfirmed_account_and_queues_a_confirmation_mail() 
         .await
         .unwrap();
     assert!(hash.starts_with("$argon2id$"));
-    let subject: String = sqlx::query_scalar("SELECT subject FROM mail_queue")
-        .fetch_one(t.hub.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(subject, "Please confirm email for your Berth ID");
+    assert_eq!(mails_queued(&t.hub).await, 1);
+    assert_eq!(
+        newest_mail(&t.hub).await.subject,
+        "Please confirm email for your Berth ID"
+    );
     // The stored token is a hash, never the secret in the link.
     let token = newest_link_token(&t.hub, "/confirm-email").await;
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM user_tokens")
@@ -282,11 +299,8 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
     accounts::request_password_reset(&t.hub, "nobody@example.com")
         .await
         .unwrap();
-    let mails_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue")
-        .fetch_one(t.hub.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(mails_before, 1);
+    jobs::run_due(&t.hub).await.unwrap();
+    assert_eq!(mails_queued(&t.hub).await, 1, "only the confirmation mail");
     assert!(matches!(
         accounts::request_password_reset(&t.hub, "not an address").await,
         Err(AccountError::Invalid(_))
@@ -294,6 +308,7 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
     accounts::request_password_reset(&t.hub, "ALICE@example.com")
         .await
         .unwrap();
+    jobs::run_due(&t.hub).await.unwrap();
     let token = newest_link_token(&t.hub, "/reset-password").await;
     accounts::check_reset_token(&t.hub, &token).await.unwrap();
     let e = accounts::reset_password(&t.hub, &token, "short")
@@ -329,6 +344,7 @@ async fn reset_links_expire_after_an_hour() {
     accounts::request_password_reset(&t.hub, "alice@example.com")
         .await
         .unwrap();
+    jobs::run_due(&t.hub).await.unwrap();
     let token = newest_link_token(&t.hub, "/reset-password").await;
     exec(
         &t.hub,
@@ -347,7 +363,7 @@ async fn queued_mail_is_written_to_the_outbox() {
     accounts::signup(&t.hub, acct("alice", "alice@example.com"))
         .await
         .unwrap();
-    assert_eq!(t.hub.mailer.deliver_due(&t.hub.db).await.unwrap(), 1);
+    assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 1);
     let files: Vec<_> = std::fs::read_dir(t.dir.path().join("outbox"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -366,7 +382,9 @@ async fn queued_mail_is_written_to_the_outbox() {
         "the link, as a mail client shows it"
     );
     assert_eq!(
-        store::mail::pending_count(t.hub.db.pool()).await.unwrap(),
+        store::jobs::pending_count(t.hub.db.pool(), "mail")
+            .await
+            .unwrap(),
         0
     );
 }
@@ -383,17 +401,103 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
     let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
         .await
         .unwrap();
-    assert_eq!(t.hub.mailer.deliver_due(&t.hub.db).await.unwrap(), 0);
+    assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 0);
     assert_eq!(
-        store::mail::pending_count(t.hub.db.pool()).await.unwrap(),
+        store::jobs::pending_count(t.hub.db.pool(), "mail")
+            .await
+            .unwrap(),
         1
     );
-    let (attempts, err): (i64, Option<String>) =
-        sqlx::query_as("SELECT attempts, last_error FROM mail_queue")
+    let (attempts, err, failed): (i64, Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT attempts, last_error, failed_at FROM jobs")
             .fetch_one(t.hub.db.pool())
             .await
             .unwrap();
     assert_eq!(attempts, 1);
     assert!(err.is_some());
+    assert_eq!(failed, None, "retried later, not given up");
     assert!(accounts::user_by_id(&t.hub, u.id).await.unwrap().is_some());
+    // A day of failures later, the job is given up and says why.
+    exec(
+        &t.hub,
+        "UPDATE jobs SET created_at = created_at - 90000, run_at = 0",
+    )
+    .await;
+    assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 0);
+    let (attempts, failed): (i64, Option<i64>) =
+        sqlx::query_as("SELECT attempts, failed_at FROM jobs")
+            .fetch_one(t.hub.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(attempts, 2);
+    assert!(failed.is_some(), "given up after a day");
+    assert_eq!(
+        store::jobs::pending_count(t.hub.db.pool(), "mail")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn only_the_newest_reset_link_works() {
+    let t = hub().await;
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    accounts::request_password_reset(&t.hub, "alice@example.com")
+        .await
+        .unwrap();
+    jobs::run_due(&t.hub).await.unwrap();
+    let first = newest_link_token(&t.hub, "/reset-password").await;
+    // A minute later (links are sent at most once a minute), a second request.
+    exec(
+        &t.hub,
+        "UPDATE user_tokens SET created_at = created_at - 120 WHERE purpose = 'password_reset'",
+    )
+    .await;
+    accounts::request_password_reset(&t.hub, "alice@example.com")
+        .await
+        .unwrap();
+    jobs::run_due(&t.hub).await.unwrap();
+    let second = newest_link_token(&t.hub, "/reset-password").await;
+    assert_ne!(first, second);
+    assert!(matches!(
+        accounts::reset_password(&t.hub, &first, "a-new-password").await,
+        Err(AccountError::LinkUsed)
+    ));
+    accounts::reset_password(&t.hub, &second, "a-new-password")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_reset_request_does_the_same_work_whether_or_not_the_account_exists() {
+    let t = hub().await;
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+        .await
+        .unwrap();
+    let jobs_now = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE kind = 'password_reset'")
+            .fetch_one(t.hub.db.pool())
+            .await
+            .unwrap()
+    };
+    accounts::request_password_reset(&t.hub, "alice@example.com")
+        .await
+        .unwrap();
+    assert_eq!(jobs_now().await, 1);
+    accounts::request_password_reset(&t.hub, "nobody@example.com")
+        .await
+        .unwrap();
+    assert_eq!(jobs_now().await, 2, "one queued job each, nothing else");
+    let tokens: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM user_tokens WHERE purpose = 'password_reset'")
+            .fetch_one(t.hub.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        tokens, 0,
+        "the link is made by the job, not on the request path"
+    );
 }

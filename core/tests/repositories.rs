@@ -51,6 +51,9 @@ fn field(err: RepoError, field: &str) -> String {
 async fn names_descriptions_and_namespaces_are_checked() {
     let (hub, _dir) = hub().await;
     let alice = user(&hub, "alice", true).await;
+    // Docker's 255 characters hold the whole HOST/NAMESPACE/NAME.
+    let max = repositories::name_max(&hub.config.registry_host(), "alice");
+    assert_eq!(max, 255 - "127.0.0.1:3000/alice/".len());
     for bad in [
         "a",
         "Upper",
@@ -58,7 +61,7 @@ async fn names_descriptions_and_namespaces_are_checked() {
         "trail.",
         "two..dots",
         "sp ace",
-        &"x".repeat(256),
+        &"x".repeat(max + 1),
     ] {
         let err = repositories::create(&hub, &alice, repo("alice", bad, false))
             .await
@@ -71,7 +74,7 @@ async fn names_descriptions_and_namespaces_are_checked() {
         "my_app.v2",
         "a__b",
         "x--y",
-        &"x".repeat(255),
+        &"x".repeat(max),
     ] {
         repositories::create(&hub, &alice, repo("alice", good, false))
             .await

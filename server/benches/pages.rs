@@ -2,7 +2,7 @@
 //! the release `berth` binary (SQLite, its own process), timed from a logged-in client: newest
 //! first, sorted by name on a later page, and filtered. Run with `make bench`.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,7 @@ mod handlers;
 mod middleware;
 mod registry;
 mod router;
+mod serve;
 mod sessions;
 mod state;
 
@@ -89,19 +90,19 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
     let until_stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    let limits = serve::Limits::from_config(&hub.config);
     let server = tokio::spawn({
         let rx = stopped.clone();
         async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(until_stopped(rx))
+            serve::serve(listener, app, limits, until_stopped(rx))
                 .await
                 .map_err(ServerError::Serve)
         }
     });
-    let mail = tokio::spawn({
-        let (mailer, db, rx) = (hub.mailer.clone(), hub.db.clone(), stopped.clone());
+    let jobs = tokio::spawn({
+        let (hub, rx) = (hub.clone(), stopped.clone());
         async move {
-            mailer.run(db, until_stopped(rx)).await;
+            berth_core::jobs::run(hub, until_stopped(rx)).await;
             Ok(())
         }
     });
@@ -117,7 +118,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
         addr,
         hub,
         stop,
-        tasks: vec![server, mail, upkeep],
+        tasks: vec![server, jobs, upkeep],
     })
 }
 

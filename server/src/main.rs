@@ -180,8 +180,7 @@ async fn add_user(
         Ok(user) => {
             if !confirmed {
                 // Deliver the confirmation mail now: this process exits right after.
-                hub.mailer
-                    .deliver_due(&hub.db)
+                berth_core::jobs::run_due(&hub)
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -85,7 +85,11 @@ pub async fn reset_link_state(token: String) -> Result<LinkState, AppError> {
 
 #[server(endpoint = "me")]
 pub async fn get_session_user() -> Result<Option<SessionUser>, AppError> {
-    Ok(current_user().await?.as_ref().map(session_user))
+    let hub = hub()?;
+    Ok(current_user()
+        .await?
+        .as_ref()
+        .map(|u| session_user(&hub, u)))
 }
 
 #[server(endpoint = "profile")]

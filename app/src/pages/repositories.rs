@@ -53,6 +53,10 @@ fn CreateForm(user: SessionUser) -> impl IntoView {
     if user.is_admin {
         namespaces.push("library".into());
     }
+    let name_hint = format!(
+        "2 to {} characters: lowercase letters and digits, with - _ or . between them (the whole image name, {}/{}/NAME, can be at most 255). Names cannot be changed later.",
+        user.repo_name_max, user.registry_host, user.username
+    );
     view! {
         <ActionForm action=create attr:novalidate=true attr:class="form">
             <FormError error=err/>
@@ -66,7 +70,7 @@ fn CreateForm(user: SessionUser) -> impl IntoView {
             <Field
                 label="Repository name"
                 name="name"
-                hint="2 to 255 characters: lowercase letters and digits, with - _ or . between them. Names cannot be changed later."
+                hint=name_hint
                 required=true
                 error=field_error(err, "name")
                 value=field_value(err, "name")

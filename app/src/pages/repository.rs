@@ -11,7 +11,7 @@ use crate::{
     },
     components::{
         action_error, field_error, field_value, Copyable, Field, FormError, Notice, Pager,
-        PushedAndPulls, VisibilityBadge,
+        PushedAndPulls, TextArea, VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,
@@ -139,6 +139,8 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
             }
             .into_any()
         } else {
+            // inner_html: the overview was rendered by pulldown-cmark and cleaned by ammonia's
+            // allow-list on the server (berth_core::markdown::to_safe_html), never raw input.
             view! {
                 {edit}
                 <article class="markdown" inner_html=shown.overview_html.clone()></article>
@@ -274,13 +276,7 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
                 />
                 <div class="field" class:invalid=move || field_error(save_err, "overview").with(Option::is_some)>
                     <label for="field-overview">"Overview (Markdown)"</label>
-                    <textarea
-                        id="field-overview"
-                        name="overview"
-                        rows="14"
-                        prop:value=move || overview.get()
-                        on:input=move |ev| overview.set(event_target_value(&ev))
-                    >{overview.get_untracked()}</textarea>
+                    <TextArea id="field-overview" name="overview" rows=14 value=overview/>
                     <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
                     {move || field_error(save_err, "overview").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                 </div>
@@ -290,6 +286,7 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
                     {(on_tab == "overview").then(|| view! { <a class="button" href=cancel_href.clone()>"Cancel"</a> })}
                 </div>
             </ActionForm>
+            // inner_html: sanitised on the server like the overview itself.
             {move || preview_html().map(|html| view! {
                 <div class="preview">
                     <h3>"Preview"</h3>

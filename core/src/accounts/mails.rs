@@ -6,6 +6,18 @@ pub struct Composed {
     pub html: String,
 }
 
+impl Composed {
+    /// The mail to queue for `address`.
+    pub fn to(self, address: &str) -> crate::mail::Mail {
+        crate::mail::Mail {
+            to: address.to_string(),
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+        }
+    }
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

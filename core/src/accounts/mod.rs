@@ -12,6 +12,7 @@ use crate::{
     db::is_unique_violation,
     error::CoreError,
     hub::Hub,
+    jobs,
     store::{self, users::UserRow},
     tokens,
 };
@@ -103,8 +104,20 @@ pub enum AccountError {
         "We sent you an email less than a minute ago. Please wait a moment before asking again."
     )]
     TooSoon,
+    /// Too many password checks are waiting; the request was refused without doing one.
+    #[error("Berth is busy checking passwords. Please try again in a moment.")]
+    Busy,
     #[error(transparent)]
-    Internal(#[from] CoreError),
+    Internal(CoreError),
+}
+
+impl From<CoreError> for AccountError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Busy => AccountError::Busy,
+            other => AccountError::Internal(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AccountError {
@@ -150,7 +163,7 @@ pub async fn register(
     errors.check("password", validate::password(input.password));
     errors.into_result()?;
 
-    let hash = password::hash(input.password).await?;
+    let hash = hub.passwords.hash(input.password).await?;
     let now = clock::now();
     let mut tx = hub.db.begin_write().await?;
     let inserted = store::users::insert(
@@ -184,7 +197,7 @@ pub async fn register(
         queue_confirmation(hub, &mut tx, id, username, email, now).await?;
     }
     tx.commit().await?;
-    hub.mailer.wake();
+    hub.jobs.wake();
     tracing::info!(user = username, confirmed, admin, "account created");
     let user = store::users::by_id(pool, id)
         .await?
@@ -219,8 +232,8 @@ async fn queue_confirmation(
     )
     .await?;
     let link = format!("{}/confirm-email?token={plain}", hub.config.public_url);
-    let mail = mails::confirmation(username, &link);
-    store::mail::enqueue(&mut **tx, email, &mail.subject, &mail.text, &mail.html, now).await?;
+    let mail = mails::confirmation(username, &link).to(email);
+    jobs::enqueue(&mut **tx, &jobs::Job::Mail(mail)).await?;
     if hub.mailer.is_outbox() {
         tracing::info!(user = username, %link, "confirmation link (mail written to the outbox)");
     }
@@ -240,11 +253,9 @@ pub async fn authenticate(
     } else {
         store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
     };
-    let stored = row
-        .as_ref()
-        .map(|r| r.password_hash.as_str())
-        .unwrap_or(password::decoy_hash());
-    let ok = password::verify(password_typed, stored).await?;
+    // An unknown login is checked against a decoy: both answers take one verification.
+    let stored = row.as_ref().map(|r| r.password_hash.as_str());
+    let ok = hub.passwords.verify(password_typed, stored).await?;
     match row {
         Some(r) if ok => Ok(r.into()),
         _ => Err(AccountError::BadCredentials),
@@ -300,17 +311,32 @@ pub async fn resend_confirmation(hub: &Hub, user_id: i64) -> Result<(), AccountE
     }
     queue_confirmation(hub, &mut tx, user.id, &user.username, &user.email, now).await?;
     tx.commit().await?;
-    hub.mailer.wake();
+    hub.jobs.wake();
     Ok(())
 }
 
-/// Mails a reset link if an account uses this address. Answers the same either way, so the form
-/// does not reveal who has an account; only a malformed address is an error.
+/// Asks for a reset link for an address. Only a malformed address is refused; the rest happens
+/// in the job queue ([`send_reset_link`]), so the answer is the same, and takes as long, whether
+/// or not an account uses the address.
 pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), AccountError> {
     let email = email.trim();
     let mut errors = FieldErrors::default();
     errors.check("email", validate::email(email));
     errors.into_result()?;
+    jobs::enqueue(
+        hub.db.pool(),
+        &jobs::Job::PasswordReset {
+            email: email.to_string(),
+        },
+    )
+    .await?;
+    hub.jobs.wake();
+    Ok(())
+}
+
+/// Mails a reset link if an account uses `email` (at most one a minute). Only the newest link
+/// works: older unused ones are spent when a new one is made.
+pub async fn send_reset_link(hub: &Hub, email: &str) -> Result<(), AccountError> {
     let Some(user) = store::users::by_email(hub.db.pool(), email).await? else {
         tracing::info!("password reset asked for an unknown address");
         return Ok(());
@@ -322,6 +348,7 @@ pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), Accoun
         // Silently: telling the caller would reveal that the account exists.
         return Ok(());
     }
+    store::tokens::consume_all(&mut *tx, user.id, RESET_PURPOSE, now).await?;
     let (plain, hash) = tokens::generate();
     store::tokens::insert(
         &mut *tx,
@@ -333,18 +360,10 @@ pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), Accoun
     )
     .await?;
     let link = format!("{}/reset-password?token={plain}", hub.config.public_url);
-    let mail = mails::password_reset(&user.username, &link);
-    store::mail::enqueue(
-        &mut *tx,
-        &user.email,
-        &mail.subject,
-        &mail.text,
-        &mail.html,
-        now,
-    )
-    .await?;
+    let mail = mails::password_reset(&user.username, &link).to(&user.email);
+    jobs::enqueue(&mut *tx, &jobs::Job::Mail(mail)).await?;
     tx.commit().await?;
-    hub.mailer.wake();
+    hub.jobs.wake();
     if hub.mailer.is_outbox() {
         tracing::info!(user = %user.username, %link, "password reset link (mail written to the outbox)");
     }
@@ -377,7 +396,7 @@ pub async fn reset_password(
     // Refuse a bad link before the password so that the page says what matters.
     check_reset_token(hub, token).await?;
     errors.into_result()?;
-    let hash = password::hash(new_password).await?;
+    let hash = hub.passwords.hash(new_password).await?;
     let now = clock::now();
     let mut tx = hub.db.begin_write().await?;
     let user_id = consume_token(&mut tx, RESET_PURPOSE, token, now).await?;

@@ -26,6 +26,8 @@ pub const TOKEN_TTL: i64 = 300;
 pub const REFRESH_PURPOSE: &str = "registry_refresh";
 pub const REFRESH_TTL: i64 = 180 * DAY;
 const ISSUER: &str = "berth";
+/// Seconds of clock difference tolerated when checking a token's times.
+const LEEWAY: i64 = 30;
 const SECRET_SETTING: &str = "registry_token_secret";
 
 /// One resource and the actions granted on it, as in the `access` claim.
@@ -125,13 +127,20 @@ impl TokenKeys {
             .map_err(|e| CoreError::Config(format!("cannot sign token: {e}")))
     }
 
-    /// Checks signature, issuer, audience and lifetime.
+    /// Checks signature, issuer, audience and lifetime: not expired, not before its `nbf`, and
+    /// not issued in the future (each with [`LEEWAY`] for clocks of replicas that disagree).
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         let mut v = Validation::new(JwtAlgorithm::HS256);
         v.set_audience(&[&self.service]);
         v.set_issuer(&[ISSUER]);
-        v.leeway = 30;
-        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)?.claims)
+        v.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud"]);
+        v.validate_nbf = true;
+        v.leeway = LEEWAY as u64;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)?.claims;
+        if claims.iat > clock::now() + LEEWAY || claims.iat > claims.exp {
+            return Err(jsonwebtoken::errors::ErrorKind::ImmatureSignature.into());
+        }
+        Ok(claims)
     }
 }
 
@@ -174,6 +183,11 @@ pub async fn issue(
                     ))
                 }
                 Err(AccountError::Internal(e)) => return Err(e.into()),
+                Err(AccountError::Busy) => {
+                    return Err(RegistryError::TooManyRequests(
+                        "Berth is busy checking passwords; try again in a moment".into(),
+                    ))
+                }
                 Err(e) => return Err(RegistryError::Unauthorized(e.to_string())),
             }
         }

@@ -14,6 +14,10 @@ use crate::{accounts::User, clock, hub::Hub, store};
 
 /// Largest manifest accepted (the spec asks registries to take at least 4 MB).
 pub const MAX_SIZE: usize = 4 << 20;
+/// Most descriptors (config and layers, or an index's manifests) one manifest may list. Images
+/// have at most about 128 layers (the overlay filesystem's limit); this bounds the work a push
+/// can ask for.
+pub const MAX_DESCRIPTORS: usize = 1000;
 /// Largest image configuration read for platform details.
 const MAX_CONFIG: u64 = 8 << 20;
 
@@ -153,6 +157,80 @@ fn digest_of(d: &Descriptor) -> Result<Digest, RegistryError> {
         .map_err(|_| invalid(format!("unsupported digest {}", d.digest())))
 }
 
+fn check_count(n: usize, what: &str) -> Result<(), RegistryError> {
+    if n > MAX_DESCRIPTORS {
+        return Err(invalid(format!(
+            "the manifest lists {n} {what}; Berth accepts at most {MAX_DESCRIPTORS}"
+        )));
+    }
+    Ok(())
+}
+
+/// Every blob an image manifest lists is in the repository, with the size the manifest says:
+/// one query for the whole manifest.
+async fn check_blobs(
+    hub: &Hub,
+    repo: &Repository,
+    listed: &[&Descriptor],
+) -> Result<(), RegistryError> {
+    let mut digests = Vec::with_capacity(listed.len());
+    for d in listed {
+        digests.push(digest_of(d)?.to_string());
+    }
+    digests.sort();
+    digests.dedup();
+    let stored: std::collections::HashMap<String, i64> =
+        store::blobs::linked_sizes(hub.db.pool(), repo.id, &digests)
+            .await?
+            .into_iter()
+            .collect();
+    for d in listed {
+        let dg = digest_of(d)?.to_string();
+        let Some(&size) = stored.get(&dg) else {
+            return Err(RegistryError::ManifestBlobUnknown(dg));
+        };
+        if size as u64 != d.size() {
+            return Err(invalid(format!(
+                "blob {dg} is {size} bytes, but the manifest says {}",
+                d.size()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The size and platforms of every manifest an index lists, each checked to be in the
+/// repository with the size the index says: one query for the whole index.
+async fn check_children(
+    hub: &Hub,
+    repo: &Repository,
+    listed: &[Descriptor],
+) -> Result<std::collections::HashMap<String, (i64, String)>, RegistryError> {
+    let mut digests = Vec::with_capacity(listed.len());
+    for d in listed {
+        digests.push(digest_of(d)?.to_string());
+    }
+    digests.sort();
+    digests.dedup();
+    let mut found = std::collections::HashMap::new();
+    for row in store::manifests::summaries_of(hub.db.pool(), repo.id, &digests).await? {
+        found.insert(row.digest, (row.size, (row.total_size, row.platforms)));
+    }
+    for d in listed {
+        let dg = digest_of(d)?.to_string();
+        let Some((size, _)) = found.get(&dg) else {
+            return Err(RegistryError::ManifestBlobUnknown(dg));
+        };
+        if *size as u64 != d.size() {
+            return Err(invalid(format!(
+                "manifest {dg} is {size} bytes, but the index says {}",
+                d.size()
+            )));
+        }
+    }
+    Ok(found.into_iter().map(|(k, (_, v))| (k, v)).collect())
+}
+
 /// Validates and stores a manifest under its digest, and points the tag at it when pushed by tag.
 pub async fn put(
     hub: &Hub,
@@ -178,18 +256,11 @@ pub async fn put(
         }
         Reference::Tag(_) => Digest::sha256(bytes),
     };
-    let pool = hub.db.pool();
     let (subject, artifact_type, annotations, total_size, platforms) = match &parsed.kind {
         Kind::Image(m) => {
-            for d in std::iter::once(m.config()).chain(m.layers()) {
-                let dg = digest_of(d)?;
-                if store::blobs::linked_size(pool, repo.id, &dg.to_string())
-                    .await?
-                    .is_none()
-                {
-                    return Err(RegistryError::ManifestBlobUnknown(dg.to_string()));
-                }
-            }
+            let listed: Vec<&Descriptor> = std::iter::once(m.config()).chain(m.layers()).collect();
+            check_count(listed.len(), "layers")?;
+            check_blobs(hub, repo, &listed).await?;
             let config_type = m.config().media_type().to_string();
             let platforms = if IMAGE_CONFIGS.contains(&config_type.as_str()) {
                 image_platform(hub, &digest_of(m.config())?, m.config().size())
@@ -214,15 +285,16 @@ pub async fn put(
             )
         }
         Kind::Index(ix) => {
+            check_count(ix.manifests().len(), "manifests")?;
+            let children = check_children(hub, repo, ix.manifests()).await?;
             let mut size = 0u64;
             let mut platforms = Vec::new();
             for d in ix.manifests() {
-                let dg = digest_of(d)?;
-                let Some((child_size, child_platforms)) =
-                    store::manifests::summaries(pool, repo.id, &dg.to_string()).await?
-                else {
-                    return Err(RegistryError::ManifestBlobUnknown(dg.to_string()));
+                let dg = digest_of(d)?.to_string();
+                let Some((child_size, child_platforms)) = children.get(&dg) else {
+                    return Err(RegistryError::ManifestBlobUnknown(dg));
                 };
+                let (child_size, child_platforms) = (*child_size, child_platforms.as_str());
                 let declared = d.platform().as_ref().map(|p| Platform {
                     os: p.os().to_string(),
                     architecture: p.architecture().to_string(),
@@ -236,7 +308,7 @@ pub async fn put(
                 match declared {
                     Some(p) => platforms.push(p),
                     None => platforms.extend(
-                        serde_json::from_str::<Vec<Platform>>(&child_platforms).unwrap_or_default(),
+                        serde_json::from_str::<Vec<Platform>>(child_platforms).unwrap_or_default(),
                     ),
                 }
             }

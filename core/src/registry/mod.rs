@@ -69,6 +69,9 @@ pub enum RegistryError {
     Unsupported(String),
     #[error("invalid pagination: {0}")]
     PaginationInvalid(String),
+    /// Too many requests of a kind that costs (password checks) are waiting.
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Internal(#[from] CoreError),
 }

@@ -35,6 +35,10 @@ struct Running {
 #[derive(Clone, Default)]
 pub struct UploadLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Running>>>>>);
 
+/// Entries exist only for uploads whose row exists (checked before one is made) and go with the
+/// upload (finished, cancelled, swept) or as soon as a request finds the row gone. Between the
+/// chunks of one upload the entry keeps the running hash, which spares re-reading the whole
+/// blob at commit.
 impl UploadLocks {
     fn entry(&self, id: &str) -> Arc<tokio::sync::Mutex<Running>> {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -44,6 +48,46 @@ impl UploadLocks {
     fn forget(&self, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
+
+    /// How many uploads this process keeps state for.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Upload ids are Berth's own: 32 lowercase hex digits. Anything else is unknown before any
+/// state is touched (a made-up id never reaches the database or the lock table).
+fn check_id(id: &str) -> Result<(), RegistryError> {
+    if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(RegistryError::BlobUploadUnknown)
+    }
+}
+
+/// Runs `f` holding the upload's lock, once its row is known to exist; forgets the lock when
+/// the upload turns out to be gone.
+async fn locked<T>(
+    hub: &Hub,
+    repo: &Repository,
+    id: &str,
+    f: impl AsyncFnOnce(&mut Running, store::uploads::UploadRow) -> Result<T, RegistryError>,
+) -> Result<T, RegistryError> {
+    row(hub, repo, id).await?;
+    let lock = hub.registry.uploads.entry(id);
+    let mut running = lock.lock().await;
+    let result = match row(hub, repo, id).await {
+        Ok(r) => f(&mut running, r).await,
+        Err(e) => Err(e),
+    };
+    if matches!(result, Err(RegistryError::BlobUploadUnknown)) {
+        hub.registry.uploads.forget(id);
+    }
+    result
 }
 
 /// Where an upload stands.
@@ -73,6 +117,7 @@ async fn row(
     repo: &Repository,
     id: &str,
 ) -> Result<store::uploads::UploadRow, RegistryError> {
+    check_id(id)?;
     store::uploads::get(hub.db.pool(), id)
         .await?
         .filter(|r| r.repository_id == repo.id)
@@ -96,17 +141,18 @@ pub async fn append(
     start: Option<u64>,
     data: Data<'_>,
 ) -> Result<UploadState, RegistryError> {
-    let lock = hub.registry.uploads.entry(id);
-    let mut running = lock.lock().await;
-    let size = row(hub, repo, id).await?.size as u64;
-    if start.is_some_and(|s| s != size) {
-        return Err(RegistryError::RangeInvalid { size });
-    }
-    let size = append_locked(hub, id, size, &mut running, data).await?;
-    Ok(UploadState {
-        id: id.to_string(),
-        size,
+    locked(hub, repo, id, async |running, row| {
+        let size = row.size as u64;
+        if start.is_some_and(|s| s != size) {
+            return Err(RegistryError::RangeInvalid { size });
+        }
+        let size = append_locked(hub, id, size, running, data).await?;
+        Ok(UploadState {
+            id: id.to_string(),
+            size,
+        })
     })
+    .await
 }
 
 async fn append_locked(
@@ -168,22 +214,32 @@ pub async fn finish(
     digest: &Digest,
     data: Option<Data<'_>>,
 ) -> Result<u64, RegistryError> {
-    let lock = hub.registry.uploads.entry(id);
-    let mut running = lock.lock().await;
-    let row = match row(hub, repo, id).await {
-        Ok(r) => r,
-        Err(RegistryError::BlobUploadUnknown) => {
-            // A retried commit whose first attempt succeeded: answer as the first time.
-            hub.registry.uploads.forget(id);
-            return super::blobs::size(hub, repo, digest)
-                .await
-                .map_err(|_| RegistryError::BlobUploadUnknown);
-        }
-        Err(e) => return Err(e),
-    };
+    check_id(id)?;
+    let committed = locked(hub, repo, id, async |running, row| {
+        commit_locked(hub, repo, id, digest, data, running, row).await
+    })
+    .await;
+    match committed {
+        // A retried commit whose first attempt succeeded: answer as the first time.
+        Err(RegistryError::BlobUploadUnknown) => super::blobs::size(hub, repo, digest)
+            .await
+            .map_err(|_| RegistryError::BlobUploadUnknown),
+        other => other,
+    }
+}
+
+async fn commit_locked(
+    hub: &Hub,
+    repo: &Repository,
+    id: &str,
+    digest: &Digest,
+    data: Option<Data<'_>>,
+    running: &mut Running,
+    row: store::uploads::UploadRow,
+) -> Result<u64, RegistryError> {
     let mut size = row.size as u64;
     if let Some(data) = data {
-        size = append_locked(hub, id, size, &mut running, data).await?;
+        size = append_locked(hub, id, size, running, data).await?;
     }
     let computed = match running.hasher.take() {
         Some(h) if running.hashed == size && h.algorithm() == digest.algorithm() => h.finish(),

@@ -31,7 +31,8 @@ use crate::{
 pub const DESCRIPTION_MAX: usize = 100;
 pub const OVERVIEW_MAX: usize = 25_000;
 pub const NAME_MIN: usize = 2;
-pub const NAME_MAX: usize = 255;
+/// Docker's limit on a whole image name, `HOST/NAMESPACE/NAME` (longer ones it will not push).
+pub const IMAGE_NAME_MAX: usize = 255;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -78,13 +79,23 @@ pub fn quota_message(limit: i64, used: i64) -> String {
     )
 }
 
-/// Name rules: 2–255 characters, lowercase letters and digits, with `.`, `_`, `__` or dashes
-/// between them (the distribution spec's, so that every name created here can be pushed).
-pub fn validate_name(name: &str) -> Result<(), String> {
+/// The longest repository name in `namespace` on a hub reached as `host`: what keeps
+/// `HOST/NAMESPACE/NAME` within [`IMAGE_NAME_MAX`].
+pub fn name_max(host: &str, namespace: &str) -> usize {
+    IMAGE_NAME_MAX
+        .saturating_sub(host.len() + namespace.len() + 2)
+        .max(NAME_MIN)
+}
+
+/// Name rules: from 2 characters up to [`name_max`], lowercase letters and digits, with `.`, `_`,
+/// `__` or dashes between them (the distribution spec's grammar), so that every name created
+/// here can be pushed with docker. The web form and the registry ask this same rule.
+pub fn validate_name(name: &str, max: usize) -> Result<(), String> {
     let len = name.chars().count();
-    if !(NAME_MIN..=NAME_MAX).contains(&len) {
+    if !(NAME_MIN..=max).contains(&len) {
         return Err(format!(
-            "Use {NAME_MIN} to {NAME_MAX} characters (this has {len})."
+            "Use {NAME_MIN} to {max} characters (this has {len}): the whole image name, \
+             HOST/NAMESPACE/NAME, can be at most {IMAGE_NAME_MAX}."
         ));
     }
     if !names::is_path_component(name) {
@@ -180,7 +191,8 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
             ))
         },
     );
-    errors.check("name", validate_name(name));
+    let max = name_max(&hub.config.registry_host(), input.namespace);
+    errors.check("name", validate_name(name, max));
     errors.check("description", validate_description(description));
     if !errors.0.is_empty() {
         return Err(RepoError::Invalid(errors));

@@ -53,6 +53,27 @@ pub async fn linked_size<'c>(
     .await
 }
 
+/// Digests and sizes of those of `digests` linked to the repository, in one query.
+pub async fn linked_sizes<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digests: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if digests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT b.digest, b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+         WHERE rb.repository_id = $1 AND rb.digest IN ({})",
+        super::placeholders(2, digests.len())
+    );
+    let mut q = sqlx::query_as(&sql).bind(repository_id);
+    for d in digests {
+        q = q.bind(d);
+    }
+    q.fetch_all(ex).await
+}
+
 pub async fn unlink<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,

@@ -10,7 +10,7 @@ use sqlx::{Any, AnyConnection, Row};
 pub const TABLES: &[&str] = &[
     "users",
     "user_tokens",
-    "mail_queue",
+    "jobs",
     "repositories",
     "collaborators",
     "blobs",
@@ -21,13 +21,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// Tables whose `id` comes from a sequence on PostgreSQL.
-const SERIAL_TABLES: &[&str] = &[
-    "users",
-    "user_tokens",
-    "mail_queue",
-    "repositories",
-    "manifests",
-];
+const SERIAL_TABLES: &[&str] = &["users", "user_tokens", "jobs", "repositories", "manifests"];
 
 #[derive(Clone, Copy)]
 enum Kind {

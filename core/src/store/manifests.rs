@@ -84,19 +84,34 @@ pub async fn by_tag<'c>(
     .await
 }
 
-/// Size and platforms recorded for one manifest of a repository (a child of an index).
-pub async fn summaries<'c>(
+#[derive(Clone, Debug, FromRow)]
+pub struct SummaryRow {
+    pub digest: String,
+    pub size: i64,
+    pub total_size: i64,
+    pub platforms: String,
+}
+
+/// Size, compressed size and platforms of those of `digests` stored in the repository (the
+/// children of an index), in one query.
+pub async fn summaries_of<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
-    digest: &str,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT total_size, platforms FROM manifests WHERE repository_id = $1 AND digest = $2",
-    )
-    .bind(repository_id)
-    .bind(digest)
-    .fetch_optional(ex)
-    .await
+    digests: &[String],
+) -> Result<Vec<SummaryRow>, sqlx::Error> {
+    if digests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT digest, size, total_size, platforms FROM manifests
+         WHERE repository_id = $1 AND digest IN ({})",
+        super::placeholders(2, digests.len())
+    );
+    let mut q = sqlx::query_as(&sql).bind(repository_id);
+    for d in digests {
+        q = q.bind(d);
+    }
+    q.fetch_all(ex).await
 }
 
 pub async fn delete<'c>(

@@ -3,7 +3,7 @@
 pub mod blobs;
 pub mod collaborators;
 pub mod copy;
-pub mod mail;
+pub mod jobs;
 pub mod manifests;
 pub mod repositories;
 pub mod settings;
@@ -21,4 +21,12 @@ fn contains_pattern(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// `$first, $first+1, …` for `n` bound values (an `IN (…)` list).
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

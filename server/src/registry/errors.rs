@@ -53,6 +53,7 @@ impl From<RegistryError> for ApiError {
             E::Denied(_) => (StatusCode::FORBIDDEN, "DENIED"),
             E::Unsupported(_) => (StatusCode::METHOD_NOT_ALLOWED, "UNSUPPORTED"),
             E::PaginationInvalid(_) => (StatusCode::BAD_REQUEST, "PAGINATION_NUMBER_INVALID"),
+            E::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS"),
             E::Internal(inner) => {
                 tracing::error!(error = %inner, "registry request failed");
                 return ApiError::new(
@@ -65,6 +66,7 @@ impl From<RegistryError> for ApiError {
         let mut err = ApiError::new(status, code, e.to_string());
         match e {
             E::ManifestBlobUnknown(d) => err.detail = Some(json!({ "digest": d })),
+            E::TooManyRequests(_) => err = err.with_header(header::RETRY_AFTER, "1"),
             E::RangeInvalid { size } => {
                 err = err.with_header(
                     HeaderName::from_static("range"),

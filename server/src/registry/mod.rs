@@ -36,7 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/v2", get(base))
         .route("/v2/", get(base))
         .route("/v2/{*rest}", any(dispatch))
-        .route("/token", get(token::get).post(token::post))
+        .route(
+            "/token",
+            get(token::get)
+                .post(token::post)
+                .layer(axum::middleware::from_fn(|req, next| {
+                    crate::middleware::limit_body(crate::middleware::TOKEN_BODY_MAX, req, next)
+                })),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("docker-distribution-api-version"),
             HeaderValue::from_static("registry/2.0"),

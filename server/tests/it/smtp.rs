@@ -1,7 +1,7 @@
 //! Mail through a real SMTP server (aiosmtpd on loopback): delivered, and retried when the
 //! server is down at sign-up time.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ async fn confirmation_mail_goes_through_a_real_smtp_server_even_if_it_was_down_a
     let hub = s.running.as_ref().unwrap().hub.clone();
     let mut failed = false;
     for _ in 0..50 {
-        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM mail_queue")
+        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM jobs WHERE kind = 'mail'")
             .fetch_one(hub.db.pool())
             .await
             .unwrap();
@@ -56,7 +56,7 @@ async fn confirmation_mail_goes_through_a_real_smtp_server_even_if_it_was_down_a
     let res = c.get(s.url(&confirm)).send().await.unwrap();
     assert_eq!(location(&res), "/?confirmed=1");
     assert_eq!(
-        berth_core::store::mail::pending_count(hub.db.pool())
+        berth_core::store::jobs::pending_count(hub.db.pool(), "mail")
             .await
             .unwrap(),
         0

@@ -2,7 +2,7 @@
 //! stays flat, and a server killed (SIGKILL) in the middle of an upload that restarts with no
 //! corrupt blob and lets the upload start over.
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{

@@ -1,9 +1,9 @@
 //! `berth migrate-data`: a running single-machine hub (SQLite, blobs in its data folder) copied
 //! into PostgreSQL and an S3 bucket; the hub started on the copies serves the same accounts,
-//! images and counts. Needs the servers of `make test`'s second pass (`test = false`;
-//! scripts/test-scale.sh runs it by name).
+//! images and counts. Needs the servers of `make test`'s second pass (ignored by plain `cargo test`;
+//! scripts/test-scale.sh runs it with `--ignored`).
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
@@ -38,6 +38,7 @@ async fn get_manifest(alice: &Reg) -> reqwest::Response {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the PostgreSQL and S3 servers of make test's second pass (scripts/test-scale.sh runs it)"]
 async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     assert!(
         berth_core::testing::on_postgres(),

@@ -2,40 +2,20 @@
 //! conformance checks (push, pull, content discovery, content management, errors), replayed
 //! request by request, plus Berth's ownership and visibility rules.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{
     location,
     reg::{sha256, Reg, OCI_MANIFEST},
-    TestServer,
+    unique, TestServer,
 };
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const PASSWORD: &str = "correct horse battery";
-
-fn unique(prefix: &str) -> String {
-    use rand::Rng;
-    format!("{prefix}{}", rand::thread_rng().gen_range(100_000..999_999))
-}
-
-/// Accounts and anonymous clients on the shared server.
-impl Reg {
-    fn anonymous() -> Self {
-        Reg::new(&TestServer::shared().base, None)
-    }
-
-    /// A new account, confirmed unless told otherwise.
-    async fn user(prefix: &str, confirmed: bool, admin: bool) -> Self {
-        let s = TestServer::shared();
-        let name = unique(prefix);
-        common::register(s.hub(), &name, PASSWORD, confirmed, admin).await;
-        Reg::new(&s.base, Some((&name, PASSWORD)))
-    }
-}
+const PASSWORD: &str = common::reg::PASSWORD;
 
 async fn error_code(res: reqwest::Response) -> String {
     let v: Value = res.json().await.unwrap();

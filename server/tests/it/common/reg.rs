@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The password of accounts made by [`Reg::user`].
+pub const PASSWORD: &str = "correct horse battery";
 
 pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -19,7 +21,20 @@ pub struct Reg {
     pub login: Option<(String, String)>,
 }
 
+/// Accounts and anonymous clients on the shared server.
 impl Reg {
+    pub fn anonymous() -> Self {
+        Reg::new(&super::TestServer::shared().base, None)
+    }
+
+    /// A new account on the shared server (`PREFIX` and digits), confirmed unless told otherwise.
+    pub async fn user(prefix: &str, confirmed: bool, admin: bool) -> Self {
+        let s = super::TestServer::shared();
+        let name = super::unique(prefix);
+        super::register(s.hub(), &name, PASSWORD, confirmed, admin).await;
+        Reg::new(&s.base, Some((&name, PASSWORD)))
+    }
+
     /// A client of the registry at `base`, logged in as `login` (name, password) if given.
     pub fn new(base: &str, login: Option<(&str, &str)>) -> Reg {
         Reg {

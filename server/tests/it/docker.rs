@@ -2,7 +2,7 @@
 //! docker login, push, push again, mount into a second repository, pull, run; refusals for a bad
 //! password and for another user's namespace; anonymous pull of a public repository.
 
-mod common;
+use crate::common;
 
 use common::{
     docker::{rootfs_tar, Engine},

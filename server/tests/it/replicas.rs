@@ -7,9 +7,9 @@
 //! and the browser.
 //!
 //! It needs the PostgreSQL and S3 servers that `make test` starts for its second pass, so plain
-//! `cargo test` leaves it out (`test = false` in Cargo.toml); `scripts/test-scale.sh` runs it.
+//! `cargo test` ignores it; `scripts/test-scale.sh` runs it with `--ignored`.
 
-mod common;
+use crate::common;
 
 use std::{
     net::SocketAddr,
@@ -127,6 +127,7 @@ async fn patch(reg: &Reg, repo: &str, loc: &str, offset: usize, bytes: &[u8]) ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the PostgreSQL and S3 servers of make test's second pass (scripts/test-scale.sh runs it)"]
 async fn two_replicas_behind_a_proxy_serve_as_one_hub() {
     assert!(
         berth_core::testing::on_postgres(),

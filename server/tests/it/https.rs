@@ -1,6 +1,6 @@
 //! A hub whose public URL is https: cookies are Secure and mail links use the public URL.
 
-mod common;
+use crate::common;
 
 use common::*;
 

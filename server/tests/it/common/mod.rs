@@ -175,6 +175,12 @@ pub fn decode_quoted_printable(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `prefix` and six random digits: a name no other test on the shared server uses.
+pub fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!("{prefix}{}", rand::thread_rng().gen_range(100_000..999_999))
+}
+
 /// Creates an account `name` (email `NAME@example.com`) directly through the domain.
 pub async fn register(
     hub: &berth_core::Hub,

@@ -1,7 +1,7 @@
 //! skopeo (a second real client, no daemon) copies an OCI layout with several layers into Berth
 //! and back out, and every byte survives the round trip.
 
-mod common;
+use crate::common;
 
 use std::{path::Path, process::Command};
 

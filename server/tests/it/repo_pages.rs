@@ -3,7 +3,7 @@
 //! quota, the repository page's tabs, settings, collaborators, deletion, and private
 //! repositories answering 404 to everyone else on every page that shows repositories.
 
-mod common;
+use crate::common;
 
 use common::{
     reg::{self, Reg},
@@ -42,11 +42,6 @@ async fn submit(
     let (status, html) = get_html(s, c, &to).await;
     assert_eq!(status, 200, "{to}: {html}");
     (to, html)
-}
-
-fn unique(prefix: &str) -> String {
-    use rand::Rng;
-    format!("{prefix}{}", rand::thread_rng().gen_range(100_000..999_999))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,160 @@
+//! The durable job queue: every piece of background work (mail, password-reset requests, and
+//! later webhooks, builds and garbage collection) is a row in `jobs`, written in the transaction
+//! of the change that causes it, and run by a worker that leases it. Every replica runs a worker;
+//! the lease makes each job run on one of them at a time. A failed attempt is retried with
+//! exponential backoff for about a day, then the job is marked failed.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::{accounts, clock, error::CoreError, hub::Hub, mail::Mail, store};
+
+/// How long one worker may hold a job before another may take it over (a crashed worker).
+const LEASE_SECS: i64 = 300;
+const BATCH: i64 = 20;
+const POLL: Duration = Duration::from_secs(2);
+/// A job failing for longer than this is given up.
+const GIVE_UP_AFTER: i64 = clock::DAY;
+/// Finished jobs are kept this long (for inspection), then pruned.
+const KEEP_FINISHED: i64 = 7 * clock::DAY;
+
+/// A unit of background work. The serialised form is the row's payload; `kind` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Job {
+    /// Deliver a composed mail.
+    Mail(Mail),
+    /// Someone asked for a reset link for this address: mail one if an account uses it. Done off
+    /// the request path, so the answer takes as long whether or not the account exists.
+    PasswordReset { email: String },
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::Mail(_) => "mail",
+            Job::PasswordReset { .. } => "password_reset",
+        }
+    }
+}
+
+/// Wakes the worker when a job is queued, instead of waiting for its next poll.
+#[derive(Clone, Default)]
+pub struct Queue {
+    wake: Arc<Notify>,
+}
+
+impl Queue {
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Queues `job` in the caller's transaction (or on the pool). Call [`Queue::wake`] after commit.
+pub async fn enqueue<'c>(
+    ex: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    job: &Job,
+) -> Result<i64, CoreError> {
+    let payload = serde_json::to_string(job)
+        .map_err(|e| CoreError::Unexpected(format!("job payload: {e}")))?;
+    let now = clock::now();
+    Ok(store::jobs::insert(ex, job.kind(), &payload, now, now).await?)
+}
+
+/// Seconds to wait after the n-th failed attempt: 2, 4, 8, … capped at 30 minutes.
+pub fn retry_delay(attempt: i64) -> i64 {
+    let exp = attempt.clamp(1, 20) as u32;
+    2i64.saturating_pow(exp).min(30 * 60)
+}
+
+/// One pass over the queue: runs what is due; returns how many jobs finished.
+pub async fn run_due(hub: &Hub) -> Result<usize, CoreError> {
+    let pool = hub.db.pool();
+    let now = clock::now();
+    let mut done = 0;
+    for id in store::jobs::due_ids(pool, now, BATCH).await? {
+        let Some(row) = store::jobs::lease(pool, id, now, now + LEASE_SECS).await? else {
+            continue;
+        };
+        let outcome = match serde_json::from_str::<Job>(&row.payload) {
+            Ok(job) => run_one(hub, job).await,
+            Err(e) => Err(format!("unreadable job payload: {e}")),
+        };
+        let at = clock::now();
+        match outcome {
+            Ok(()) => {
+                store::jobs::finish(pool, id, at).await?;
+                done += 1;
+            }
+            Err(error) => {
+                let next = at + retry_delay(row.attempts);
+                let retry = (next - row.created_at <= GIVE_UP_AFTER).then_some(next);
+                store::jobs::fail(pool, id, &error, at, retry).await?;
+                if retry.is_some() {
+                    tracing::warn!(job = id, kind = %row.kind, attempt = row.attempts, %error, "job failed; will retry");
+                } else {
+                    tracing::error!(job = id, kind = %row.kind, attempts = row.attempts, %error, "job failed for a day; given up");
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+async fn run_one(hub: &Hub, job: Job) -> Result<(), String> {
+    match job {
+        Job::Mail(mail) => hub.mailer.send(&mail).await.map(|()| {
+            tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent");
+        }),
+        Job::PasswordReset { email } => accounts::send_reset_link(hub, &email)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Runs jobs until `shutdown` completes; also prunes old finished jobs now and then.
+pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut passes = 0u64;
+    loop {
+        if let Err(e) = run_due(&hub).await {
+            tracing::error!(error = %e, "job queue pass failed");
+        }
+        passes += 1;
+        if passes % 1800 == 1 {
+            match store::jobs::prune(hub.db.pool(), clock::now() - KEEP_FINISHED).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "pruned finished jobs"),
+                Err(e) => tracing::warn!(error = %e, "could not prune finished jobs"),
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = hub.jobs.wake.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_and_are_capped() {
+        assert_eq!(retry_delay(1), 2);
+        assert_eq!(retry_delay(2), 4);
+        assert_eq!(retry_delay(5), 32);
+        assert_eq!(retry_delay(50), 1800);
+    }
+
+    #[test]
+    fn jobs_round_trip_through_their_payload() {
+        let job = Job::PasswordReset {
+            email: "a@example.com".into(),
+        };
+        let text = serde_json::to_string(&job).unwrap();
+        assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), job);
+    }
+}
