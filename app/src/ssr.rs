@@ -10,7 +10,10 @@ use tower_sessions::Session;
 
 use crate::{error::AppError, model::SessionUser};
 
-const AUTH_KEY: &str = "auth";
+/// Session key of the logged-in user.
+pub const AUTH_KEY: &str = "auth";
+/// A logged-in session lasts this long from its last use.
+pub const SESSION_IDLE_DAYS: i64 = 14;
 
 /// What a logged-in session stores: the user and the generation that a password reset bumps.
 #[derive(Serialize, Deserialize)]
@@ -194,6 +197,10 @@ pub async fn start_session(
     user: &User,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
+    // A session that held only a form's error was made short-lived; a login lasts.
+    session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(
+        tower_sessions::cookie::time::Duration::days(SESSION_IDLE_DAYS),
+    )));
     session
         .insert(
             AUTH_KEY,

@@ -245,6 +245,16 @@ pub async fn plain_form_redirects(
         if let Err(e) = session.insert(app::flash::SESSION_KEY, flash).await {
             tracing::error!(error = %e, "could not keep a form's error in the session");
         }
+        // A visitor's session made only to carry this error is kept ten minutes, not two weeks:
+        // failed forms must not fill the session table.
+        if matches!(
+            session.get::<serde_json::Value>(app::ssr::AUTH_KEY).await,
+            Ok(None)
+        ) {
+            session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(
+                tower_sessions::cookie::time::Duration::minutes(10),
+            )));
+        }
     }
     if query.is_empty() {
         target.set_query(None);

@@ -16,8 +16,6 @@ use tower_sessions_sqlx_store::{
 use crate::ServerError;
 
 pub const COOKIE_NAME: &str = "berth_session";
-/// A session lasts two weeks from its last use.
-const IDLE_DAYS: i64 = 14;
 
 /// The session store of the hub's database engine.
 #[derive(Clone, Debug)]
@@ -111,5 +109,5 @@ pub fn layer(hub: &Hub, store: HubSessions) -> SessionManagerLayer<HubSessions> 
         .with_same_site(SameSite::Lax)
         .with_secure(hub.config.is_https())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(Duration::days(IDLE_DAYS)))
+        .with_expiry(Expiry::OnInactivity(Duration::days(app::ssr::SESSION_IDLE_DAYS)))
 }
