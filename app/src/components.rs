@@ -200,8 +200,8 @@ where
 
 /// A button that copies `text` (a command, a digest) to the clipboard. It needs JavaScript, so
 /// it shows only once the page is hydrated; without, the text beside it is selectable.
-#[component]
-fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+#[island]
+fn CopyButton(text: String, label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         let text = text.clone();

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The `berth` server: the web hub (Leptos), plain handlers (confirmation links, health), and
 //! the process around them (sessions, mail worker, shutdown). `main.rs` is only the command line.
 

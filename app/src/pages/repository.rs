@@ -251,14 +251,10 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
     let cancel_href = format!("/r/{full_name}");
     let save = ServerAction::<SaveDescriptions>::new();
     let save_err = action_error(save);
-    let source = view.overview_source.clone().unwrap_or_default();
-    let overview = RwSignal::new(
-        field_value(save_err, "overview")
-            .get_untracked()
-            .unwrap_or(source),
-    );
-    let preview = Action::new(|text: &String| preview_overview(text.clone()));
-    let preview_html = move || preview.value().get().and_then(|r| r.ok());
+    let source = field_value(save_err, "overview")
+        .get_untracked()
+        .unwrap_or_else(|| view.overview_source.clone().unwrap_or_default());
+    let overview_error = field_error(save_err, "overview").get_untracked();
     let description = view.summary.description.clone();
     view! {
         <section class="panel">
@@ -274,18 +270,33 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
                     error=field_error(save_err, "description")
                     value=Signal::derive(move || field_value(save_err, "description").get().or_else(|| Some(description.clone())))
                 />
-                <div class="field" class:invalid=move || field_error(save_err, "overview").with(Option::is_some)>
-                    <label for="field-overview">"Overview (Markdown)"</label>
-                    <TextArea id="field-overview" name="overview" rows=14 value=overview/>
-                    <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
-                    {move || field_error(save_err, "overview").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                </div>
+                <OverviewField source error=overview_error/>
                 <div class="form-actions">
-                    <button type="button" class="button js-only" on:click=move |_| { preview.dispatch(overview.get()); }>"Preview"</button>
                     <button type="submit" class="button button-primary">"Save"</button>
                     {(on_tab == "overview").then(|| view! { <a class="button" href=cancel_href.clone()>"Cancel"</a> })}
                 </div>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The overview's Markdown with a Preview button (which needs JavaScript: without it, saving
+/// shows the result).
+#[island]
+fn OverviewField(source: String, error: Option<String>) -> impl IntoView {
+    let overview = RwSignal::new(source);
+    let preview = Action::new(|text: &String| preview_overview(text.clone()));
+    let preview_html = move || preview.value().get().and_then(|r| r.ok());
+    let invalid = error.is_some();
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for="field-overview">"Overview (Markdown)"</label>
+            <TextArea id="field-overview" name="overview" rows=14 value=overview/>
+            <p class="hint">"Tables, code blocks, links and images work; scripts and styles are removed. At most 25,000 characters."</p>
+            {error.map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            <div class="form-actions js-only">
+                <button type="button" class="button" on:click=move |_| { preview.dispatch(overview.get()); }>"Preview"</button>
+            </div>
             // inner_html: sanitised on the server like the overview itself.
             {move || preview_html().map(|html| view! {
                 <div class="preview">
@@ -293,7 +304,7 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
                     <article class="markdown" inner_html=html></article>
                 </div>
             })}
-        </section>
+        </div>
     }
 }
 
