@@ -276,7 +276,7 @@ pub fn PushedAndPulls(summary: crate::model::RepoSummary) -> impl IntoView {
                 (Some(ago), Some(exact)) => view! { "Last pushed " <span title=exact>{ago}</span> }.into_any(),
                 _ => view! { "Never pushed" }.into_any(),
             }}
-            " · " <span class="pull-count">{summary.pull_count} " pulls"</span>
+            " · " <span class="pull-count">{count(summary.pull_count, "pull", "pulls")}</span>
         </p>
     }
 }
@@ -306,5 +306,44 @@ pub fn TextArea(
             <textarea id=id name=name rows=rows prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))></textarea>
         }
+    }
+}
+
+/// "1 pull", "12 pulls", "1,234 pulls".
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    let digits = n.abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_read_well() {
+        assert_eq!(super::count(1, "pull", "pulls"), "1 pull");
+        assert_eq!(super::count(0, "pull", "pulls"), "0 pulls");
+        assert_eq!(super::count(1234567, "tag", "tags"), "1,234,567 tags");
+    }
+}
+
+/// What goes before image names on this hub (`HOST[:PORT]`), for help texts. Pages render on
+/// the server only (islands mode), where the hub is in the context.
+pub fn registry_host() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<berth_core::Hub>()
+            .map(|h| h.config.registry_host())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
     }
 }

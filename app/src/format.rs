@@ -46,6 +46,85 @@ pub fn short_digest(digest: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A size measured in the background: "4.2 MB", or "not known" for compression Berth does not read.
+fn measure(m: berth_core::repositories::Measure) -> String {
+    match m {
+        berth_core::repositories::Measure::Bytes(n) => size(n),
+        berth_core::repositories::Measure::Unknown => "not known".into(),
+    }
+}
+
+/// An image as the tag page shows it.
+pub fn image_view(i: &berth_core::repositories::Image) -> crate::model::ImageView {
+    use crate::model::{ImageView, LayerView, StepView};
+    use berth_core::clock;
+    let mut facts = Vec::new();
+    if let Some(c) = &i.config {
+        let words = |v: &[String]| v.join(" ");
+        if let Some(t) = c.created {
+            facts.push(("Created".to_string(), clock::format_time(t)));
+        }
+        if !c.entrypoint.is_empty() {
+            facts.push(("Entrypoint".into(), words(&c.entrypoint)));
+        }
+        if !c.cmd.is_empty() {
+            facts.push(("Command".into(), words(&c.cmd)));
+        }
+        if !c.working_dir.is_empty() {
+            facts.push(("Working directory".into(), c.working_dir.clone()));
+        }
+        if !c.user.is_empty() {
+            facts.push(("User".into(), c.user.clone()));
+        }
+        if !c.exposed_ports.is_empty() {
+            facts.push(("Exposed ports".into(), c.exposed_ports.join(", ")));
+        }
+        if !c.volumes.is_empty() {
+            facts.push(("Volumes".into(), c.volumes.join(", ")));
+        }
+    }
+    ImageView {
+        platform: i
+            .platform
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        digest: i.digest.clone(),
+        compressed: size(i.size),
+        uncompressed: i.uncompressed.map(measure),
+        facts,
+        env: i.config.as_ref().map(|c| c.env.clone()).unwrap_or_default(),
+        labels: i
+            .config
+            .as_ref()
+            .map(|c| c.labels.clone())
+            .unwrap_or_default(),
+        steps: i
+            .steps
+            .iter()
+            .map(|s| StepView {
+                instruction: s.instruction.clone(),
+                size: size(s.layer.as_ref().map_or(0, |l| l.size)),
+                adds_layer: s.layer.is_some(),
+            })
+            .collect(),
+        layers: i
+            .layers
+            .iter()
+            .map(|l| LayerView {
+                digest: l.digest.clone(),
+                short_digest: short_digest(&l.digest),
+                size: size(l.size),
+                uncompressed: match l.uncompressed {
+                    Some(berth_core::repositories::Measure::Bytes(n)) => Some(size(n)),
+                    _ => None,
+                },
+            })
+            .collect(),
+        has_config: i.config.is_some(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -45,6 +45,9 @@ pub struct RepoSummary {
     pub last_pushed: Option<String>,
     pub last_pushed_exact: Option<String>,
     pub pull_count: i64,
+    pub tag_count: i64,
+    /// Someone else's repository the viewer collaborates on (dashboard).
+    pub shared: bool,
 }
 
 /// One row of the tags tab.
@@ -78,7 +81,9 @@ pub struct TagList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoView {
     pub summary: RepoSummary,
-    pub pull_command: String,
+    /// `docker pull HOST/NS/NAME:TAG` with `latest` if it exists, else the newest tag; `None`
+    /// while the repository has no tags.
+    pub pull_command: Option<String>,
     /// `docker tag` and `docker push` lines, for those who may push.
     pub push_commands: Option<String>,
     /// Sanitised HTML of the Markdown overview.
@@ -93,23 +98,58 @@ pub struct RepoView {
     pub tags: TagList,
 }
 
+/// A link of the tag page's platform switcher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// One step of the build, beside the size of the layer it made ("0 B" for metadata).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    pub instruction: String,
+    pub size: String,
+    pub adds_layer: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerView {
+    pub digest: String,
+    pub short_digest: String,
+    pub size: String,
+    pub uncompressed: Option<String>,
+}
+
 /// One platform's image on the tag page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageView {
     pub platform: String,
     pub digest: String,
-    pub size: String,
-    /// (digest, short digest, compressed size) per layer, in order.
-    pub layers: Vec<(String, String, String)>,
-    /// (command, whether it added a layer) per build step.
-    pub history: Vec<(String, bool)>,
+    pub compressed: String,
+    /// Once every layer was measured.
+    pub uncompressed: Option<String>,
+    /// Created, entrypoint, command, working directory, user, ports, volumes: what is set.
+    pub facts: Vec<(String, String)>,
+    pub env: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    /// Empty for an image imported without build history.
+    pub steps: Vec<StepView>,
+    pub layers: Vec<LayerView>,
+    /// Whether the configuration could be read (not for artifacts).
+    pub has_config: bool,
 }
 
-/// `/r/NAMESPACE/NAME/tags/TAG`.
+/// `/r/NAMESPACE/NAME/tags/TAG`: one tag as an image view.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagView {
+    pub namespace: String,
+    pub name: String,
     pub full_name: String,
     pub tag: String,
+    pub is_private: bool,
+    pub can_manage: bool,
     pub digest: String,
     pub index_digest: Option<String>,
     pub media_type: String,
@@ -117,7 +157,10 @@ pub struct TagView {
     pub pushed_exact: String,
     pub pushed_by: String,
     pub pull_command: String,
-    pub images: Vec<ImageView>,
+    /// For a multi-platform image, one link per platform; empty otherwise.
+    pub platforms: Vec<PlatformLink>,
+    /// The platform shown (the one asked for, else the first).
+    pub image: Option<ImageView>,
 }
 
 /// `/settings`: the account and its defaults.

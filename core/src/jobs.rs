@@ -9,11 +9,15 @@ use std::{future::Future, sync::Arc, time::Duration};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::{accounts, clock, error::CoreError, hub::Hub, mail::Mail, store};
+use crate::{
+    accounts, clock, error::CoreError, hub::Hub, mail::Mail, registry::blobs::LayerRef, store,
+};
 
 /// How long one worker may hold a job before another may take it over (a crashed worker).
 const LEASE_SECS: i64 = 300;
 const BATCH: i64 = 20;
+/// Jobs one process runs at once, so a long one (measuring a large layer) does not hold up mail.
+const CONCURRENT: usize = 4;
 const POLL: Duration = Duration::from_secs(2);
 /// A job failing for longer than this is given up.
 const GIVE_UP_AFTER: i64 = clock::DAY;
@@ -28,6 +32,8 @@ pub enum Job {
     /// Someone asked for a reset link for this address: mail one if an account uses it. Done off
     /// the request path, so the answer takes as long whether or not the account exists.
     PasswordReset { email: String },
+    /// Measure the uncompressed size of newly pushed layers (for the image view).
+    MeasureLayers { layers: Vec<LayerRef> },
 }
 
 impl Job {
@@ -35,6 +41,7 @@ impl Job {
         match self {
             Job::Mail(_) => "mail",
             Job::PasswordReset { .. } => "password_reset",
+            Job::MeasureLayers { .. } => "measure_layers",
         }
     }
 }
@@ -68,38 +75,46 @@ pub fn retry_delay(attempt: i64) -> i64 {
     2i64.saturating_pow(exp).min(30 * 60)
 }
 
-/// One pass over the queue: runs what is due; returns how many jobs finished.
+/// One pass over the queue, one job after another: runs what is due; returns how many jobs
+/// finished. (The operator commands and tests use this; the server runs [`run`].)
 pub async fn run_due(hub: &Hub) -> Result<usize, CoreError> {
-    let pool = hub.db.pool();
     let now = clock::now();
     let mut done = 0;
-    for id in store::jobs::due_ids(pool, now, BATCH).await? {
-        let Some(row) = store::jobs::lease(pool, id, now, now + LEASE_SECS).await? else {
-            continue;
-        };
-        let outcome = match serde_json::from_str::<Job>(&row.payload) {
-            Ok(job) => run_one(hub, job).await,
-            Err(e) => Err(format!("unreadable job payload: {e}")),
-        };
-        let at = clock::now();
-        match outcome {
-            Ok(()) => {
-                store::jobs::finish(pool, id, at).await?;
+    for id in store::jobs::due_ids(hub.db.pool(), now, BATCH).await? {
+        if let Some(row) = store::jobs::lease(hub.db.pool(), id, now, now + LEASE_SECS).await? {
+            if run_leased(hub, row).await? {
                 done += 1;
-            }
-            Err(error) => {
-                let next = at + retry_delay(row.attempts);
-                let retry = (next - row.created_at <= GIVE_UP_AFTER).then_some(next);
-                store::jobs::fail(pool, id, &error, at, retry).await?;
-                if retry.is_some() {
-                    tracing::warn!(job = id, kind = %row.kind, attempt = row.attempts, %error, "job failed; will retry");
-                } else {
-                    tracing::error!(job = id, kind = %row.kind, attempts = row.attempts, %error, "job failed for a day; given up");
-                }
             }
         }
     }
     Ok(done)
+}
+
+/// Runs a leased job and records the outcome; true if it finished.
+async fn run_leased(hub: &Hub, row: store::jobs::JobRow) -> Result<bool, CoreError> {
+    let pool = hub.db.pool();
+    let outcome = match serde_json::from_str::<Job>(&row.payload) {
+        Ok(job) => run_one(hub, job).await,
+        Err(e) => Err(format!("unreadable job payload: {e}")),
+    };
+    let at = clock::now();
+    match outcome {
+        Ok(()) => {
+            store::jobs::finish(pool, row.id, at).await?;
+            Ok(true)
+        }
+        Err(error) => {
+            let next = at + retry_delay(row.attempts);
+            let retry = (next - row.created_at <= GIVE_UP_AFTER).then_some(next);
+            store::jobs::fail(pool, row.id, &error, at, retry).await?;
+            if retry.is_some() {
+                tracing::warn!(job = row.id, kind = %row.kind, attempt = row.attempts, %error, "job failed; will retry");
+            } else {
+                tracing::error!(job = row.id, kind = %row.kind, attempts = row.attempts, %error, "job failed for a day; given up");
+            }
+            Ok(false)
+        }
+    }
 }
 
 async fn run_one(hub: &Hub, job: Job) -> Result<(), String> {
@@ -110,17 +125,25 @@ async fn run_one(hub: &Hub, job: Job) -> Result<(), String> {
         Job::PasswordReset { email } => accounts::send_reset_link(hub, &email)
             .await
             .map_err(|e| e.to_string()),
+        Job::MeasureLayers { layers } => crate::registry::blobs::measure_layers(hub, &layers)
+            .await
+            .map_err(|e| e.to_string()),
     }
 }
 
-/// Runs jobs until `shutdown` completes; also prunes old finished jobs now and then.
+/// Runs jobs until `shutdown` completes, up to [`CONCURRENT`] at once; also prunes old finished
+/// jobs now and then. Jobs still running at shutdown get a moment to finish; one that does not
+/// is taken up again by a worker once its lease runs out.
 pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
+    let mut running = tokio::task::JoinSet::new();
     let mut passes = 0u64;
     loop {
-        if let Err(e) = run_due(&hub).await {
+        if let Err(e) = lease_and_start(&hub, &slots, &mut running).await {
             tracing::error!(error = %e, "job queue pass failed");
         }
+        while running.try_join_next().is_some() {}
         passes += 1;
         if passes % 1800 == 1 {
             match store::jobs::prune(hub.db.pool(), clock::now() - KEEP_FINISHED).await {
@@ -130,11 +153,45 @@ pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
             }
         }
         tokio::select! {
-            _ = &mut shutdown => return,
+            _ = &mut shutdown => break,
             _ = hub.jobs.wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
+}
+
+/// Leases as many due jobs as there are free slots and starts each on its own task.
+async fn lease_and_start(
+    hub: &Hub,
+    slots: &Arc<tokio::sync::Semaphore>,
+    running: &mut tokio::task::JoinSet<()>,
+) -> Result<(), CoreError> {
+    let free = slots.available_permits();
+    if free == 0 {
+        return Ok(());
+    }
+    let now = clock::now();
+    for id in store::jobs::due_ids(hub.db.pool(), now, free as i64).await? {
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            break;
+        };
+        if let Some(row) = store::jobs::lease(hub.db.pool(), id, now, now + LEASE_SECS).await? {
+            let hub = hub.clone();
+            running.spawn(async move {
+                if let Err(e) = run_leased(&hub, row).await {
+                    tracing::error!(error = %e, "could not record a job's outcome");
+                }
+                drop(permit);
+                // A slot is free: look at the queue again now.
+                hub.jobs.wake();
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

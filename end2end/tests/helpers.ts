@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -161,3 +162,36 @@ export function addAdmin(name: string): void {
     env: { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_LOG: 'warn' },
   });
 }
+
+const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+/** Pushes a one-layer linux/amd64 image through the registry API, as a client does. */
+export async function pushImage(baseURL: string, user: string, repo: string, tag: string) {
+  const auth = 'Basic ' + Buffer.from(`${user}:${PASSWORD}`).toString('base64');
+  const res = await fetch(`${baseURL}/token?service=berth&scope=repository:${repo}:pull,push`, { headers: { authorization: auth } });
+  const { token } = (await res.json()) as { token: string };
+  const headers = { authorization: `Bearer ${token}` };
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const layer = Buffer.alloc(2048, 7);
+  for (const blob of [config, layer]) {
+    const put = await fetch(`${baseURL}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      body: blob,
+    });
+    expect(put.status).toBe(201);
+  }
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+  });
+  const put = await fetch(`${baseURL}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
+  expect(put.status).toBe(201);
+}
+

@@ -1,38 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createHash } from 'node:crypto';
-import { PASSWORD, addAdmin, confirmedUser, createRepository, logIn, logOut, ready, shot, failOnConsoleProblems, uniqueName } from './helpers';
-
-const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
-
-/** Pushes a one-layer linux/amd64 image through the registry API, as a client does. */
-async function pushImage(baseURL: string, user: string, repo: string, tag: string) {
-  const auth = 'Basic ' + Buffer.from(`${user}:${PASSWORD}`).toString('base64');
-  const res = await fetch(`${baseURL}/token?service=berth&scope=repository:${repo}:pull,push`, { headers: { authorization: auth } });
-  const { token } = (await res.json()) as { token: string };
-  const headers = { authorization: `Bearer ${token}` };
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
-  const layer = Buffer.alloc(2048, 7);
-  for (const blob of [config, layer]) {
-    const put = await fetch(`${baseURL}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/octet-stream' },
-      body: blob,
-    });
-    expect(put.status).toBe(201);
-  }
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
-  });
-  const put = await fetch(`${baseURL}/v2/${repo}/manifests/${tag}`, {
-    method: 'PUT',
-    headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-    body: manifest,
-  });
-  expect(put.status).toBe(201);
-}
+import { PASSWORD, addAdmin, confirmedUser, createRepository, logIn, logOut, pushImage, ready, shot, failOnConsoleProblems, uniqueName } from './helpers';
 
 for (const js of [true, false]) {
   const mode = js ? 'with JavaScript' : 'without JavaScript';
@@ -58,9 +25,12 @@ for (const js of [true, false]) {
       await createRepository(page, js, 'webapp', 'Public', 'A small web app');
       await expect(page).toHaveURL(new RegExp(`/r/${name}/webapp\\?created=1$`));
       await ready(page, js);
-      await expect(page.getByRole('heading', { name: `${name}/webapp` })).toBeVisible();
+      await expect(page.getByRole('heading', { name: `${name} / webapp` })).toBeVisible();
       await expect(page.getByText('Repository created.')).toBeVisible();
-      await expect(page.getByText(`docker pull ${new URL(baseURL!).host}/${name}/webapp`, { exact: true })).toBeVisible();
+      // Empty: the push commands, not a pull command that could only fail.
+      await expect(page.getByText('This repository is empty: push an image')).toBeVisible();
+      await expect(page.getByText(`docker push ${new URL(baseURL!).host}/${name}/webapp:latest`)).toBeVisible();
+      await expect(page.getByText('Pull this image')).toHaveCount(0);
       await shot(page, `${tag}-repository-created`);
 
       await createRepository(page, js, 'secret', 'Private');
@@ -76,7 +46,7 @@ for (const js of [true, false]) {
       await expect(page.getByText('Type webapp to confirm.', { exact: true })).toBeVisible();
       await ready(page, js);
       await page.getByLabel('Private —').check();
-      await page.getByLabel('Type the name to confirm').fill('webapp');
+      await page.getByLabel('Type the repository name to confirm').fill('webapp');
       await page.getByRole('button', { name: 'Change visibility' }).click();
       await expect(page.getByText('Your plan allows 1 private repository and you have 1.')).toBeVisible();
       await expect(page.locator('.repo-title .badge')).toHaveText('Public');
@@ -85,7 +55,7 @@ for (const js of [true, false]) {
       await pushImage(baseURL!, name, `${name}/webapp`, 'v1');
       await page.goto(`/r/${name}/webapp?tab=tags`);
       await ready(page, js);
-      const row = page.getByRole('row', { name: /v1/ });
+      const row = page.locator('.tag-card', { has: page.getByRole('link', { name: 'v1', exact: true }) });
       await expect(row).toContainText('linux/amd64');
       await expect(row).toContainText('2.0 kB');
       await expect(row).toContainText(`by ${name}`);
@@ -108,7 +78,7 @@ for (const js of [true, false]) {
         await expect(preview.locator('table td')).toHaveCount(2);
       }
       await page.getByRole('button', { name: 'Save' }).click();
-      await expect(page.getByText('Saved.')).toBeVisible();
+      await expect(page.getByText('Descriptions saved.')).toBeVisible();
       await expect(page).toHaveURL(new RegExp(`/r/${name}/webapp\\?saved=descriptions$`));
       await expect(page.getByRole('link', { name: 'Edit overview' })).toBeVisible();
       await page.goto(`/r/${name}/webapp`);
@@ -124,8 +94,13 @@ for (const js of [true, false]) {
       // Deleting the tag from the tags tab.
       await page.goto(`/r/${name}/webapp?tab=tags`);
       await ready(page, js);
-      await page.getByRole('button', { name: 'Delete tag v1' }).click();
-      await expect(page.getByText('Tag deleted.')).toBeVisible();
+      await page.getByRole('link', { name: 'Delete tag v1' }).click();
+      await expect(page.getByRole('heading', { name: 'Delete the tag v1?' })).toBeVisible();
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      await expect(page.getByRole('heading', { name: `${name}/webapp:v1` })).toBeVisible();
+      await page.getByRole('link', { name: 'Delete tag' }).click();
+      await page.getByRole('button', { name: 'Delete tag' }).click();
+      await expect(page.getByText('Tag v1 deleted.')).toBeVisible();
       await expect(page.getByText('No tags yet')).toBeVisible();
 
       // Logged out, the private repository does not exist; the public one does.

@@ -109,5 +109,7 @@ pub fn layer(hub: &Hub, store: HubSessions) -> SessionManagerLayer<HubSessions> 
         .with_same_site(SameSite::Lax)
         .with_secure(hub.config.is_https())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(Duration::days(app::ssr::SESSION_IDLE_DAYS)))
+        .with_expiry(Expiry::OnInactivity(Duration::days(
+            app::ssr::SESSION_IDLE_DAYS,
+        )))
 }

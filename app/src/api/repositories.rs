@@ -23,6 +23,8 @@ pub(super) fn summary(r: &berth_core::registry::repos::Repository) -> RepoSummar
         last_pushed: r.last_pushed_at.map(|t| clock::ago(t, clock::now())),
         last_pushed_exact: r.last_pushed_at.map(clock::format_time),
         pull_count: r.pull_count,
+        tag_count: r.tag_count,
+        shared: false,
     }
 }
 
@@ -93,12 +95,15 @@ pub async fn get_repository(
     let tab = tab.as_deref().unwrap_or("overview");
     let can_manage = role.may_manage();
     let tags = if tab == "tags" {
-        repositories::tag_page(&hub, &repo, &filter, order, page.unwrap_or(1)).await
+        repositories::tag_page(&hub, &repo, &filter, order, page.unwrap_or(1))
+            .await
+            .map_err(|e| repo_error(e, &[]))?
     } else {
-        // Only the tab's label needs them: "Tags (N)".
-        repositories::tag_count(&hub, &repo).await
-    }
-    .map_err(|e| repo_error(e, &[]))?;
+        repositories::TagPage::default()
+    };
+    let pull_tag = repositories::pull_tag(&hub, &repo)
+        .await
+        .map_err(|e| repo_error(e, &[]))?;
     let now = clock::now();
     let items = tags
         .tags
@@ -136,7 +141,7 @@ pub async fn get_repository(
         _ => None,
     };
     Ok(RepoView {
-        pull_command: format!("docker pull {host}/{}", repo.full_name),
+        pull_command: pull_tag.map(|t| format!("docker pull {host}/{}:{t}", repo.full_name)),
         push_commands: role.may_push().then(|| {
             format!(
                 "docker tag my-image {host}/{full}:latest\ndocker push {host}/{full}:latest",
@@ -222,7 +227,10 @@ pub async fn delete_tag(full_name: String, tag: String) -> Result<(), AppError> 
     berth_core::repositories::delete_tag(&hub()?, &user, &full_name, &tag)
         .await
         .map_err(|e| repo_error(e, &[]))?;
-    leptos_axum::redirect(&page_of(&full_name, "?tab=tags&deleted=1"));
+    leptos_axum::redirect(&page_of(
+        &full_name,
+        &format!("?tab=tags&deleted={}", crate::url::query_value(&tag)),
+    ));
     Ok(())
 }
 
@@ -256,75 +264,90 @@ pub async fn delete_repository(full_name: String, confirm: String) -> Result<(),
     Ok(())
 }
 
-/// The dashboard's list: repositories the user owns or collaborates on; empty when logged out
-/// (the home page asks before it knows who is there).
+/// The dashboard's list: repositories the user owns or collaborates on whose name contains
+/// `filter`; empty when logged out (the home page asks before it knows who is there).
 #[server(endpoint = "repositories/mine")]
-pub async fn my_repositories() -> Result<Vec<RepoSummary>, AppError> {
+pub async fn my_repositories(filter: Option<String>) -> Result<Vec<RepoSummary>, AppError> {
     let Some(user) = current_user().await? else {
         return Ok(Vec::new());
     };
     let repos = berth_core::repositories::of_member(&hub()?, &user)
         .await
         .map_err(|e| repo_error(e, &[]))?;
-    Ok(repos.iter().map(summary).collect())
+    let filter = filter.unwrap_or_default().trim().to_lowercase();
+    Ok(repos
+        .iter()
+        .filter(|r| filter.is_empty() || r.full_name.contains(&filter))
+        .map(|r| RepoSummary {
+            shared: r.owner_id != user.id,
+            ..summary(r)
+        })
+        .collect())
 }
 
-/// The tag page: index digest, and per platform the image's digest, layers and build history.
+/// The tag page: the index digest and platform switcher of a multi-platform image, and the
+/// chosen platform's image: configuration, build steps with the size of each layer, layers.
 #[server(endpoint = "repositories/tag")]
 pub async fn get_tag(
     namespace: String,
     name: String,
     tag: String,
+    platform: Option<String>,
 ) -> Result<crate::model::TagView, AppError> {
-    use crate::{format, model::ImageView};
+    use crate::{
+        format,
+        model::{PlatformLink, TagView},
+    };
     use berth_core::{clock, repositories};
     let hub = hub()?;
     let viewer = current_user().await?;
-    let (repo, _) = repositories::open(&hub, viewer.as_ref(), &namespace, &name)
+    let (repo, role) = repositories::open(&hub, viewer.as_ref(), &namespace, &name)
         .await
         .map_err(|e| repo_error(e, &[]))?;
     let detail = repositories::tag_detail(&hub, &repo, &tag)
         .await
         .map_err(|e| repo_error(e, &[]))?;
     let host = hub.config.registry_host();
-    Ok(crate::model::TagView {
+    let label = |i: &repositories::Image| {
+        i.platform
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let chosen = platform
+        .as_deref()
+        .and_then(|p| detail.images.iter().position(|i| label(i) == p))
+        .unwrap_or(0);
+    let base = format!("/r/{}/tags/{}", repo.full_name, detail.tag.name);
+    let platforms = if detail.images.len() > 1 {
+        detail
+            .images
+            .iter()
+            .enumerate()
+            .map(|(n, i)| PlatformLink {
+                label: label(i),
+                href: format!("{base}?platform={}", crate::url::query_value(&label(i))),
+                current: n == chosen,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(TagView {
         pull_command: format!("docker pull {host}/{}:{}", repo.full_name, detail.tag.name),
+        namespace: repo.namespace.clone(),
+        name: repo.name.clone(),
         full_name: repo.full_name.clone(),
         tag: detail.tag.name.clone(),
+        is_private: repo.is_private,
+        can_manage: role.may_manage(),
         digest: detail.tag.digest.clone(),
         index_digest: detail.index_digest.clone(),
         media_type: detail.tag.media_type.clone(),
         pushed_ago: clock::ago(detail.tag.pushed_at, clock::now()),
         pushed_exact: clock::format_time(detail.tag.pushed_at),
         pushed_by: detail.tag.pushed_by.clone().unwrap_or_default(),
-        images: detail
-            .images
-            .iter()
-            .map(|i| ImageView {
-                platform: i
-                    .platform
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                digest: i.digest.clone(),
-                size: format::size(i.size),
-                layers: i
-                    .layers
-                    .iter()
-                    .map(|l| {
-                        (
-                            l.digest.clone(),
-                            format::short_digest(&l.digest),
-                            format::size(l.size),
-                        )
-                    })
-                    .collect(),
-                history: i
-                    .history
-                    .iter()
-                    .map(|h| (h.created_by.clone(), !h.empty_layer))
-                    .collect(),
-            })
-            .collect(),
+        platforms,
+        image: detail.images.get(chosen).map(format::image_view),
     })
 }

@@ -5,7 +5,8 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{Login, Signup},
     components::{
-        action_error, field_error, field_value, Auth, Field, FormError, Notice, SubmitButton,
+        action_error, field_error, field_value, registry_host, Auth, Field, FormError, Notice,
+        SubmitButton,
     },
     pages::ResendConfirmation,
 };
@@ -14,6 +15,10 @@ use crate::{
 pub fn SignupPage() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
     let err = action_error(signup);
+    let hint = format!(
+        "4 to 30 lowercase letters and digits. It is your namespace: {}/yourid/image.",
+        registry_host()
+    );
     view! {
         <Title text="Sign up"/>
         <section class="auth-card">
@@ -25,7 +30,7 @@ pub fn SignupPage() -> impl IntoView {
                     label="Berth ID"
                     name="username"
                     autocomplete="username"
-                    hint="4 to 30 lowercase letters and digits. This is your namespace: berth/yourid/image."
+                    hint=hint
                     required=true
                     error=field_error(err, "username")
                     value=field_value(err, "username")

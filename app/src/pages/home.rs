@@ -17,13 +17,17 @@ pub fn HomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     // Created here, not inside the dashboard that a Suspend builds: a resource made in there
     // is fetched again while hydrating, and the page it renders no longer matches the server's.
+    let query = use_query_map();
     let repos = Resource::new(
         move || {
-            auth.user
-                .get()
-                .map(|u| u.ok().flatten().map(|u| u.username))
+            (
+                auth.user
+                    .get()
+                    .map(|u| u.ok().flatten().map(|u| u.username)),
+                query.with(|q| q.get("q")),
+            )
         },
-        |_| my_repositories(),
+        |(_, filter)| my_repositories(filter),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -79,7 +83,9 @@ fn Dashboard(
     let query = use_query_map();
     let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
     let deleted = move || query.with(|q| q.get("deleted").is_some());
-    let push_hint = format!("{}/NAME", user.username);
+    let push_hint = format!("{}/{}/NAME", user.registry_host, user.username);
+    let filter = query.with_untracked(|q| q.get("q")).unwrap_or_default();
+    let filtering = !filter.is_empty();
     view! {
         <Title text="Dashboard"/>
         {move || just_confirmed().then(|| view! { <Notice text="Your email address is confirmed. Welcome aboard!"/> })}
@@ -107,12 +113,24 @@ fn Dashboard(
                         "Create repository"
                     </a>
                 </div>
+                <form method="get" action="/" class="list-filter" role="search">
+                    <label for="repo-filter" class="visually-hidden">"Filter your repositories"</label>
+                    <input id="repo-filter" type="search" name="q" value=filter placeholder="Filter by name"/>
+                    <button type="submit" class="button">"Filter"</button>
+                </form>
                 <Suspense fallback=|| ()>
                     {move || {
                         let push_hint = push_hint.clone();
                         Suspend::new(async move {
                         match repos.await {
                             Ok(list) if !list.is_empty() => view! { <RepoList repos=list/> }.into_any(),
+                            Ok(_) if filtering => view! {
+                                <div class="empty-state">
+                                    <p class="empty-title">"No repositories match"</p>
+                                    <p><a href="/">"Show all"</a></p>
+                                </div>
+                            }
+                            .into_any(),
                             Ok(_) => view! {
                                 <div class="empty-state">
                                     <p class="empty-title">"No repositories yet"</p>

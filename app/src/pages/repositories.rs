@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::{
     api::CreateRepository,
     components::{
-        action_error, field_error, field_value, Auth, Field, FormError, PushedAndPulls,
+        action_error, count, field_error, field_value, Auth, Field, FormError, PushedAndPulls,
         SubmitButton, VisibilityBadge,
     },
     model::{RepoSummary, SessionUser},
@@ -112,6 +112,8 @@ pub fn RepoList(repos: Vec<RepoSummary>) -> impl IntoView {
                             <div class="repo-item-head">
                                 <a class="repo-name" href=href>{r.full_name.clone()}</a>
                                 <VisibilityBadge private=r.is_private/>
+                                {r.shared.then(|| view! { <span class="badge badge-shared" title="Someone else's repository you collaborate on">"Shared with you"</span> })}
+                                <span class="repo-tags muted">{count(r.tag_count, "tag", "tags")}</span>
                             </div>
                             {(!r.description.is_empty()).then(|| view! { <p class="repo-desc">{r.description.clone()}</p> })}
                             <PushedAndPulls summary=r.clone()/>

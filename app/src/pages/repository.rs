@@ -6,8 +6,8 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
     api::{
-        get_repository, preview_overview, AddCollaborator, DeleteRepository, DeleteTag,
-        RemoveCollaborator, SaveDescriptions, SetVisibility,
+        get_repository, preview_overview, AddCollaborator, DeleteRepository, RemoveCollaborator,
+        SaveDescriptions, SetVisibility,
     },
     components::{
         action_error, field_error, field_value, Copyable, Field, FormError, Notice, Pager,
@@ -59,8 +59,6 @@ fn Repository(view: RepoView) -> impl IntoView {
     let s = view.summary.clone();
     let base = format!("/r/{}", s.full_name);
     let created = move || query.with(|q| q.get("created").is_some());
-    let saved = move || query.with(|q| q.get("saved"));
-    let push_commands = view.push_commands.clone();
     let tab_link = {
         let base = base.clone();
         move |name: &'static str, label: String| {
@@ -73,31 +71,42 @@ fn Repository(view: RepoView) -> impl IntoView {
         }
     };
     let can_manage = view.can_manage;
-    let total = view.tags.total;
+    let total = view.summary.tag_count;
     let overview_view = view.clone();
     let settings_view = view.clone();
+    let namespace_href = format!("/u/{}", s.namespace);
     view! {
         <Title text=s.full_name.clone()/>
         <section class="repo-page">
             <header class="repo-header">
                 <div class="repo-title">
-                    <h1>{s.full_name.clone()}</h1>
+                    <h1>
+                        <a class="repo-namespace" href=namespace_href.clone()>{s.namespace.clone()}</a>
+                        " / " {s.name.clone()}
+                    </h1>
                     <VisibilityBadge private=s.is_private/>
                 </div>
+                <p class="repo-owner muted">
+                    "By " <a href=namespace_href>{s.namespace.clone()}</a>
+                </p>
                 {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
                 <PushedAndPulls summary=s.clone()/>
-                <div class="command">
-                    <span class="command-label">"Pull this image"</span>
-                    <Copyable text=view.pull_command.clone() label="Copy the pull command"/>
-                </div>
+                {view.pull_command.clone().map(|cmd| view! {
+                    <div class="command">
+                        <span class="command-label">"Pull this image"</span>
+                        <Copyable text=cmd label="Copy the pull command"/>
+                    </div>
+                })}
             </header>
             {move || created().then(|| view! { <Notice text="Repository created."/> })}
-            {move || saved().map(|_| view! { <Notice text="Saved."/> })}
-            {push_commands.map(|cmds| view! {
-                <details class="push-help" open=created>
-                    <summary>"Push an image to this repository"</summary>
-                    <Copyable text=cmds label="Copy the push commands"/>
-                </details>
+            {view.push_commands.clone().map(|cmds| {
+                let empty = view.pull_command.is_none();
+                view! {
+                    <details class="push-help" open=move || empty || created()>
+                        <summary>{if empty { "This repository is empty: push an image" } else { "Push an image to this repository" }}</summary>
+                        <Copyable text=cmds label="Copy the push commands"/>
+                    </details>
+                }
             })}
             <nav class="tabs" aria-label="Repository">
                 {tab_link("overview", "Overview".into())}
@@ -125,7 +134,10 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
         }
         let edit_href = format!("{base}?edit=overview");
         let edit = shown.can_manage.then(|| {
-            view! { <p class="overview-actions"><a class="button button-small" href=edit_href.clone()>"Edit overview"</a></p> }
+            view! {
+                <SavedNotice key="descriptions" text="Descriptions saved."/>
+                <p class="overview-actions"><a class="button button-small" href=edit_href.clone()>"Edit overview"</a></p>
+            }
         });
         if shown.overview_html.trim().is_empty() {
             let hint = shown.can_manage.then(|| {
@@ -152,10 +164,8 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
 
 #[component]
 fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView {
-    let delete = ServerAction::<DeleteTag>::new();
-    let err = action_error(delete);
     let query = use_query_map();
-    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let deleted = move || query.with(|q| q.get("deleted"));
     let base = format!("/r/{full_name}");
     let page_link = {
         let (base, sort, filter) = (base.clone(), tags.sort.clone(), tags.filter.clone());
@@ -170,17 +180,20 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
     };
     let (page, pages) = (tags.page, tags.pages);
     view! {
-        {move || deleted().then(|| view! { <Notice text="Tag deleted."/> })}
-        <FormError error=err/>
+        {move || deleted().map(|t| view! { <Notice text=format!("Tag {t} deleted.")/> })}
         <form method="get" action=base.clone() class="tag-filter">
             <input type="hidden" name="tab" value="tags"/>
-            <label for="tag-filter">"Filter tags"</label>
-            <input id="tag-filter" type="search" name="q" value=tags.filter.clone() placeholder="Tag name"/>
-            <label for="tag-sort">"Sort by"</label>
-            <select id="tag-sort" name="sort">
-                <option value="newest" selected=tags.sort == "newest">"Newest"</option>
-                <option value="name" selected=tags.sort == "name">"Name"</option>
-            </select>
+            <div class="tag-filter-field">
+                <label for="tag-filter">"Filter tags"</label>
+                <input id="tag-filter" type="search" name="q" value=tags.filter.clone() placeholder="Tag name"/>
+            </div>
+            <div class="tag-filter-field">
+                <label for="tag-sort">"Sort by"</label>
+                <select id="tag-sort" name="sort">
+                    <option value="newest" selected=tags.sort == "newest">"Newest"</option>
+                    <option value="name" selected=tags.sort == "name">"Name"</option>
+                </select>
+            </div>
             <button type="submit" class="button">"Apply"</button>
         </form>
         {if tags.tags.is_empty() {
@@ -192,50 +205,43 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
             .into_any()
         } else {
             view! {
-                <table class="tags-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Tag"</th>
-                            <th scope="col">"Digest"</th>
-                            <th scope="col">"OS/Arch"</th>
-                            <th scope="col">"Compressed size"</th>
-                            <th scope="col">"Last pushed"</th>
-                            <th scope="col">"Pull command"</th>
-                            {can_manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {tags.tags.into_iter().map(|t| {
-                            let full_name = full_name.clone();
-                            view! {
-                                <tr>
-                                    <th scope="row" class="tag-name"><a href=format!("/r/{}/tags/{}", full_name, t.name)>{t.name.clone()}</a></th>
-                                    <td>
-                                        <Copyable text=t.digest.clone() shown=t.short_digest.clone() label=format!("Copy the digest of {}", t.name)/>
-                                    </td>
-                                    <td>{t.platforms.clone()}</td>
-                                    <td>{t.size.clone()}</td>
-                                    <td>
-                                        <span title=t.pushed_exact.clone()>{t.pushed_ago.clone()}</span>
-                                        {(!t.pushed_by.is_empty()).then(|| view! { " by " {t.pushed_by.clone()} })}
-                                    </td>
-                                    <td>
-                                        <Copyable text=t.pull_command.clone() label=format!("Copy the pull command of {}", t.name)/>
-                                    </td>
+                <ul class="tag-list">
+                    {tags.tags.into_iter().map(|t| {
+                        let tag_href = format!("/r/{}/tags/{}", full_name, t.name);
+                        let delete_href = format!("{tag_href}?delete=1");
+                        view! {
+                            <li class="tag-card">
+                                <div class="tag-card-head">
+                                    <a class="tag-name" href=tag_href>{t.name.clone()}</a>
+                                    <span class="muted tag-pushed">
+                                        "Last pushed " <span title=t.pushed_exact.clone()>{t.pushed_ago.clone()}</span>
+                                        {(!t.pushed_by.is_empty()).then(|| view! { " by " <a href=format!("/u/{}", t.pushed_by)>{t.pushed_by.clone()}</a> })}
+                                    </span>
                                     {can_manage.then(|| view! {
-                                        <td>
-                                            <ActionForm action=delete>
-                                                <input type="hidden" name="full_name" value=full_name.clone()/>
-                                                <input type="hidden" name="tag" value=t.name.clone()/>
-                                                <button type="submit" class="button button-small button-danger" aria-label=format!("Delete tag {}", t.name)>"Delete"</button>
-                                            </ActionForm>
-                                        </td>
+                                        <a class="button button-small button-danger-quiet" href=delete_href aria-label=format!("Delete tag {}", t.name)>"Delete"</a>
                                     })}
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                                </div>
+                                <Copyable text=t.pull_command.clone() label=format!("Copy the pull command of {}", t.name)/>
+                                <table class="tags-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Digest"</th>
+                                            <th scope="col">"OS/Arch"</th>
+                                            <th scope="col">"Compressed size"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        <tr>
+                                            <td data-label="Digest"><Copyable text=t.digest.clone() shown=t.short_digest.clone() label=format!("Copy the digest of {}", t.name)/></td>
+                                            <td data-label="OS/Arch">{if t.platforms.is_empty() { "—".to_string() } else { t.platforms.clone() }}</td>
+                                            <td data-label="Compressed size">{t.size.clone()}</td>
+                                        </tr>
+                                    </tbody>
+                                </table>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
             }
             .into_any()
         }}
@@ -259,6 +265,7 @@ fn DescriptionsEditor(view: RepoView, on_tab: &'static str) -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Descriptions"</h2>
+            <SavedNotice key="descriptions" text="Descriptions saved."/>
             <ActionForm action=save attr:class="form" attr:novalidate=true>
                 <FormError error=save_err/>
                 <input type="hidden" name="full_name" value=full_name/>
@@ -356,6 +363,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
 
             <section class="panel">
                 <h2>"Visibility"</h2>
+                <SavedNotice key="visibility" text="Visibility changed."/>
                 {view.private_usage.clone().map(|u| view! { <p class="muted">{u}</p> })}
                 <ActionForm action=visibility attr:class="form">
                     <FormError error=visibility_err/>
@@ -369,7 +377,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                         <span><strong>"Private"</strong> " — only you, your collaborators and administrators."</span>
                     </label>
                     <Field
-                        label="Type the name to confirm"
+                        label="Type the repository name to confirm"
                         name="confirm_name"
                         hint="Changing visibility needs the repository's name."
                         error=field_error(visibility_err, "confirm")
@@ -380,6 +388,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
 
             <section class="panel">
                 <h2>"Collaborators"</h2>
+                <SavedNotice key="collaborators" text="Collaborators saved."/>
                 <p class="muted">"Collaborators can push and pull, but cannot change settings, delete, or add others."</p>
                 <FormError error=remove_err/>
                 {collaborators_view}
@@ -402,5 +411,17 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 </ActionForm>
             </section>
         </div>
+    }
+}
+
+/// "Saved." beside the form that saved (`?saved=KEY` after its redirect), not at the top of the
+/// page where it would stand above another form's later refusal.
+#[component]
+fn SavedNotice(key: &'static str, text: &'static str) -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        query
+            .with(|q| q.get("saved").as_deref() == Some(key))
+            .then(|| view! { <Notice text=text/> })
     }
 }

@@ -193,6 +193,16 @@ pub async fn issue(
         }
         Credentials::Refresh(token) => Some(user_for_refresh(hub, token).await?),
     };
+    // A name Berth cannot hold is refused here, as `DENIED`, which clients do not retry (an
+    // empty grant would have docker retry each layer for most of a minute).
+    for scope in scopes.iter().filter(|s| s.kind == "repository") {
+        if let Err(RegistryError::NameInvalid(why)) = RepoName::parse(&scope.name) {
+            return Err(RegistryError::Denied(format!(
+                "{} is not a repository name Berth can hold: {why}",
+                scope.name
+            )));
+        }
+    }
     let mut access = Vec::new();
     for scope in scopes {
         let actions = grant(hub, user.as_ref(), scope).await?;

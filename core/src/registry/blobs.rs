@@ -48,3 +48,79 @@ pub async fn delete(hub: &Hub, repo: &Repository, digest: &Digest) -> Result<(),
         Err(RegistryError::BlobUnknown)
     }
 }
+
+/// The uncompressed size recorded for a layer that cannot be measured.
+pub const UNMEASURABLE: i64 = -1;
+
+/// A layer to measure: its digest and media type (which says how it is compressed).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LayerRef {
+    pub digest: String,
+    pub media_type: String,
+}
+
+/// Records how large each of `layers` is uncompressed, for those not measured yet (a job queued
+/// by manifest pushes; off the push path because it reads every byte). A layer Berth cannot
+/// read (zstd, or not the gzip it claims to be) is recorded as [`UNMEASURABLE`].
+pub async fn measure_layers(hub: &Hub, layers: &[LayerRef]) -> Result<(), RegistryError> {
+    let digests: Vec<String> = layers.iter().map(|l| l.digest.clone()).collect();
+    let todo = store::blobs::unmeasured(hub.db.pool(), &digests).await?;
+    for layer in layers.iter().filter(|l| todo.contains(&l.digest)) {
+        let Ok(digest) = layer.digest.parse::<Digest>() else {
+            continue;
+        };
+        let Some(size) = store::blobs::size(hub.db.pool(), &layer.digest).await? else {
+            continue;
+        };
+        let uncompressed = if layer.media_type.ends_with("gzip") {
+            gunzipped_size(hub, &digest, size as u64).await?
+        } else if layer.media_type.ends_with(".tar") || layer.media_type.ends_with("tar") {
+            Some(size as u64)
+        } else {
+            None
+        };
+        let recorded = uncompressed.map_or(UNMEASURABLE, |n| n as i64);
+        store::blobs::set_uncompressed(hub.db.pool(), &layer.digest, recorded).await?;
+    }
+    Ok(())
+}
+
+/// How many bytes a gzip blob inflates to; `None` if it is not valid gzip.
+async fn gunzipped_size(
+    hub: &Hub,
+    digest: &Digest,
+    size: u64,
+) -> Result<Option<u64>, RegistryError> {
+    use std::io::Write;
+    use tokio::io::AsyncReadExt;
+
+    /// Counts what is written to it.
+    #[derive(Default)]
+    struct Count(u64);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let mut reader = hub.registry.blobs.read(digest, 0, size).await?;
+    let mut decoder = flate2::write::MultiGzDecoder::new(Count::default());
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        if decoder.write_all(&buf[..n]).is_err() {
+            return Ok(None);
+        }
+    }
+    match decoder.finish() {
+        Ok(count) => Ok(Some(count.0)),
+        Err(_) => Ok(None),
+    }
+}

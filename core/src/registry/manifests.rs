@@ -351,21 +351,101 @@ pub async fn put(
         store::tags::upsert(&mut *tx, repo.id, tag, &d, now, user.id).await?;
     }
     store::repositories::touch_pushed(&mut *tx, repo.id, now).await?;
+    let to_measure = match &parsed.kind {
+        Kind::Image(m) => layers_to_measure(hub, m).await?,
+        Kind::Index(_) => Vec::new(),
+    };
+    if !to_measure.is_empty() {
+        crate::jobs::enqueue(
+            &mut *tx,
+            &crate::jobs::Job::MeasureLayers { layers: to_measure },
+        )
+        .await?;
+    }
     tx.commit().await?;
+    hub.jobs.wake();
     tracing::info!(repository = %repo.full_name, reference = %reference, digest = %d, user = %user.username, "manifest pushed");
     Ok(Pushed { digest, subject })
 }
 
+/// The layers of an image manifest whose uncompressed size nobody measured yet.
+async fn layers_to_measure(
+    hub: &Hub,
+    m: &ImageManifest,
+) -> Result<Vec<super::blobs::LayerRef>, RegistryError> {
+    let digests: Vec<String> = m.layers().iter().map(|l| l.digest().to_string()).collect();
+    let mut todo: std::collections::HashSet<String> =
+        store::blobs::unmeasured(hub.db.pool(), &digests)
+            .await?
+            .into_iter()
+            .collect();
+    Ok(m.layers()
+        .iter()
+        // Each digest once, however often the manifest lists it.
+        .filter(|l| todo.remove(&l.digest().to_string()))
+        .map(|l| super::blobs::LayerRef {
+            digest: l.digest().to_string(),
+            media_type: l.media_type().to_string(),
+        })
+        .collect())
+}
+
 /// The bytes of an image configuration blob of `size` bytes; `None` if it is too big to be one
-/// or cannot be read.
-pub async fn read_config(hub: &Hub, config: &Digest, size: u64) -> Option<Vec<u8>> {
+/// or cannot be read. Small ones are kept in memory: a blob never changes, and the image view
+/// reads the same configuration on every visit (a round trip per platform on S3).
+pub async fn read_config(hub: &Hub, config: &Digest, size: u64) -> Option<std::sync::Arc<Vec<u8>>> {
     if size > MAX_CONFIG {
         return None;
+    }
+    if let Some(hit) = hub.registry.configs.get(config) {
+        return Some(hit);
     }
     let mut reader = hub.registry.blobs.read(config, 0, size).await.ok()?;
     let mut bytes = Vec::with_capacity(size as usize);
     reader.read_to_end(&mut bytes).await.ok()?;
+    let bytes = std::sync::Arc::new(bytes);
+    hub.registry.configs.put(config, bytes.clone());
     Some(bytes)
+}
+
+/// Recently read image configurations, by digest.
+#[derive(Clone)]
+pub struct ConfigCache(
+    std::sync::Arc<std::sync::Mutex<lru::LruCache<Digest, std::sync::Arc<Vec<u8>>>>>,
+);
+
+impl Default for ConfigCache {
+    fn default() -> Self {
+        let entries = std::num::NonZeroUsize::new(CONFIG_CACHE_ENTRIES)
+            .unwrap_or(std::num::NonZeroUsize::MIN);
+        ConfigCache(std::sync::Arc::new(std::sync::Mutex::new(
+            lru::LruCache::new(entries),
+        )))
+    }
+}
+
+/// Configurations kept in memory; only those of at most [`CONFIG_CACHE_MAX_BYTES`] (most are a
+/// few KiB), so the cache stays under a few MiB.
+const CONFIG_CACHE_ENTRIES: usize = 512;
+const CONFIG_CACHE_MAX_BYTES: usize = 16 << 10;
+
+impl ConfigCache {
+    fn get(&self, digest: &Digest) -> Option<std::sync::Arc<Vec<u8>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(digest)
+            .cloned()
+    }
+
+    fn put(&self, digest: &Digest, bytes: std::sync::Arc<Vec<u8>>) {
+        if bytes.len() <= CONFIG_CACHE_MAX_BYTES {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .put(digest.clone(), bytes);
+        }
+    }
 }
 
 /// os/architecture/variant from an image configuration; `None` if it cannot be read.

@@ -22,6 +22,7 @@ pub struct Registry {
     pub keys: access::TokenKeys,
     pub uploads: uploads::UploadLocks,
     pub pulls: repos::PullCounts,
+    pub configs: manifests::ConfigCache,
 }
 
 impl Registry {
@@ -31,6 +32,7 @@ impl Registry {
             keys: access::TokenKeys::load(config, db).await?,
             uploads: uploads::UploadLocks::default(),
             pulls: repos::PullCounts::default(),
+            configs: manifests::ConfigCache::default(),
         })
     }
 }

@@ -26,6 +26,7 @@ pub struct Repository {
     pub pull_count: i64,
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
+    pub tag_count: i64,
 }
 
 impl From<RepositoryRow> for Repository {
@@ -42,6 +43,7 @@ impl From<RepositoryRow> for Repository {
             pull_count: r.pull_count,
             created_at: r.created_at,
             last_pushed_at: r.last_pushed_at,
+            tag_count: r.tag_count,
         }
     }
 }

@@ -6,7 +6,9 @@
 mod image;
 mod plans;
 
-pub use image::{tag_detail, HistoryStep, Image, Layer, TagDetail};
+pub use image::{
+    instruction, tag_detail, BuildStep, Image, ImageConfig, Layer, Measure, TagDetail,
+};
 pub use plans::{
     plans_page, private_usage, set_default_private, set_plan, set_plan_as_admin, PlanPage,
     ACCOUNTS_PER_PAGE,
@@ -500,6 +502,7 @@ pub async fn create_for_push(
 pub const TAGS_PER_PAGE: i64 = 25;
 
 /// One page of the tags tab.
+#[derive(Default)]
 pub struct TagPage {
     pub tags: Vec<store::tags::TagRow>,
     /// Tags matching the filter, on every page.
@@ -510,15 +513,13 @@ pub struct TagPage {
     pub pages: i64,
 }
 
-/// How many tags a repository the caller opened has, without listing any.
-pub async fn tag_count(hub: &Hub, repo: &Repository) -> Result<TagPage, RepoError> {
-    let total = store::tags::count(hub.db.pool(), repo.id, "").await?;
-    Ok(TagPage {
-        tags: Vec::new(),
-        total,
-        page: 1,
-        pages: 1,
-    })
+/// The tag a pull command should name: `latest` if the repository has it, otherwise the most
+/// recently pushed tag; `None` while it has no tags.
+pub async fn pull_tag(hub: &Hub, repo: &Repository) -> Result<Option<String>, RepoError> {
+    if repo.tag_count == 0 {
+        return Ok(None);
+    }
+    Ok(store::tags::pull_tag(hub.db.pool(), repo.id).await?)
 }
 
 /// Tags of a repository the caller opened (see [`open`]) whose name contains `filter`.
@@ -530,7 +531,11 @@ pub async fn tag_page(
     page: i64,
 ) -> Result<TagPage, RepoError> {
     let filter = filter.trim();
-    let total = store::tags::count(hub.db.pool(), repo.id, filter).await?;
+    let total = if filter.is_empty() {
+        repo.tag_count
+    } else {
+        store::tags::count(hub.db.pool(), repo.id, filter).await?
+    };
     let (page, pages, offset) = page_window(total, page, TAGS_PER_PAGE);
     let tags =
         store::tags::page(hub.db.pool(), repo.id, filter, order, offset, TAGS_PER_PAGE).await?;

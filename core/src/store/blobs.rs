@@ -86,3 +86,66 @@ pub async fn unlink<'c>(
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// The stored size of a blob.
+pub async fn size<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT size FROM blobs WHERE digest = $1")
+        .bind(digest)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Those of `digests` whose uncompressed size is not known yet.
+pub async fn unmeasured<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digests: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    if digests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT digest FROM blobs WHERE uncompressed_size IS NULL AND digest IN ({})",
+        super::placeholders(1, digests.len())
+    );
+    let mut q = sqlx::query_scalar(&sql);
+    for d in digests {
+        q = q.bind(d);
+    }
+    q.fetch_all(ex).await
+}
+
+pub async fn set_uncompressed<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+    size: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE blobs SET uncompressed_size = $1 WHERE digest = $2")
+        .bind(size)
+        .bind(digest)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Uncompressed sizes of those of `digests` that were measured.
+pub async fn uncompressed_sizes<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digests: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if digests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT digest, uncompressed_size FROM blobs
+         WHERE uncompressed_size IS NOT NULL AND digest IN ({})",
+        super::placeholders(1, digests.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for d in digests {
+        q = q.bind(d);
+    }
+    q.fetch_all(ex).await
+}

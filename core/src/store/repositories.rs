@@ -13,9 +13,10 @@ pub struct RepositoryRow {
     pub pull_count: i64,
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
+    pub tag_count: i64,
 }
 
-const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at";
+const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count";
 
 pub async fn by_full_name<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -43,6 +43,20 @@ pub async fn names<'c>(
     .await
 }
 
+/// `latest` if the repository has it, else its most recently pushed tag.
+pub async fn pull_tag<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM tags WHERE repository_id = $1
+         ORDER BY CASE WHEN name = 'latest' THEN 0 ELSE 1 END, pushed_at DESC, name LIMIT 1",
+    )
+    .bind(repository_id)
+    .fetch_optional(ex)
+    .await
+}
+
 pub async fn delete<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,

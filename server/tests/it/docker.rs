@@ -86,6 +86,22 @@ async fn docker_login_push_pull_and_run() {
             "{refused}"
         );
 
+        // A nested name Berth does not allow is refused at once, with the rule, not retried.
+        let nested = image("dockeralice/team/app:v1");
+        engine.ok(&["tag", &app, &nested]);
+        let started = std::time::Instant::now();
+        let refused = engine.fails(&["push", &nested]);
+        assert!(
+            refused.contains("denied") && refused.contains("NAMESPACE/NAME"),
+            "{refused}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "refused without retrying: {:?}",
+            started.elapsed()
+        );
+        engine.ok(&["rmi", &nested]);
+
         // Pull into an empty image store and run it, offline.
         engine.ok(&["rmi", &app, &other, &foreign, "berth-e2e/base:1"]);
         engine.ok(&["image", "prune", "-f"]);

@@ -1336,14 +1336,35 @@ async fn unknown_endpoints_and_methods_answer_in_json() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(res).await, "UNSUPPORTED");
+    // A name Berth cannot hold: the registry says NAME_INVALID, and the token endpoint refuses
+    // a scope for it with DENIED (which docker does not retry).
+    let token = alice.token(&[format!("repository:{repo}:pull")]).await;
     let res = alice
-        .req(Method::GET, "/v2/a/b/c/manifests/v1", "a/b/c")
-        .await
+        .http
+        .get(alice.url("/v2/a/b/c/manifests/v1"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "NAME_INVALID");
+    let res = alice
+        .http
+        .get(alice.url("/token?service=x&scope=repository:a/b/c:push,pull"))
+        .basic_auth(alice.name(), Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], "DENIED");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("NAMESPACE/NAME"),
+        "{v}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -93,7 +93,9 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
     assert_eq!(to, format!("/r/{alice}/webapp?created=1"));
     assert!(html.contains("Repository created."), "{html}");
     assert!(html.contains("A small web app"));
-    assert!(html.contains(&format!("docker pull {host}/{alice}/webapp")));
+    // Empty: no pull command (it could only fail), the push commands open instead.
+    assert!(!html.contains("Pull this image"), "{html}");
+    assert!(html.contains("This repository is empty: push an image"));
     assert!(html.contains(&format!("docker push {host}/{alice}/webapp:latest")));
 
     // The quota: one private repository, the second refused with the message.
@@ -159,7 +161,39 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
     );
     assert!(html.contains("26 B"), "compressed size: {html}");
     assert!(html.contains(&format!("docker pull {host}/{repo}:v1.0")));
-    assert!(html.contains(&format!(" by {alice}")));
+    assert!(
+        html.contains(&format!(" by <a href=\"/u/{alice}\">{alice}</a>")),
+        "{html}"
+    );
+    // Without `latest`, the repository's pull command names the newest tag; with it, latest.
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}")).await;
+    assert!(
+        html.contains(&format!("docker pull {host}/{repo}:v1.0")),
+        "{html}"
+    );
+    reg.push_image(&repo, "latest", b"layer bytes of the web app")
+        .await;
+    reg.push_image(&repo, "v1.1", b"another layer of the web app")
+        .await;
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}")).await;
+    assert!(
+        html.contains(&format!("docker pull {host}/{repo}:latest")),
+        "{html}"
+    );
+    assert!(html.contains("Tags (3)"));
+    for tag in ["latest", "v1.1"] {
+        let res = reg
+            .req(
+                reqwest::Method::DELETE,
+                &format!("/v2/{repo}/manifests/{tag}"),
+                &repo,
+            )
+            .await
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+    }
 
     // The overview: Markdown rendered, every payload neutralised.
     let overview = "# Hello\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1))\n\n<iframe src=\"https://evil.example\"></iframe>\n<p style=\"position:fixed\">overlay</p>";
@@ -175,7 +209,7 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
         ],
     )
     .await;
-    assert!(html.contains("Saved."), "{html}");
+    assert!(html.contains("Descriptions saved."), "{html}");
     let (_, html) = get_html(s, &c, &format!("/r/{repo}")).await;
     let article = html
         .split("<article class=\"markdown\">")
@@ -206,7 +240,7 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
     )
     .await;
     assert!(
-        html.contains("Tag deleted.") && html.contains("No tags yet"),
+        html.contains("Tag v1.0 deleted.") && html.contains("No tags yet"),
         "{html}"
     );
     let res = reg
@@ -480,16 +514,32 @@ async fn the_tag_page_shows_platforms_layers_and_history() {
     let (status, html) = get_html(s, &c, &format!("/r/{repo}/tags/v2")).await;
     assert_eq!(status, 200);
     assert!(html.contains(&index_digest), "index digest");
+    // A platform switcher, the first platform shown: each build step beside its layer's size.
     assert!(
-        html.contains("<h2>linux/amd64</h2>") && html.contains("<h2>linux/arm64</h2>"),
+        html.contains(&format!(
+            "href=\"/r/{repo}/tags/v2?platform=linux%2Farm64\""
+        )),
         "{html}"
     );
+    assert!(html.contains("<h2>linux/amd64</h2>"), "{html}");
+    assert!(!html.contains("<h2>linux/arm64</h2>"));
+    let steps = html
+        .split("<ol class=\"steps\">")
+        .nth(1)
+        .and_then(|s| s.split("</ol>").next())
+        .unwrap_or_else(|| panic!("build steps: {html}"));
     assert!(
-        html.contains("17 B") && html.contains("11 B"),
-        "layer sizes"
+        steps.contains("<code class=\"step-instruction\">ADD file:abc in /</code><span class=\"step-size\">17 B</span>"),
+        "{steps}"
     );
     assert!(
-        html.contains("ADD file:abc in /") && html.contains("CMD [\"sh\"]"),
+        steps.contains("<li class=\"metadata\"><code class=\"step-instruction\">CMD [\"sh\"]</code><span class=\"step-size\">0 B</span>"),
+        "{steps}"
+    );
+    assert!(!steps.contains("#(nop)") && !steps.contains("/bin/sh"));
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}/tags/v2?platform=linux%2Farm64")).await;
+    assert!(
+        html.contains("<h2>linux/arm64</h2>") && html.contains("11 B"),
         "{html}"
     );
     // A tag that does not exist, and the page of a private repository for a visitor: 404.
@@ -652,4 +702,57 @@ async fn account_settings_and_the_administrators_plans_page_with_plain_forms() {
     assert_eq!(stored(alice.clone()).await.private_repo_limit, 5);
     let (_, html) = get_html(s, &c, "/settings").await;
     assert!(html.contains("0 of 5 private repositories used."), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layers_are_measured_uncompressed_in_the_background() {
+    use std::io::Write;
+    let s = TestServer::shared();
+    let alice = unique("rpm");
+    let c = logged_in(s, &alice).await;
+    let reg = Reg::new(&s.base, Some((&alice, PW)));
+    let repo = format!("{alice}/sized");
+    // A real gzip layer: 100,000 bytes of text that compress to a few hundred.
+    let plain = "berth layer line\n".repeat(100_000 / 17 + 1)[..100_000].to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain.as_bytes()).unwrap();
+    let layer = gz.finish().unwrap();
+    reg.push_image(&repo, "v1", &layer).await;
+    // The push queued the measurement; wait for it (run here too, whoever leases it first).
+    let digest = reg::sha256(&layer);
+    let mut measured = None;
+    for _ in 0..100 {
+        berth_core::jobs::run_due(s.hub()).await.unwrap();
+        measured = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT uncompressed_size FROM blobs WHERE digest = $1",
+        )
+        .bind(&digest)
+        .fetch_one(s.hub().db.pool())
+        .await
+        .unwrap();
+        if measured.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(measured, Some(100_000));
+    let (_, html) = get_html(s, &c, &format!("/r/{repo}/tags/v1")).await;
+    assert!(
+        html.contains("<dt>Uncompressed size</dt><dd>100 kB</dd>"),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_not_found_page_knows_who_is_logged_in() {
+    let s = TestServer::shared();
+    let alice = unique("nf");
+    let c = logged_in(s, &alice).await;
+    let (status, html) = get_html(s, &c, "/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+    assert!(
+        html.contains(&format!("<span class=\"user-name\">{alice}</span>")),
+        "the header shows the user on the 404 page too: {html}"
+    );
 }

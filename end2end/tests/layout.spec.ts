@@ -1,0 +1,146 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PASSWORD, confirmedUser, createRepository, logIn, pushImage, ready, uniqueName } from './helpers';
+
+// Every main page at a phone's, a laptop's and a wide screen's width, light and dark: nothing
+// wider than the screen, no table wider than its column, every button and command whole, no
+// serious accessibility violation. Screenshots land in end2end/screenshots/layout/ for a look.
+
+const WIDTHS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'laptop', width: 1280, height: 800 },
+  { name: 'wide', width: 1920, height: 1080 },
+];
+const SCHEMES = ['light', 'dark'] as const;
+const shots = path.join(__dirname, '..', 'screenshots', 'layout');
+
+/** A user with a repository full of what makes pages wide: long tag names, several tags. */
+async function fixture(browser: Browser, baseURL: string) {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const name = await confirmedUser(page, true, 'lay');
+  await createRepository(page, true, 'a-rather-long-repository-name-for-layout', 'Public', 'Short description that fills most of the hundred characters a description may have.');
+  const repo = `${name}/a-rather-long-repository-name-for-layout`;
+  for (const tag of ['latest', 'v1.2.3', 'a-very-long-tag-name-that-goes-on-and-on-for-testing-1234567890']) {
+    await pushImage(baseURL, name, repo, tag);
+  }
+  await context.close();
+  return { name, repo };
+}
+
+/** Checks the page fits its width and that buttons and commands are whole. */
+async function fits(page: Page, label: string) {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth) out.push(`page is ${doc.scrollWidth}px wide in ${doc.clientWidth}px`);
+    for (const t of Array.from(document.querySelectorAll<HTMLElement>('table'))) {
+      if (t.scrollWidth > t.clientWidth + 1) out.push(`table .${t.className} is ${t.scrollWidth}px in ${t.clientWidth}px`);
+    }
+    const width = window.innerWidth;
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('button, .button, code.copyable, input, select, textarea'))) {
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden' || el.closest('details:not([open])') && !el.closest('summary')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const what = `${el.tagName.toLowerCase()}${el.className ? '.' + el.className.split(' ').join('.') : ''} "${(el.textContent || (el as HTMLInputElement).name || '').trim().slice(0, 40)}"`;
+      if (r.left < -1 || r.right > width + 1) out.push(`${what} is outside the screen (${Math.round(r.left)}–${Math.round(r.right)} of ${width})`);
+      if (el.scrollWidth > el.clientWidth + 1 && !['TEXTAREA', 'SELECT', 'INPUT'].includes(el.tagName)) out.push(`${what} is cut: ${el.scrollWidth}px of content in ${el.clientWidth}px`);
+    }
+    return out;
+  });
+  expect.soft(problems, label).toEqual([]);
+}
+
+async function accessible(page: Page, label: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  expect.soft(bad, label).toEqual([]);
+}
+
+test.describe('every main page at every width, light and dark', () => {
+  test.describe.configure({ timeout: 180_000 });
+
+  test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
+    fs.mkdirSync(shots, { recursive: true });
+    const { name, repo } = await fixture(browser, baseURL!);
+    const pages: [string, string, boolean][] = [
+      ['landing', '/', false],
+      ['signup', '/signup', false],
+      ['login', '/login', false],
+      ['not-found', '/no/such/page', false],
+      ['dashboard', '/', true],
+      ['create', '/repositories/new', true],
+      ['overview', `/r/${repo}`, true],
+      ['tags', `/r/${repo}?tab=tags`, true],
+      ['settings-tab', `/r/${repo}?tab=settings`, true],
+      ['tag-page', `/r/${repo}/tags/latest`, true],
+      ['account-settings', '/settings', true],
+      ['profile', `/u/${name}`, true],
+    ];
+    for (const scheme of SCHEMES) {
+      for (const size of WIDTHS) {
+        const context = await browser.newContext({ baseURL, viewport: { width: size.width, height: size.height }, colorScheme: scheme });
+        const page = await context.newPage();
+        let loggedIn = false;
+        for (const [label, url, needsLogin] of pages) {
+          if (needsLogin && !loggedIn) {
+            await logIn(page, true, name, PASSWORD);
+            await expect(page).toHaveURL(/\/$/);
+            loggedIn = true;
+          }
+          await page.goto(url);
+          await ready(page, true);
+          const where = `${label} at ${size.width}px, ${scheme}`;
+          await fits(page, where);
+          await accessible(page, where);
+          await page.screenshot({ path: path.join(shots, `${label}-${size.name}-${scheme}.png`), fullPage: true });
+        }
+        await context.close();
+      }
+    }
+  });
+
+  test('the main flows work with the keyboard alone', async ({ page }) => {
+    /** Presses Tab until `target` has the focus, as someone without a mouse does. */
+    async function tabTo(target: ReturnType<Page['locator']>) {
+      for (let i = 0; i < 30; i++) {
+        if (await target.evaluate((el) => el === document.activeElement)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${target}`);
+    }
+    const name = uniqueName('kbd');
+    await page.goto('/signup');
+    await ready(page, true);
+    await tabTo(page.getByLabel('Berth ID'));
+    await page.keyboard.type(name);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(`${name}@example.com`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/welcome$/);
+    // The account menu opens and logs out from the keyboard.
+    await tabTo(page.locator('.user-menu summary'));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('button', { name: 'Log out' }));
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: 'Your own container hub' })).toBeVisible();
+    // Log in from the header's link.
+    await tabTo(page.getByRole('link', { name: 'Log in' }).first());
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/login$/);
+    await tabTo(page.getByLabel('Berth ID or email'));
+    await page.keyboard.type(name);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole('heading', { name: 'Repositories' })).toBeVisible();
+  });
+});
