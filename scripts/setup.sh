@@ -37,15 +37,22 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version
     cargo install wasm-bindgen-cli --version "$wbg_version" --quiet
 fi
 
+# Node.js for the npm tools (wasm-opt from Binaryen) and brotli for the precompressed bundle.
+apt_install brotli
+if ! have node || ! have npm; then
+    apt_install nodejs npm
+fi
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+    say "Installing wasm-opt (Binaryen, from npm) for the browser bundle"
+    (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 [ "$what" = test ] || exit 0
 
 # --- testing: Chromium, Node packages for Playwright, a real SMTP server, and the registry's real
 # clients: Docker's engine (docker.io), skopeo, busybox for an image made offline, and the CNCF
 # reference registry (docker-registry) that the benchmark compares against -------------------------
 apt_install chromium docker.io skopeo busybox-static docker-registry
-if ! have node || ! have npm; then
-    apt_install nodejs npm
-fi
 if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing Playwright's Node packages (no browser download: tests use Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

@@ -155,9 +155,10 @@ fn too_large(path: &str, headers: &axum::http::HeaderMap, max: usize) -> Respons
             .into_response();
     }
     if from_plain_form(headers) {
+        let css = crate::state::stylesheet_href();
         let page = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too large · Berth</title>\
-             <link rel=\"stylesheet\" href=\"/pkg/berth.css\"></head><body><main class=\"site-main\">\
+             <link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"site-main\">\
              <section class=\"auth-card\"><h1>That was too much</h1><p>{message} Go back, shorten what you typed, and send it again.</p>\
              <p><a href=\"/\">Back to Berth</a></p></section></main></body></html>"
         );

@@ -12,7 +12,7 @@ use axum::{
 use berth_core::Hub;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use tower_http::{services::ServeDir, set_header::SetResponseHeader};
+use tower_http::services::ServeDir;
 use tower_sessions::SessionManagerLayer;
 
 use crate::{
@@ -31,7 +31,7 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
     let web = Router::new()
         .route("/healthz", get(handlers::health))
         .route("/confirm-email", get(handlers::confirm::confirm_email))
-        .nest_service("/pkg", pkg_files(&state))
+        .nest("/pkg", pkg_files(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos.clone())
         })
@@ -87,13 +87,27 @@ fn page_context(hub: Hub) -> impl Fn() + Clone + Send + 'static {
     }
 }
 
-/// The hydration bundle and stylesheet, gzip-precompressed by the build. Their names do not
-/// change between builds, so browsers revalidate rather than cache them for long.
-fn pkg_files(state: &AppState) -> SetResponseHeader<ServeDir, HeaderValue> {
+/// The hydration bundle and stylesheet, precompressed by the build (brotli and gzip, chosen by
+/// the browser's `Accept-Encoding`). Their names carry a hash of their contents, so browsers
+/// keep them for a year; anything else under `/pkg` is revalidated.
+fn pkg_files(state: &AppState) -> Router<AppState> {
     let dir = state.hub.config.site_root.join("pkg");
-    SetResponseHeader::overriding(
-        ServeDir::new(dir).precompressed_gzip(),
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    )
+    let hashed = state.leptos.output_name.to_string();
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let immutable = hashed != "berth" && req.uri().path().contains(&format!("/{hashed}"));
+            async move {
+                let mut res = next.run(req).await;
+                let value = if immutable && res.status().is_success() {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+                res
+            }
+        }))
 }
