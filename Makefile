@@ -10,7 +10,7 @@ help:
 	@echo "make run    - install what is missing, build, serve the hub at http://127.0.0.1:3000"
 	@echo "make test   - install what is missing, build, run unit, integration and browser tests"
 	@echo "make build  - release binary target/release/berth and site assets under target/site"
-	@echo "make bench  - registry benchmark, Berth side by side with the CNCF reference registry"
+	@echo "make bench  - registry, page, docker and first-visit benchmarks, Berth beside the CNCF reference registry"
 	@echo "make lint   - rustfmt check and clippy (per package, -D warnings)"
 
 setup-build:
@@ -47,11 +47,15 @@ test-e2e:
 	@echo "==> Browser tests: Playwright driving Debian's Chromium"
 	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
 
-bench: setup-test
+bench: setup-test build
 	@echo "==> Registry benchmark (release build): Berth and Debian's docker-registry 2.8.2, same workload"
 	cargo bench -p server --bench registry
-	@echo "==> Page benchmark (release build): the Tags tab of a repository with 10,000 tags"
+	@echo "==> Page benchmark (release build): wrk at 64 connections on the pages of a repository with 10,000 tags"
 	cargo bench -p server --bench pages
+	@echo "==> Docker benchmark (release build): docker push and pull with a real engine, Berth and the reference registry in alternating rounds"
+	cargo bench -p server --bench docker
+	@echo "==> First visit of a repository page in Chromium (empty cache; loopback and a throttled link)"
+	cd end2end && node bench/first-visit.mjs
 
 lint:
 	cargo fmt --all -- --check

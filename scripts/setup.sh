@@ -51,8 +51,8 @@ fi
 
 # --- testing: Chromium, Node packages for Playwright, a real SMTP server, and the registry's real
 # clients: Docker's engine (docker.io), skopeo, busybox for an image made offline, and the CNCF
-# reference registry (docker-registry) that the benchmark compares against -------------------------
-apt_install chromium docker.io skopeo busybox-static docker-registry
+# reference registry (docker-registry) and the load generator (wrk) of the benchmarks -------------
+apt_install chromium docker.io skopeo busybox-static docker-registry wrk
 if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing Playwright's Node packages (no browser download: tests use Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

@@ -3,7 +3,6 @@
 //! select-and-copy command instead.
 
 /// Copies `text`; false if the browser refused (no permission, no document).
-#[cfg(feature = "hydrate")]
 pub async fn copy(text: String) -> bool {
     use wasm_bindgen::JsCast;
     let Some(window) = web_sys::window() else {
@@ -36,10 +35,4 @@ pub async fn copy(text: String) -> bool {
         .unwrap_or(false);
     let _ = body.remove_child(&area);
     done
-}
-
-/// On the server there is no clipboard; buttons are never clicked there.
-#[cfg(not(feature = "hydrate"))]
-pub async fn copy(_text: String) -> bool {
-    false
 }

@@ -198,26 +198,51 @@ where
     }
 }
 
-/// A button that copies `text` (a command, a digest) to the clipboard. It needs JavaScript, so
-/// it shows only once the page is hydrated; without, the text beside it is selectable.
-#[island]
-fn CopyButton(text: String, label: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let on_click = move |_| {
-        let text = text.clone();
-        leptos::task::spawn_local(async move {
-            // "Copied" only once the browser has taken it.
-            if crate::clipboard::copy(text).await {
-                copied.set(true);
-                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-            }
-        });
-    };
+/// A button that copies `text` (a command, a digest) to the clipboard. Plain markup: the one
+/// [`CopyButtons`] island of the page makes every such button work (a list of 25 tags would
+/// otherwise carry 50 islands and their serialised props). It needs JavaScript, so it shows
+/// only once the page is hydrated; without, the text beside it is selectable.
+#[component]
+fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
     view! {
-        <button type="button" class="button button-small copy-button js-only" aria-label=label on:click=on_click>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
+        <button type="button" class="button button-small copy-button js-only" data-copy=text aria-label=label>
+            "Copy"
         </button>
     }
+}
+
+/// Makes the page's copy buttons work: one click listener for all of them. The button says
+/// "Copied" for two seconds once the browser has taken the text.
+#[island]
+pub fn CopyButtons() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::click, |ev| {
+            let Some(button) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("[data-copy]").ok().flatten())
+            else {
+                return;
+            };
+            let Some(text) = button.get_attribute("data-copy") else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if crate::clipboard::copy(text).await {
+                    button.set_text_content(Some("Copied"));
+                    set_timeout(
+                        move || button.set_text_content(Some("Copy")),
+                        std::time::Duration::from_secs(2),
+                    );
+                }
+            });
+        });
+        // The listener lives as long as the page.
+        std::mem::forget(handle);
+    }
+    view! { <span class="copy-buttons" hidden></span> }
 }
 
 /// Previous / "Page N of M" / Next, when there is more than one page; `link` gives a page's URL.

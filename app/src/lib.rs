@@ -1,6 +1,7 @@
 //! Berth's web hub: the page shell, the route table and the pages.
 
 pub mod api;
+#[cfg(feature = "hydrate")]
 mod clipboard;
 pub mod components;
 pub mod error;
@@ -100,6 +101,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>
             </Routes>
         </main>
+        <components::CopyButtons/>
         <footer class="site-footer">
             <p>"Berth — a container hub you run yourself."</p>
         </footer>

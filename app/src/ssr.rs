@@ -36,7 +36,28 @@ pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(internal)
 }
 
+/// The user behind a request, looked up once per request however many resources and server
+/// functions of the page ask (the server puts an empty one on every request).
+#[derive(Clone, Default)]
+pub struct UserCache(std::sync::Arc<std::sync::Mutex<Option<Option<User>>>>);
+
 pub async fn current_user() -> Result<Option<User>, AppError> {
+    let cache = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<UserCache>().cloned());
+    if let Some(known) = cache
+        .as_ref()
+        .and_then(|c| c.0.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    {
+        return Ok(known);
+    }
+    let user = load_current_user().await?;
+    if let Some(c) = cache {
+        *c.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(user.clone());
+    }
+    Ok(user)
+}
+
+async fn load_current_user() -> Result<Option<User>, AppError> {
     let session = session().await?;
     let Some(auth) = session
         .get::<AuthSession>(AUTH_KEY)
@@ -67,13 +88,24 @@ pub async fn require_user() -> Result<User, AppError> {
 
 /// Starts a logged-in session for the request being served.
 pub async fn log_in(user: &User) -> Result<(), AppError> {
+    forget_cached_user();
     start_session(&session().await?, user)
         .await
         .map_err(internal)
 }
 
 pub async fn log_out() -> Result<(), AppError> {
+    forget_cached_user();
     session().await?.flush().await.map_err(internal)
+}
+
+/// After logging in or out, the request's user is someone else.
+fn forget_cached_user() {
+    if let Some(c) =
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<UserCache>().cloned())
+    {
+        *c.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 pub fn session_user(hub: &Hub, u: &User) -> SessionUser {

@@ -1,11 +1,19 @@
-//! Page benchmark: the repository page's Tags tab of a repository with 10,000 tags, rendered by
-//! the release `berth` binary (SQLite, its own process), timed from a logged-in client: newest
-//! first, sorted by name on a later page, and filtered. Run with `make bench`.
+//! Page benchmark: what a busy hub's users feel. The release `berth` binary (SQLite, its own
+//! process) serves a repository with 10,001 tags to `wrk` at 64 connections, logged in: the
+//! repository page, the Tags tab (newest first; sorted by name deep in the list; filtered), a tag
+//! page, and the landing page for scale; with the server's resident memory idle, at its peak
+//! under the load, and after it. Run with `make bench`.
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use common::{
     process::{add_user, free_port, Berth},
@@ -14,18 +22,93 @@ use common::{
 
 const PASSWORD: &str = "benchmark password";
 const TAGS: i64 = 10_000;
-const ROUNDS: usize = 200;
+const CONNECTIONS: u32 = 64;
+const SECONDS: u32 = 10;
 
-fn summary(name: &str, mut times: Vec<Duration>) {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mean = times.iter().map(|d| ms(*d)).sum::<f64>() / times.len() as f64;
-    println!(
-        "{name:<44} mean {:>6.1} ms   p50 {:>6.1} ms   p99 {:>6.1} ms",
-        mean,
-        ms(times[times.len() / 2]),
-        ms(times[times.len() * 99 / 100])
+/// What `wrk --latency` reports.
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+fn millis(text: &str) -> f64 {
+    let (n, unit) = text.split_at(text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
+    let n: f64 = n.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs wrk against `url` with `headers`; panics if wrk is missing (`make bench` installs it).
+fn wrk(url: &str, headers: &[(&str, &str)]) -> Wrk {
+    let mut cmd = std::process::Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+        "--timeout",
+        "10s",
+    ]);
+    for (k, v) in headers {
+        cmd.args(["-H", &format!("{k}: {v}")]);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("wrk (Debian package) must be installed; `make bench` installs it");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
+    };
+    let errors = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + field("Socket errors:").map_or(0, |_| 1);
+    Wrk {
+        rps: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
+        p50_ms: field("50%").map_or(f64::NAN, |v| millis(&v)),
+        p99_ms: field("99%").map_or(f64::NAN, |v| millis(&v)),
+        errors,
+    }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Samples the resident size every 50 ms until stopped; the peak, in KiB.
+fn sample_peak(pid: u32) -> (Arc<AtomicBool>, Arc<AtomicU64>, std::thread::JoinHandle<()>) {
+    let (stop, peak) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
     );
+    let handle = std::thread::spawn({
+        let (stop, peak) = (stop.clone(), peak.clone());
+        move || {
+            while !stop.load(Ordering::Relaxed) {
+                peak.fetch_max((rss_mib(pid) * 1024.0) as u64, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    });
+    (stop, peak, handle)
 }
 
 #[tokio::main]
@@ -35,7 +118,6 @@ async fn main() {
     let server = Berth::start(dir.path(), free_port(), &[]);
     let base = server.base.clone();
     let http = reqwest::Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -62,6 +144,7 @@ async fn main() {
         .unwrap();
     }
     tx.commit().await.unwrap();
+    drop(db);
 
     let res = http
         .post(format!("{base}/api/login"))
@@ -72,37 +155,100 @@ async fn main() {
         .await
         .unwrap();
     assert!(res.status().is_redirection(), "logged in: {}", res.status());
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
 
+    // (name, path, logged in, what the page must show)
+    let pages = [
+        (
+            "repository page (Overview)",
+            "/r/bench/many",
+            true,
+            "Tags (10001)",
+        ),
+        (
+            "Tags tab, newest first, page 1",
+            "/r/bench/many?tab=tags",
+            true,
+            "build-09999",
+        ),
+        (
+            "Tags tab, by name, page 200",
+            "/r/bench/many?tab=tags&sort=name&page=200",
+            true,
+            "build-04975",
+        ),
+        (
+            "Tags tab, filtered (1,000 matches)",
+            "/r/bench/many?tab=tags&q=build-09",
+            true,
+            "build-09999",
+        ),
+        (
+            "tag page",
+            "/r/bench/many/tags/build-05000",
+            true,
+            "Build steps",
+        ),
+        (
+            "landing page (logged out, for scale)",
+            "/",
+            false,
+            "Your own container hub",
+        ),
+    ];
+    // Each page renders as expected before it is timed.
+    for (_, path, logged_in, shows) in pages {
+        let mut req = http
+            .get(format!("{base}{path}"))
+            .header("accept", "text/html");
+        if logged_in {
+            req = req.header("cookie", &cookie);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(shows), "{path} shows {shows}");
+    }
+
+    let idle = rss_mib(server.child.id());
+    let (stop, peak, sampler) = sample_peak(server.child.id());
     println!(
-        "Tags tab of a repository with {} tags, {ROUNDS} requests each, one client, release build:",
+        "\nPage benchmark: a repository with {} tags, wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, release build, SQLite, 2 cores\n",
         TAGS + 1
     );
-    for (name, path) in [
-        ("newest first, page 1", "/r/bench/many?tab=tags"),
-        (
-            "by name, page 200",
-            "/r/bench/many?tab=tags&sort=name&page=200",
-        ),
-        (
-            "filtered (\"build-09\", 1,000 matches)",
-            "/r/bench/many?tab=tags&q=build-09",
-        ),
-    ] {
-        let mut times = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            let res = http
-                .get(format!("{base}{path}"))
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-            let body = res.text().await.unwrap();
-            times.push(t.elapsed());
-            assert!(body.contains("build-"), "tags rendered");
+    println!(
+        "| {:<38} | {:>10} | {:>9} | {:>9} | {:>6} |",
+        "page", "req/s", "p50", "p99", "errors"
+    );
+    println!(
+        "|{:-<40}|{:-<12}|{:-<11}|{:-<11}|{:-<8}|",
+        "", "", "", "", ""
+    );
+    for (name, path, logged_in, _) in pages {
+        let url = format!("{base}{path}");
+        let mut headers = vec![("Accept", "text/html")];
+        if logged_in {
+            headers.push(("Cookie", cookie.as_str()));
         }
-        summary(name, times);
+        let w = wrk(&url, &headers);
+        println!(
+            "| {:<38} | {:>10.1} | {:>6.1} ms | {:>6.1} ms | {:>6} |",
+            name, w.rps, w.p50_ms, w.p99_ms, w.errors
+        );
     }
+    stop.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = rss_mib(server.child.id());
+    println!(
+        "\nResident memory: idle {idle:.1} MiB, peak under load {:.1} MiB, 2 s after {after:.1} MiB",
+        peak.load(Ordering::Relaxed) as f64 / 1024.0
+    );
     drop(server);
 }

@@ -19,8 +19,8 @@ const MIB: usize = 1 << 20;
 const PASSWORD: &str = "benchmark password";
 const SMALL_BLOBS: usize = 300;
 const BIG_BLOB: usize = 512 * MIB;
-const CONCURRENCY: usize = 8;
-const LOAD_SECONDS: u64 = 5;
+const CONNECTIONS: usize = 64;
+const LOAD_SECONDS: u64 = 10;
 
 struct Target {
     base: String,
@@ -201,7 +201,10 @@ struct Figures {
     manifest_p50_ms: f64,
     manifest_p99_ms: f64,
     head_rps: f64,
+    head_p99_ms: f64,
+    idle_rss_mib: f64,
     peak_rss_mib: f64,
+    after_rss_mib: f64,
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -215,30 +218,86 @@ fn rss_mib(pid: u32) -> f64 {
         / 1024.0
 }
 
-/// `CONCURRENCY` clients repeating one request for `LOAD_SECONDS`; returns (req/s, p50 ms, p99 ms).
-async fn load(
-    t: &Arc<Target>,
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    path: String,
-    accept: &'static str,
-) -> (f64, f64, f64) {
+fn rss_now_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn millis(text: &str) -> f64 {
+    let (n, unit) = text.split_at(text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
+    let n: f64 = n.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// `wrk` with `CONNECTIONS` connections for `LOAD_SECONDS` on one request; returns (req/s, p50
+/// ms, p99 ms). Panics on non-2xx answers.
+fn load(t: &Target, method: &str, path: &str, accept: &str) -> (f64, f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("method.lua");
+    std::fs::write(&script, format!("wrk.method = \"{method}\"\n")).unwrap();
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{LOAD_SECONDS}s"),
+        "--latency",
+        "-s",
+    ])
+    .arg(&script)
+    .args(["-H", &format!("Accept: {accept}")]);
+    if let Some(token) = &t.token {
+        cmd.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
+    let out = cmd
+        .arg(format!("{}{path}", t.base))
+        .output()
+        .expect("wrk (Debian package) must be installed; `make bench` installs it");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !text.contains("Non-2xx"),
+        "wrk saw errors on {path}:\n{text}"
+    );
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
+    };
+    (
+        field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
+        field("50%").map_or(f64::NAN, |v| millis(&v)),
+        field("99%").map_or(f64::NAN, |v| millis(&v)),
+    )
+}
+
+/// `CONNECTIONS` clients sending HEAD for `LOAD_SECONDS` (wrk cannot read HEAD answers that
+/// carry a Content-Length); returns (req/s, p99 ms).
+async fn load_head(t: &Arc<Target>, http: &reqwest::Client, path: &str) -> (f64, f64) {
     let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
-        let (t, http, path, method) = (t.clone(), http.clone(), path.clone(), method.clone());
+    for _ in 0..CONNECTIONS {
+        let (t, http, path) = (t.clone(), http.clone(), path.to_string());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let started = Instant::now();
                 let res = t
-                    .req(&http, method.clone(), &path)
-                    .header("accept", accept)
+                    .req(&http, reqwest::Method::HEAD, &path)
                     .send()
                     .await
                     .unwrap();
                 assert!(res.status().is_success(), "{}", res.status());
-                res.bytes().await.unwrap();
                 latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             }
             latencies
@@ -249,12 +308,14 @@ async fn load(
         all.extend(task.await.unwrap());
     }
     all.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    (all.len() as f64 / LOAD_SECONDS as f64, pct(0.5), pct(0.99))
+    let p99 = all[((all.len() as f64 * 0.99) as usize).min(all.len() - 1)];
+    (all.len() as f64 / LOAD_SECONDS as f64, p99)
 }
 
 async fn run(t: Target, http: &reqwest::Client) -> Figures {
     let t = Arc::new(t);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss_mib = rss_now_mib(t.child.id());
     // Small blobs, one after another (a push of many small layers).
     let started = Instant::now();
     for i in 0..SMALL_BLOBS {
@@ -352,22 +413,12 @@ async fn run(t: Target, http: &reqwest::Client) -> Figures {
         .unwrap();
     assert_eq!(res.status(), 201);
     let oci = "application/vnd.oci.image.manifest.v1+json";
-    let (manifest_rps, manifest_p50_ms, manifest_p99_ms) = load(
-        &t,
-        http,
-        reqwest::Method::GET,
-        format!("/v2/{}/manifests/v1", t.repo),
-        oci,
-    )
-    .await;
-    let (head_rps, _, _) = load(
-        &t,
-        http,
-        reqwest::Method::HEAD,
-        format!("/v2/{}/blobs/{ld}", t.repo),
-        "*/*",
-    )
-    .await;
+    let (manifest_rps, manifest_p50_ms, manifest_p99_ms) =
+        load(&t, "GET", &format!("/v2/{}/manifests/v1", t.repo), oci);
+    let (head_rps, head_p99_ms) = load_head(&t, http, &format!("/v2/{}/blobs/{ld}", t.repo)).await;
+    let peak_rss_mib = rss_mib(t.child.id());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after_rss_mib = rss_now_mib(t.child.id());
     Figures {
         small_push_per_s,
         big_push_mib_s,
@@ -376,26 +427,29 @@ async fn run(t: Target, http: &reqwest::Client) -> Figures {
         manifest_p50_ms,
         manifest_p99_ms,
         head_rps,
-        peak_rss_mib: rss_mib(t.child.id()),
+        head_p99_ms,
+        idle_rss_mib,
+        peak_rss_mib,
+        after_rss_mib,
     }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY * 2)
+        .pool_max_idle_per_host(CONNECTIONS)
         .timeout(Duration::from_secs(600))
         .build()
         .unwrap();
     let berth = run(start_berth(&http).await, &http).await;
     let reference = run(start_reference(), &http).await;
-    println!("\nRegistry benchmark: 2 cores, loopback, filesystem storage; Berth with token auth, reference without auth\n");
+    println!("\nRegistry benchmark: 2 cores, loopback, filesystem storage; Berth with token auth, reference without auth; loads by wrk at {CONNECTIONS} connections for {LOAD_SECONDS} s\n");
     println!(
         "| {:<44} | {:>12} | {:>16} |",
         "workload", "Berth", "reference 2.8.2"
     );
     println!("|{:-<46}|{:-<14}|{:-<18}|", "", "", "");
-    let rows: [(&str, f64, f64, &str); 8] = [
+    let rows: [(&str, f64, f64, &str); 11] = [
         (
             "push small blobs (4 KiB, POST+PUT, serial)",
             berth.small_push_per_s,
@@ -415,7 +469,7 @@ async fn main() {
             "MiB/s",
         ),
         (
-            "manifest GET, 8 clients",
+            "manifest GET, 64 connections",
             berth.manifest_rps,
             reference.manifest_rps,
             "req/s",
@@ -433,15 +487,33 @@ async fn main() {
             "ms",
         ),
         (
-            "blob HEAD, 8 clients",
+            "blob HEAD, 64 connections",
             berth.head_rps,
             reference.head_rps,
             "req/s",
         ),
         (
-            "server peak RSS",
+            "blob HEAD p99",
+            berth.head_p99_ms,
+            reference.head_p99_ms,
+            "ms",
+        ),
+        (
+            "server RSS idle",
+            berth.idle_rss_mib,
+            reference.idle_rss_mib,
+            "MiB",
+        ),
+        (
+            "server peak RSS (whole run)",
             berth.peak_rss_mib,
             reference.peak_rss_mib,
+            "MiB",
+        ),
+        (
+            "server RSS 2 s after the load",
+            berth.after_rss_mib,
+            reference.after_rss_mib,
             "MiB",
         ),
     ];

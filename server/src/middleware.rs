@@ -302,6 +302,12 @@ fn own_path(location: &str, own: &[url::Origin]) -> Option<url::Url> {
     own.contains(&url.origin()).then_some(url)
 }
 
+/// State that lives for one request: the user looked up once for all of a page's parts.
+pub async fn request_scope(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(app::ssr::UserCache::default());
+    next.run(req).await
+}
+
 /// Page loads: a pending form error moves from the session onto this request (and so onto the
 /// page it renders), once.
 pub async fn take_flash(
@@ -310,11 +316,19 @@ pub async fn take_flash(
     next: Next,
 ) -> Response {
     if req.method() == Method::GET && from_plain_form(req.headers()) {
+        // Read first: removing marks the session changed, and a changed session is written
+        // back, which must not happen on every page view.
         match session
-            .remove::<app::flash::FormFlash>(app::flash::SESSION_KEY)
+            .get::<app::flash::FormFlash>(app::flash::SESSION_KEY)
             .await
         {
             Ok(Some(flash)) => {
+                if let Err(e) = session
+                    .remove::<app::flash::FormFlash>(app::flash::SESSION_KEY)
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not clear a form error from the session");
+                }
                 req.extensions_mut().insert(flash);
             }
             Ok(None) => {}

@@ -40,6 +40,7 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
             context, shell,
         ))
         .layer(from_fn(middleware::take_flash))
+        .layer(from_fn(middleware::request_scope))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::plain_form_redirects,
@@ -94,9 +95,8 @@ fn pkg_files(state: &AppState) -> Router<AppState> {
     let dir = state.hub.config.site_root.join("pkg");
     let hashed = state.leptos.output_name.to_string();
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    Router::new()
-        .fallback_service(files)
-        .layer(from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+    Router::new().fallback_service(files).layer(from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
             let immutable = hashed != "berth" && req.uri().path().contains(&format!("/{hashed}"));
             async move {
                 let mut res = next.run(req).await;
@@ -109,5 +109,6 @@ fn pkg_files(state: &AppState) -> Router<AppState> {
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
                 res
             }
-        }))
+        },
+    ))
 }

@@ -534,11 +534,19 @@ pub async fn tag_page(
     let total = if filter.is_empty() {
         repo.tag_count
     } else {
-        store::tags::count(hub.db.pool(), repo.id, filter).await?
+        store::tags::count(hub.db.pool(), hub.db.kind(), repo.id, filter).await?
     };
     let (page, pages, offset) = page_window(total, page, TAGS_PER_PAGE);
-    let tags =
-        store::tags::page(hub.db.pool(), repo.id, filter, order, offset, TAGS_PER_PAGE).await?;
+    let tags = store::tags::page(
+        hub.db.pool(),
+        hub.db.kind(),
+        repo.id,
+        filter,
+        order,
+        offset,
+        TAGS_PER_PAGE,
+    )
+    .await?;
     Ok(TagPage {
         tags,
         total,

@@ -1,5 +1,7 @@
 use sqlx::{Any, Executor};
 
+use crate::db::DbKind;
+
 /// Points a tag at a manifest, creating or moving it.
 pub async fn upsert<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -43,17 +45,19 @@ pub async fn names<'c>(
     .await
 }
 
-/// `latest` if the repository has it, else its most recently pushed tag.
+/// `latest` if the repository has it, else its most recently pushed tag: two index lookups in
+/// one round trip (one ordered query would sort every tag of the repository).
 pub async fn pull_tag<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT name FROM tags WHERE repository_id = $1
-         ORDER BY CASE WHEN name = 'latest' THEN 0 ELSE 1 END, pushed_at DESC, name LIMIT 1",
+        "SELECT COALESCE(
+            (SELECT name FROM tags WHERE repository_id = $1 AND name = 'latest'),
+            (SELECT name FROM tags WHERE repository_id = $1 ORDER BY pushed_at DESC, name LIMIT 1))",
     )
     .bind(repository_id)
-    .fetch_optional(ex)
+    .fetch_one(ex)
     .await
 }
 
@@ -102,45 +106,69 @@ pub enum TagOrder {
     Newest,
 }
 
-/// One page of a repository's tags whose name contains `filter` (case-insensitively).
+/// `LIKE` that ignores case for tag names: SQLite's LIKE already does for ASCII (tag names are
+/// ASCII), PostgreSQL needs ILIKE. Neither lowers every name on the way.
+fn like(kind: DbKind) -> &'static str {
+    match kind {
+        DbKind::Sqlite => "LIKE",
+        DbKind::Postgres => "ILIKE",
+    }
+}
+
+/// One page of a repository's tags whose name contains `filter` (case-insensitively). The page's
+/// tags are chosen from `tags` alone (its indexes serve both orders), and only those are joined
+/// to their manifests and pushers: a deep page does not join every tag it skips.
 pub async fn page<'c>(
     ex: impl Executor<'c, Database = Any>,
+    kind: DbKind,
     repository_id: i64,
     filter: &str,
     order: TagOrder,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<TagRow>, sqlx::Error> {
-    let order_by = match order {
-        TagOrder::Name => "t.name",
-        TagOrder::Newest => "t.pushed_at DESC, t.name",
+    let order_by = |table: &str| match order {
+        TagOrder::Name => format!("{table}.name"),
+        TagOrder::Newest => format!("{table}.pushed_at DESC, {table}.name"),
     };
-    sqlx::query_as(&format!(
+    let matching = if filter.is_empty() {
+        String::new()
+    } else {
+        format!("AND name {} $4 ESCAPE '\\'", like(kind))
+    };
+    let sql = format!(
         "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
                 t.pushed_at, u.username AS pushed_by
-         FROM tags t
+         FROM (SELECT name, manifest_digest, pushed_at, pushed_by, repository_id FROM tags
+               WHERE repository_id = $1 {matching}
+               ORDER BY {} LIMIT $2 OFFSET $3) t
          JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
          LEFT JOIN users u ON u.id = t.pushed_by
-         WHERE t.repository_id = $1 AND LOWER(t.name) LIKE $2 ESCAPE '\\'
-         ORDER BY {order_by} LIMIT $3 OFFSET $4"
-    ))
-    .bind(repository_id)
-    .bind(super::contains_pattern(filter))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(ex)
-    .await
+         ORDER BY {}",
+        order_by("tags"),
+        order_by("t")
+    );
+    let mut q = sqlx::query_as(&sql)
+        .bind(repository_id)
+        .bind(limit)
+        .bind(offset);
+    if !filter.is_empty() {
+        q = q.bind(super::contains_pattern(filter));
+    }
+    q.fetch_all(ex).await
 }
 
 /// How many of a repository's tags contain `filter`.
 pub async fn count<'c>(
     ex: impl Executor<'c, Database = Any>,
+    kind: DbKind,
     repository_id: i64,
     filter: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM tags WHERE repository_id = $1 AND LOWER(name) LIKE $2 ESCAPE '\\'",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM tags WHERE repository_id = $1 AND name {} $2 ESCAPE '\\'",
+        like(kind)
+    ))
     .bind(repository_id)
     .bind(super::contains_pattern(filter))
     .fetch_one(ex)

@@ -19,7 +19,7 @@ use serde_json::Value;
 const PASSWORD: &str = "robust password";
 const MIB: u64 = 1 << 20;
 /// How far above its idle size the server may stay after the bursts.
-const RSS_MARGIN: u64 = 16 * MIB;
+const RSS_MARGIN: u64 = 24 * MIB;
 const HEADER_TIMEOUT: u64 = 2;
 const IDLE_TIMEOUT: u64 = 3;
 
