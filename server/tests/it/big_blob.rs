@@ -175,15 +175,22 @@ async fn a_multi_gib_blob_streams_in_and_out_in_flat_memory() {
         pull_secs,
         mib(pull_peak)
     );
-    // Flat: the server's memory grows by far less than the blob (a few MiB of buffers).
+    // Flat: the server's memory grows by far less than the blob: a few MiB of buffers on the
+    // filesystem; on S3 the 8 MiB parts of the multipart uploads (two in flight, one filling,
+    // while the chunks are stored and again while the commit copies them into the blob).
+    let bound = if berth_core::testing::on_postgres() {
+        96 * MIB
+    } else {
+        64 * MIB
+    };
     assert!(
-        push_peak < idle + 64 * MIB,
+        push_peak < idle + bound,
         "push peak {:.1} MiB over idle {:.1} MiB",
         mib(push_peak),
         mib(idle)
     );
     assert!(
-        pull_peak < idle + 64 * MIB,
+        pull_peak < idle + bound,
         "pull peak {:.1} MiB over idle {:.1} MiB",
         mib(pull_peak),
         mib(idle)
