@@ -50,6 +50,9 @@ export default defineConfig({
       BERTH_DATA_DIR: dataDir,
       BERTH_SITE_ROOT: path.join(root, 'target/site'),
       BERTH_LOG: 'warn',
+      // Every test's browser comes from 127.0.0.1: per-address limits (sign-ups, resets) scaled
+      // as for an office behind one address. The limits themselves are tested in server/tests.
+      BERTH_ADDRESS_LIMIT_SCALE: '100',
     },
   },
 });

@@ -105,6 +105,7 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                 <a href=profile>"My profile"</a>
                 <a href="/">"Repositories"</a>
                 <a href="/settings">"Account settings"</a>
+                <a href="/settings/security">"Security"</a>
                 {user.is_admin.then(|| view! { <a href="/admin/plans">"Plans (admin)"</a> })}
                 <ActionForm action=auth.logout>
                     <button type="submit" class="link-button">"Log out"</button>
@@ -339,23 +340,13 @@ pub fn count(n: i64, one: &str, many: &str) -> String {
     let digits = n.abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
     let sign = if n < 0 { "-" } else { "" };
     format!("{sign}{grouped} {}", if n == 1 { one } else { many })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_read_well() {
-        assert_eq!(super::count(1, "pull", "pulls"), "1 pull");
-        assert_eq!(super::count(0, "pull", "pulls"), "0 pulls");
-        assert_eq!(super::count(1234567, "tag", "tags"), "1,234,567 tags");
-    }
 }
 
 /// What goes before image names on this hub (`HOST[:PORT]`), for help texts. Pages render on
@@ -370,5 +361,15 @@ pub fn registry_host() -> String {
     #[cfg(not(feature = "ssr"))]
     {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_read_well() {
+        assert_eq!(super::count(1, "pull", "pulls"), "1 pull");
+        assert_eq!(super::count(0, "pull", "pulls"), "0 pulls");
+        assert_eq!(super::count(1234567, "tag", "tags"), "1,234,567 tags");
     }
 }

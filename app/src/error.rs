@@ -26,6 +26,9 @@ pub enum AppError {
     /// A bounded resource (password checks) is saturated; nothing was done.
     #[error("Berth is busy right now. Please try again in a moment.")]
     Busy,
+    /// Over a rate limit: the message says when to try again.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: i64 },
     /// Transport and encoding failures reported by the server-function machinery.
     #[error("Could not reach Berth: {0}")]
     Transport(String),
@@ -118,6 +121,10 @@ mod tests {
             AppError::LoginRequired,
             AppError::Internal,
             AppError::Busy,
+            AppError::RateLimited {
+                message: "Too many attempts.".into(),
+                retry_after: 60,
+            },
         ] {
             assert_eq!(AppError::de(e.ser()), e);
         }

@@ -95,6 +95,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/confirm-email/failed") view=ConfirmFailedPage ssr=SsrMode::Async/>
                 <Route path=path!("/repositories/new") view=NewRepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=AccountSettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/plans") view=PlansPage ssr=SsrMode::Async/>
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>

@@ -196,3 +196,48 @@ pub struct PlanList {
     pub pages: i64,
     pub filter: String,
 }
+
+/// One personal access token in the Security page's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenItem {
+    pub id: i64,
+    pub description: String,
+    pub level: String,
+    /// "all repositories", or the namespaces and repositories it is limited to.
+    pub limits: String,
+    pub created: String,
+    /// "never", or a date; with "(expired)" once past.
+    pub expires: String,
+    pub last_used: Option<String>,
+    pub active: bool,
+    pub usable: bool,
+}
+
+/// One line of the activity log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    pub at: String,
+    pub ago: String,
+    pub what: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+/// `/settings/security`: access tokens, two-factor authentication, password, email, deleting
+/// the account, and the activity log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub username: String,
+    pub email: String,
+    pub registry_host: String,
+    pub tokens: Vec<TokenItem>,
+    /// A token just created: (description, secret), shown this once.
+    pub new_token: Option<(String, String)>,
+    pub two_factor: bool,
+    pub recovery_codes_left: i64,
+    /// Recovery codes just made, shown this once.
+    pub new_recovery_codes: Vec<String>,
+    /// Two-factor setup in progress: (secret for typing in, QR code as SVG made by Berth).
+    pub setup: Option<(String, String)>,
+    pub activity: Vec<ActivityItem>,
+}

@@ -174,6 +174,10 @@ pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
     let error = match e {
         AccountError::Invalid(fields) => form_error(Some(fields), None, values),
         AccountError::Busy => AppError::Busy,
+        AccountError::TooManyAttempts { retry_after } => AppError::RateLimited {
+            message: e.to_string(),
+            retry_after,
+        },
         AccountError::Internal(e) => internal(e),
         other => form_error(None, Some(other.to_string()), values),
     };
@@ -200,16 +204,31 @@ pub fn set_error_status(error: &AppError) {
         AppError::LoginRequired => 401,
         AppError::NotFound => 404,
         AppError::Busy => {
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                res.insert_header(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from_static("1"),
-                );
-            }
+            retry_after(1);
             503
+        }
+        AppError::RateLimited { retry_after: s, .. } => {
+            retry_after(*s);
+            429
         }
         AppError::Internal | AppError::Transport(_) => 500,
     });
+}
+
+fn retry_after(secs: i64) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&secs.max(1).to_string()),
+    ) {
+        res.insert_header(http::header::RETRY_AFTER, v);
+    }
+}
+
+/// Where the request comes from (put on every request by the server).
+pub fn origin() -> berth_core::activity::Origin {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<berth_core::activity::Origin>().cloned())
+        .unwrap_or_default()
 }
 
 /// Sets the HTTP status of the page being rendered.
@@ -220,6 +239,107 @@ pub fn set_status(code: u16) {
     ) {
         res.set_status(status);
     }
+}
+
+const SECOND_FACTOR_KEY: &str = "second_factor";
+
+/// A log-in whose password was right and which waits for its second factor.
+#[derive(Serialize, Deserialize)]
+struct PendingLogIn {
+    user_id: i64,
+    generation: i64,
+    started_at: i64,
+}
+
+/// Remembers, in this session, that `user`'s password was right; the code comes next.
+pub async fn begin_second_factor(user: &User) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(
+            SECOND_FACTOR_KEY,
+            PendingLogIn {
+                user_id: user.id,
+                generation: user.session_generation,
+                started_at: clock::now(),
+            },
+        )
+        .await
+        .map_err(internal)
+}
+
+/// Whether this session waits for a second factor.
+pub async fn second_factor_pending() -> Result<bool, AppError> {
+    Ok(session()
+        .await?
+        .get::<PendingLogIn>(SECOND_FACTOR_KEY)
+        .await
+        .map_err(internal)?
+        .is_some())
+}
+
+/// Checks the code for the log-in waiting in this session; the user on success.
+pub async fn finish_second_factor(code: &str) -> Result<User, AppError> {
+    let session = session().await?;
+    let Some(pending) = session
+        .get::<PendingLogIn>(SECOND_FACTOR_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(account_error(
+            berth_core::accounts::AccountError::SecondFactorExpired,
+            &[],
+        ));
+    };
+    let user = berth_core::accounts::security::second_factor(
+        &hub()?,
+        pending.user_id,
+        pending.generation,
+        pending.started_at,
+        code,
+        &origin(),
+    )
+    .await
+    .map_err(|e| account_error(e, &[]))?;
+    session
+        .remove::<PendingLogIn>(SECOND_FACTOR_KEY)
+        .await
+        .map_err(internal)?;
+    Ok(user)
+}
+
+const SHOWN_ONCE_KEY: &str = "shown_once";
+
+/// Secrets shown on the next render of the Security page only: a new access token, or new
+/// recovery codes. Never in a URL.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct ShownOnce {
+    pub token: Option<(String, String)>,
+    pub recovery_codes: Vec<String>,
+}
+
+pub async fn show_once(shown: ShownOnce) -> Result<(), AppError> {
+    session()
+        .await?
+        .insert(SHOWN_ONCE_KEY, shown)
+        .await
+        .map_err(internal)
+}
+
+/// What is waiting to be shown once, taken out of the session.
+pub async fn take_shown_once() -> Result<ShownOnce, AppError> {
+    let session = session().await?;
+    let shown = session
+        .get::<ShownOnce>(SHOWN_ONCE_KEY)
+        .await
+        .map_err(internal)?;
+    if shown.is_some() {
+        session
+            .remove::<ShownOnce>(SHOWN_ONCE_KEY)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(shown.unwrap_or_default())
 }
 
 /// Marks a session as logged in as `user`, under a fresh session id. Shared by server functions
@@ -233,6 +353,9 @@ pub async fn start_session(
     session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(
         tower_sessions::cookie::time::Duration::days(SESSION_IDLE_DAYS),
     )));
+    let _ = session
+        .remove::<serde_json::Value>(SECOND_FACTOR_KEY)
+        .await?;
     session
         .insert(
             AUTH_KEY,

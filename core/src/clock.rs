@@ -37,6 +37,16 @@ pub fn format_time(ts: i64) -> String {
 }
 
 /// "just now", "5 minutes ago", "3 days ago", then the date.
+/// "40 seconds", "1 minute", "12 minutes": a wait, rounded up to whole minutes past one.
+pub fn duration_words(secs: i64) -> String {
+    let secs = secs.max(1);
+    if secs < MINUTE {
+        return format!("{secs} second{}", if secs == 1 { "" } else { "s" });
+    }
+    let minutes = (secs + MINUTE - 1) / MINUTE;
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+}
+
 pub fn ago(ts: i64, now: i64) -> String {
     let d = (now - ts).max(0);
     let unit = |n: i64, what: &str| format!("{n} {what}{} ago", if n == 1 { "" } else { "s" });

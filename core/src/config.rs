@@ -41,6 +41,56 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Seconds requests in flight get to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the real client, for
+    /// rate limits and the activity log. Empty: the peer address is the client.
+    pub trusted_proxies: Vec<IpRange>,
+    /// Multiplies every per-address rate limit, for hubs whose users share an address (an
+    /// office behind one NAT). Per-account limits stay as they are.
+    pub address_limit_scale: i64,
+}
+
+/// An address range, `10.0.0.0/8` or a single address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    pub addr: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(text: &str) -> Option<IpRange> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a.parse().ok()?, p.parse().ok()?),
+            None => {
+                let addr: std::net::IpAddr = text.trim().parse().ok()?;
+                (addr, if addr.is_ipv4() { 32 } else { 128 })
+            }
+        };
+        let max = if matches!(addr, std::net::IpAddr::V4(_)) {
+            32
+        } else {
+            128
+        };
+        (prefix <= max).then_some(IpRange { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        match (self.addr, ip) {
+            (V4(net), V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (V6(net), V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The keys `berth.toml` may hold; each maps to the `BERTH_` variable of the same name.
@@ -60,6 +110,8 @@ struct FileConfig {
     header_timeout: Option<String>,
     idle_timeout: Option<String>,
     shutdown_grace: Option<String>,
+    trusted_proxies: Option<String>,
+    address_limit_scale: Option<String>,
 }
 
 /// A whole number setting within `range`, or its default.
@@ -181,6 +233,25 @@ impl Config {
             30,
             0..=3600,
         )?;
+        let mut trusted_proxies = Vec::new();
+        for entry in pick("TRUSTED_PROXIES", file.trusted_proxies)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            trusted_proxies.push(IpRange::parse(entry).ok_or_else(|| {
+                CoreError::Config(format!(
+                    "BERTH_TRUSTED_PROXIES: {entry:?} is not an address or a range like 10.0.0.0/8"
+                ))
+            })?);
+        }
+        let address_limit_scale = number(
+            "ADDRESS_LIMIT_SCALE",
+            pick("ADDRESS_LIMIT_SCALE", file.address_limit_scale),
+            1,
+            1..=10_000,
+        )? as i64;
         Ok(Config {
             addr,
             data_dir,
@@ -195,6 +266,8 @@ impl Config {
             header_timeout_secs,
             idle_timeout_secs,
             shutdown_grace_secs,
+            trusted_proxies,
+            address_limit_scale,
         })
     }
 
@@ -253,6 +326,8 @@ impl std::fmt::Debug for Config {
             .field("header_timeout_secs", &self.header_timeout_secs)
             .field("idle_timeout_secs", &self.idle_timeout_secs)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("address_limit_scale", &self.address_limit_scale)
             .finish()
     }
 }
@@ -293,6 +368,18 @@ mod tests {
         assert!(cfg(&[("BERTH_PUBLIC_URL", "/relative")]).is_err());
         assert!(cfg(&[("BERTH_ADDR", "nonsense")]).is_err());
         assert!(cfg(&[("BERTH_DATABASE_URL", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges() {
+        let c = cfg(&[("BERTH_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[0].contains("10.1.2.3".parse().unwrap()));
+        assert!(!c.trusted_proxies[0].contains("11.0.0.1".parse().unwrap()));
+        assert!(c.trusted_proxies[1].contains("127.0.0.1".parse().unwrap()));
+        assert!(c.trusted_proxies[2].contains("::1".parse().unwrap()));
+        assert!(cfg(&[("BERTH_TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
+        assert!(cfg(&[]).unwrap().trusted_proxies.is_empty());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Layering: callers (server functions in `app`, handlers in `server`) call the service modules
 //! (`accounts`, `mail`, `registry`); services call `store`, the only place SQL lives.
 
+pub mod access;
 pub mod accounts;
+pub mod activity;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -13,6 +15,7 @@ pub mod hub;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod rate;
 pub mod registry;
 pub mod repositories;
 pub mod store;

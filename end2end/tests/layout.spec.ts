@@ -26,6 +26,13 @@ async function fixture(browser: Browser, baseURL: string) {
   for (const tag of ['latest', 'v1.2.3', 'a-very-long-tag-name-that-goes-on-and-on-for-testing-1234567890']) {
     await pushImage(baseURL, name, repo, tag);
   }
+  // A token limited to that repository, for the Security page's list.
+  await page.goto('/settings/security');
+  await ready(page, true);
+  await page.getByLabel('Description').fill('build server in the basement, nightly images');
+  await page.getByLabel('Limit to repositories or namespaces (optional)').fill(repo);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.locator('#new-token')).toBeVisible();
   await context.close();
   return { name, repo };
 }
@@ -80,6 +87,7 @@ test.describe('every main page at every width, light and dark', () => {
       ['settings-tab', `/r/${repo}?tab=settings`, true],
       ['tag-page', `/r/${repo}/tags/latest`, true],
       ['account-settings', '/settings', true],
+      ['security', '/settings/security', true],
       ['profile', `/u/${name}`, true],
     ];
     for (const scheme of SCHEMES) {

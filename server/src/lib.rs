@@ -152,6 +152,14 @@ async fn upkeep(
                 if let Err(e) = sessions.delete_expired().await {
                     tracing::warn!(error = %e, "could not delete expired sessions");
                 }
+                if let Err(e) = berth_core::rate::prune(&hub).await {
+                    tracing::warn!(error = %e, "could not prune rate-limit counts");
+                }
+                match berth_core::activity::prune(&hub).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "pruned old activity-log entries"),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the activity log"),
+                }
             }
             _ = &mut stopped => break,
         }

@@ -262,10 +262,15 @@ pub async fn plain_form_redirects(
     } else {
         target.query_pairs_mut().clear().extend_pairs(&query);
     }
-    let path = match target.query() {
+    let mut path = match target.query() {
         Some(q) => format!("{}?{q}", target.path()),
         None => target.path().to_string(),
     };
+    // The section of the page the form belongs to, when the redirect names one.
+    if let Some(fragment) = target.fragment() {
+        path.push('#');
+        path.push_str(fragment);
+    }
     if let Ok(v) = HeaderValue::from_str(&path) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -300,6 +305,56 @@ fn own_path(location: &str, own: &[url::Origin]) -> Option<url::Url> {
     // Relative paths resolve against Berth; `//host/…` and absolute URLs keep their own origin.
     let url = base.join(location).ok()?;
     own.contains(&url.origin()).then_some(url)
+}
+
+/// Where the request comes from (client address and agent), for rate limits and the activity
+/// log: the peer address, or the `X-Forwarded-For` entry set by a trusted proxy.
+pub async fn client_origin(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = |ip: std::net::IpAddr| {
+        state
+            .hub
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|r| r.contains(ip))
+    };
+    let mut ip = peer;
+    if let Some(p) = peer.filter(|p| trusted(*p)) {
+        ip = Some(p);
+        // The nearest hop a trusted proxy did not add is the client.
+        let forwarded: Vec<std::net::IpAddr> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        for hop in forwarded.iter().rev() {
+            ip = Some(*hop);
+            if !trusted(*hop) {
+                break;
+            }
+        }
+    }
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|a| a.chars().take(200).collect());
+    req.extensions_mut().insert(berth_core::activity::Origin {
+        ip: ip.map(|i| i.to_string()),
+        agent,
+    });
+    next.run(req).await
 }
 
 /// State that lives for one request: the user looked up once for all of a page's parts.

@@ -31,6 +31,10 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
     let web = Router::new()
         .route("/healthz", get(handlers::health))
         .route("/confirm-email", get(handlers::confirm::confirm_email))
+        .route(
+            "/confirm-email-change",
+            get(handlers::confirm::confirm_email_change),
+        )
         .nest("/pkg", pkg_files(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos.clone())
@@ -68,6 +72,7 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
         .layer(from_fn(move |req, next| {
             crate::serve::stalled_body(idle, req, next)
         }))
+        .layer(from_fn_with_state(state.clone(), middleware::client_origin))
         .layer(from_fn(middleware::log_request))
         .with_state(state)
 }

@@ -19,7 +19,7 @@ pub async fn signup(username: String, email: String, password: String) -> Result
         email: &email,
         password: &password,
     };
-    let user = accounts::signup(&hub()?, input)
+    let user = accounts::signup(&hub()?, input, &origin())
         .await
         .map_err(|e| account_error(e, &[("username", &username), ("email", &email)]))?;
     log_in(&user).await?;
@@ -29,9 +29,28 @@ pub async fn signup(username: String, email: String, password: String) -> Result
 
 #[server(endpoint = "login")]
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
-    let user = berth_core::accounts::authenticate(&hub()?, &login, &password)
+    use berth_core::accounts::security::{self, LogIn};
+    let outcome = security::log_in(&hub()?, &login, &password, &origin())
         .await
         .map_err(|e| account_error(e, &[("login", &login)]))?;
+    match outcome {
+        LogIn::Done(user) => {
+            log_in(&user).await?;
+            leptos_axum::redirect("/");
+        }
+        LogIn::SecondFactor(user) => {
+            begin_second_factor(&user).await?;
+            leptos_axum::redirect("/login/code");
+        }
+    }
+    Ok(())
+}
+
+/// The second step of a log-in with two-factor authentication: a code from the authenticator
+/// app, or a recovery code.
+#[server(endpoint = "login-code")]
+pub async fn login_code(code: String) -> Result<(), AppError> {
+    let user = finish_second_factor(&code).await?;
     log_in(&user).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -47,7 +66,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "resend-confirmation")]
 pub async fn resend_confirmation() -> Result<(), AppError> {
     let user = require_user().await?;
-    berth_core::accounts::resend_confirmation(&hub()?, user.id)
+    berth_core::accounts::resend_confirmation(&hub()?, user.id, &origin())
         .await
         .map_err(|e| account_error(e, &[]))?;
     leptos_axum::redirect("/welcome?resent=1");
@@ -56,7 +75,7 @@ pub async fn resend_confirmation() -> Result<(), AppError> {
 
 #[server(endpoint = "forgot-password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
-    berth_core::accounts::request_password_reset(&hub()?, &email)
+    berth_core::accounts::request_password_reset(&hub()?, &email, &origin())
         .await
         .map_err(|e| account_error(e, &[("email", &email)]))?;
     leptos_axum::redirect("/forgot-password?sent=1");
@@ -117,6 +136,8 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
     })
 }
 pub(crate) mod repositories;
+pub(crate) mod security;
 pub(crate) mod settings;
 pub use repositories::*;
+pub use security::*;
 pub use settings::*;

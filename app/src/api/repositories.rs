@@ -224,7 +224,7 @@ pub async fn set_visibility(
 #[server(endpoint = "repositories/delete-tag")]
 pub async fn delete_tag(full_name: String, tag: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    berth_core::repositories::delete_tag(&hub()?, &user, &full_name, &tag)
+    berth_core::repositories::delete_tag(&hub()?, &user, &full_name, &tag, &origin())
         .await
         .map_err(|e| repo_error(e, &[]))?;
     leptos_axum::redirect(&page_of(
@@ -257,7 +257,7 @@ pub async fn remove_collaborator(full_name: String, username: String) -> Result<
 #[server(endpoint = "repositories/delete")]
 pub async fn delete_repository(full_name: String, confirm: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    berth_core::repositories::delete(&hub()?, &user, &full_name, &confirm)
+    berth_core::repositories::delete(&hub()?, &user, &full_name, &confirm, &origin())
         .await
         .map_err(|e| repo_error(e, &[]))?;
     leptos_axum::redirect("/?deleted=1");

@@ -8,6 +8,7 @@ mod password;
 mod profile;
 mod repositories;
 mod repository;
+mod security;
 mod settings;
 mod tag;
 
@@ -19,5 +20,6 @@ pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::{load_failed, NotFoundPage, ProfilePage};
 pub use repositories::{NewRepositoryPage, RepoList};
 pub use repository::RepositoryPage;
+pub use security::{LoginCodePage, SecurityPage};
 pub use settings::AccountSettingsPage;
 pub use tag::TagPage;

@@ -53,6 +53,7 @@ fn Settings(s: AccountSettings) -> impl IntoView {
                 <dt>"Email"</dt> <dd>{s.email.clone()}</dd>
                 <dt>"Joined"</dt> <dd>{s.joined.clone()}</dd>
             </dl>
+            <p><a href="/settings/security">"Security: access tokens, two-factor authentication, password, email, activity"</a></p>
         </section>
         <section class="panel">
             <h2>"Plan"</h2>

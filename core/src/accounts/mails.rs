@@ -88,6 +88,65 @@ pub fn password_reset(username: &str, link: &str) -> Composed {
     }
 }
 
+pub fn email_change(username: &str, new_email: &str, link: &str) -> Composed {
+    let subject = "Confirm the new email address of your Berth ID".to_string();
+    let greeting = format!("Hi {username},");
+    let lead = format!(
+        "You asked to use {new_email} for your Berth account. Confirm it with the link below; until then your old address stays."
+    );
+    let note = "The link works once and expires in 24 hours. If you did not ask for this, ignore this email.";
+    let text = format!(
+        "{greeting}\n\n{lead}\n\nConfirm your new address:\n{link}\n\n{note}\n\n-- Berth\n"
+    );
+    let html = html_mail(
+        &subject,
+        &greeting,
+        &lead,
+        "Confirm your new address",
+        link,
+        note,
+    );
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Sent to the old address when someone asks to change it: a warning, with no link to follow.
+pub fn email_change_notice(username: &str, new_email: &str) -> Composed {
+    let subject = "Your Berth email address is about to change".to_string();
+    let greeting = format!("Hi {username},");
+    let lead = format!(
+        "Someone logged in to your Berth account asked to change its email address to {new_email}. It changes only once the link sent there is opened."
+    );
+    let note = "If this was not you, log in, change your password, and check the activity log on the Security page.";
+    let text = format!("{greeting}\n\n{lead}\n\n{note}\n\n-- Berth\n");
+    let html = html_notice(&subject, &greeting, &lead, note);
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
+fn html_notice(title: &str, greeting: &str, lead: &str, note: &str) -> String {
+    let (title, greeting, lead, note) =
+        (escape(title), escape(greeting), escape(lead), escape(note));
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f6fa;margin:0;padding:24px;color:#1d2433">
+<table role="presentation" width="100%" style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:32px">
+<tr><td>
+<p style="font-size:20px;font-weight:600;margin:0 0 16px">&#9875; Berth</p>
+<p>{greeting}</p>
+<p>{lead}</p>
+<p style="font-size:14px;color:#555">{note}</p>
+</td></tr></table></body></html>"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,10 @@
 //! Callers pass raw form input; every rule is checked here, so the web form, the JSON API and the
 //! command line cannot disagree.
 
+pub mod access_tokens;
 pub mod mails;
 pub mod password;
+pub mod security;
 pub mod validate;
 
 use crate::{
@@ -37,6 +39,8 @@ pub struct User {
     pub private_repo_limit: i64,
     /// Whether repositories created by `docker push` start private.
     pub default_private: bool,
+    /// Whether logging in needs a code from an authenticator app (TOTP).
+    pub two_factor: bool,
 }
 
 impl From<UserRow> for User {
@@ -51,6 +55,7 @@ impl From<UserRow> for User {
             created_at: r.created_at,
             private_repo_limit: r.private_repo_limit,
             default_private: r.default_private != 0,
+            two_factor: r.totp_secret.is_some(),
         }
     }
 }
@@ -107,6 +112,22 @@ pub enum AccountError {
     /// Too many password checks are waiting; the request was refused without doing one.
     #[error("Berth is busy checking passwords. Please try again in a moment.")]
     Busy,
+    #[error("Too many attempts. Try again in {}.", crate::clock::duration_words(*retry_after))]
+    TooManyAttempts { retry_after: i64 },
+    #[error("This access token was deactivated.")]
+    TokenInactive,
+    #[error("This access token has expired.")]
+    TokenExpired,
+    #[error("There is no such access token.")]
+    NoSuchToken,
+    /// The registry refuses the account password once two-factor authentication is on.
+    #[error("two-factor authentication is on for this account: use a personal access token as the password (Account settings → Security)")]
+    TokenRequired,
+    #[error("That code is not right. Enter the 6-digit code from your authenticator app, or one of your recovery codes.")]
+    CodeInvalid,
+    /// The second step of a log-in was not started or took too long.
+    #[error("Log in again: the code has to be entered within five minutes.")]
+    SecondFactorExpired,
     #[error(transparent)]
     Internal(CoreError),
 }
@@ -134,7 +155,18 @@ pub struct NewAccount<'a> {
 }
 
 /// Sign-up from the web: creates an unconfirmed account and queues the confirmation mail.
-pub async fn signup(hub: &Hub, input: NewAccount<'_>) -> Result<User, AccountError> {
+/// Sign-ups from one address are rate-limited ([`crate::rate::SIGNUPS_PER_ADDRESS`]).
+pub async fn signup(
+    hub: &Hub,
+    input: NewAccount<'_>,
+    origin: &crate::activity::Origin,
+) -> Result<User, AccountError> {
+    crate::rate::hit(
+        hub,
+        crate::rate::SIGNUPS_PER_ADDRESS,
+        origin.ip.as_deref().unwrap_or("unknown"),
+    )
+    .await??;
     register(hub, input, false, false).await
 }
 
@@ -285,7 +317,12 @@ async fn consume_token(
 }
 
 /// Confirms the address behind a confirmation link; the link and its siblings stop working.
-pub async fn confirm_email(hub: &Hub, token: &str) -> Result<User, AccountError> {
+/// The link also logs in (the activity log says so).
+pub async fn confirm_email(
+    hub: &Hub,
+    token: &str,
+    origin: &crate::activity::Origin,
+) -> Result<User, AccountError> {
     let now = clock::now();
     let mut tx = hub.db.begin_write().await?;
     let user_id = consume_token(&mut tx, CONFIRM_PURPOSE, token, now).await?;
@@ -293,12 +330,30 @@ pub async fn confirm_email(hub: &Hub, token: &str) -> Result<User, AccountError>
     store::tokens::consume_all(&mut *tx, user_id, CONFIRM_PURPOSE, now).await?;
     tx.commit().await?;
     let user = load(hub, user_id).await?;
+    crate::activity::record(
+        hub,
+        user.id,
+        crate::activity::Kind::Login,
+        "with the confirmation link",
+        origin,
+    )
+    .await?;
     tracing::info!(user = %user.username, "email confirmed");
     Ok(user)
 }
 
 /// Sends a new confirmation link to a logged-in, unconfirmed account.
-pub async fn resend_confirmation(hub: &Hub, user_id: i64) -> Result<(), AccountError> {
+pub async fn resend_confirmation(
+    hub: &Hub,
+    user_id: i64,
+    origin: &crate::activity::Origin,
+) -> Result<(), AccountError> {
+    crate::rate::hit(
+        hub,
+        crate::rate::RESENDS_PER_ADDRESS,
+        origin.ip.as_deref().unwrap_or("unknown"),
+    )
+    .await??;
     let user = load(hub, user_id).await?;
     if user.confirmed {
         return Err(AccountError::AlreadyConfirmed);
@@ -318,7 +373,17 @@ pub async fn resend_confirmation(hub: &Hub, user_id: i64) -> Result<(), AccountE
 /// Asks for a reset link for an address. Only a malformed address is refused; the rest happens
 /// in the job queue ([`send_reset_link`]), so the answer is the same, and takes as long, whether
 /// or not an account uses the address.
-pub async fn request_password_reset(hub: &Hub, email: &str) -> Result<(), AccountError> {
+pub async fn request_password_reset(
+    hub: &Hub,
+    email: &str,
+    origin: &crate::activity::Origin,
+) -> Result<(), AccountError> {
+    crate::rate::hit(
+        hub,
+        crate::rate::RESETS_PER_ADDRESS,
+        origin.ip.as_deref().unwrap_or("unknown"),
+    )
+    .await??;
     let email = email.trim();
     let mut errors = FieldErrors::default();
     errors.check("email", validate::email(email));
@@ -413,6 +478,14 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     let user = load(hub, user_id).await?;
+    crate::activity::record(
+        hub,
+        user.id,
+        crate::activity::Kind::PasswordReset,
+        "",
+        &crate::activity::Origin::default(),
+    )
+    .await?;
     tracing::info!(user = %user.username, "password reset; all sessions ended");
     Ok(user)
 }
@@ -440,7 +513,18 @@ pub async fn session_user(
         .filter(|u| u.session_generation == generation))
 }
 
-async fn load(hub: &Hub, id: i64) -> Result<User, AccountError> {
+/// The account a log-in names (Berth ID or email), if any.
+pub(crate) async fn find_by_login(hub: &Hub, login: &str) -> Result<Option<User>, AccountError> {
+    let login = login.trim();
+    let row = if login.contains('@') {
+        store::users::by_email(hub.db.pool(), login).await?
+    } else {
+        store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
+    };
+    Ok(row.map(User::from))
+}
+
+pub(crate) async fn load(hub: &Hub, id: i64) -> Result<User, AccountError> {
     user_by_id(hub, id)
         .await?
         .ok_or(AccountError::Internal(CoreError::Db(

@@ -9,13 +9,14 @@ use std::sync::Arc;
 
 use super::{names::RepoName, repos, RegistryError};
 use crate::{
-    accounts::{self, AccountError, User},
+    access::{self, Action, Subject},
+    accounts::{self, access_tokens, security, AccountError, User},
+    activity::Origin,
     clock::{self, DAY},
     config::Config,
     db::Db,
     error::CoreError,
     hub::Hub,
-    repositories::{self, Role},
     store, tokens,
 };
 
@@ -81,6 +82,14 @@ pub struct Claims {
     /// The caller's user id, so handlers need not look the name up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<i64>,
+    /// The user's session generation when the token was issued: a password change or reset
+    /// since makes the token fail on the next request.
+    #[serde(default)]
+    pub gen: i64,
+    /// The personal access token the caller logged in with, checked on every request (a
+    /// deactivated one fails at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tok: Option<i64>,
 }
 
 impl Claims {
@@ -147,7 +156,11 @@ impl TokenKeys {
 /// What the caller presented to the token endpoint.
 pub enum Credentials<'a> {
     Anonymous,
-    Password { login: &'a str, password: &'a str },
+    /// The account password, or a personal access token in its place.
+    Password {
+        login: &'a str,
+        password: &'a str,
+    },
     Refresh(&'a str),
 }
 
@@ -163,38 +176,35 @@ pub struct Issued {
     pub user: Option<User>,
 }
 
+/// How a refused log-in reads on the docker command line.
+fn refused_login(e: AccountError) -> RegistryError {
+    match e {
+        AccountError::BadCredentials => {
+            RegistryError::Unauthorized("incorrect Berth ID, email or password".into())
+        }
+        AccountError::TooManyAttempts { retry_after } => RegistryError::TooManyRequests(format!(
+            "too many failed logins; try again in {}",
+            clock::duration_words(retry_after)
+        )),
+        AccountError::Busy => RegistryError::TooManyRequests(
+            "Berth is busy checking passwords; try again in a moment".into(),
+        ),
+        AccountError::Internal(e) => e.into(),
+        other => RegistryError::Unauthorized(other.to_string()),
+    }
+}
+
 /// Authenticates the caller and issues a token with the intersection of the scopes asked for
 /// and the actions the caller holds. Missing rights are not an error here: the registry refuses
-/// the request later, with a message.
+/// the request later, with a message. A name Berth cannot hold is refused here, as `DENIED`,
+/// which clients do not retry (an empty grant would have docker retry each layer for a minute).
 pub async fn issue(
     hub: &Hub,
     credentials: Credentials<'_>,
     scopes: &[Scope],
     want_refresh: bool,
+    origin: &Origin,
 ) -> Result<Issued, RegistryError> {
-    let user = match credentials {
-        Credentials::Anonymous => None,
-        Credentials::Password { login, password } => {
-            match accounts::authenticate(hub, login, password).await {
-                Ok(u) => Some(u),
-                Err(AccountError::BadCredentials) => {
-                    return Err(RegistryError::Unauthorized(
-                        "incorrect Berth ID, email or password".into(),
-                    ))
-                }
-                Err(AccountError::Internal(e)) => return Err(e.into()),
-                Err(AccountError::Busy) => {
-                    return Err(RegistryError::TooManyRequests(
-                        "Berth is busy checking passwords; try again in a moment".into(),
-                    ))
-                }
-                Err(e) => return Err(RegistryError::Unauthorized(e.to_string())),
-            }
-        }
-        Credentials::Refresh(token) => Some(user_for_refresh(hub, token).await?),
-    };
-    // A name Berth cannot hold is refused here, as `DENIED`, which clients do not retry (an
-    // empty grant would have docker retry each layer for most of a minute).
     for scope in scopes.iter().filter(|s| s.kind == "repository") {
         if let Err(RegistryError::NameInvalid(why)) = RepoName::parse(&scope.name) {
             return Err(RegistryError::Denied(format!(
@@ -203,9 +213,20 @@ pub async fn issue(
             )));
         }
     }
+    let subject = match &credentials {
+        Credentials::Anonymous => Subject::Anonymous,
+        Credentials::Password { login, password } => {
+            match security::registry_log_in(hub, login, password, origin).await {
+                Ok((user, Some(token))) => Subject::Token(user, token),
+                Ok((user, None)) => Subject::User(user),
+                Err(e) => return Err(refused_login(e)),
+            }
+        }
+        Credentials::Refresh(token) => subject_for_refresh(hub, token, origin).await?,
+    };
     let mut access = Vec::new();
     for scope in scopes {
-        let actions = grant(hub, user.as_ref(), scope).await?;
+        let actions = grant(hub, &subject, scope).await?;
         if !actions.is_empty() {
             access.push(Access {
                 kind: scope.kind.clone(),
@@ -215,6 +236,7 @@ pub async fn issue(
         }
     }
     let now = clock::now();
+    let user = subject.user().cloned();
     let claims = Claims {
         iss: ISSUER.into(),
         sub: user
@@ -228,10 +250,17 @@ pub async fn issue(
         jti: tokens::generate().1[..24].to_string(),
         access,
         uid: user.as_ref().map(|u| u.id),
+        gen: user.as_ref().map_or(0, |u| u.session_generation),
+        tok: subject.token().map(|t| t.id),
     };
     let token = hub.registry.keys.sign(&claims)?;
-    let refresh_token = match (&user, want_refresh, credentials_were_password(&credentials)) {
-        (Some(u), true, true) => Some(new_refresh_token(hub, u.id, now).await?),
+    let refresh_token = match (&subject, want_refresh, &credentials) {
+        (Subject::User(u), true, Credentials::Password { .. }) => {
+            Some(new_refresh_token(hub, u.id, None, now).await?)
+        }
+        (Subject::Token(u, t), true, Credentials::Password { .. }) => {
+            Some(new_refresh_token(hub, u.id, Some(t.id), now).await?)
+        }
         _ => None,
     };
     let scope = claims
@@ -250,25 +279,48 @@ pub async fn issue(
     })
 }
 
-fn credentials_were_password(c: &Credentials<'_>) -> bool {
-    matches!(c, Credentials::Password { .. })
-}
-
-async fn new_refresh_token(hub: &Hub, user_id: i64, now: i64) -> Result<String, CoreError> {
+async fn new_refresh_token(
+    hub: &Hub,
+    user_id: i64,
+    access_token_id: Option<i64>,
+    now: i64,
+) -> Result<String, CoreError> {
     let (plain, hash) = tokens::generate();
-    store::tokens::insert(
-        hub.db.pool(),
-        user_id,
-        REFRESH_PURPOSE,
-        &hash,
-        now,
-        now + REFRESH_TTL,
-    )
-    .await?;
+    match access_token_id {
+        Some(id) => {
+            store::tokens::insert_for_access_token(
+                hub.db.pool(),
+                user_id,
+                REFRESH_PURPOSE,
+                &hash,
+                now,
+                now + REFRESH_TTL,
+                id,
+            )
+            .await?
+        }
+        None => {
+            store::tokens::insert(
+                hub.db.pool(),
+                user_id,
+                REFRESH_PURPOSE,
+                &hash,
+                now,
+                now + REFRESH_TTL,
+            )
+            .await?
+        }
+    }
     Ok(plain)
 }
 
-async fn user_for_refresh(hub: &Hub, token: &str) -> Result<User, RegistryError> {
+/// Who a refresh token (a saved `docker login`) stands for: the user, with the access token
+/// it was made with, which must still be usable.
+async fn subject_for_refresh(
+    hub: &Hub,
+    token: &str,
+    origin: &Origin,
+) -> Result<Subject, RegistryError> {
     let refused = || {
         RegistryError::Unauthorized(
             "the saved login is no longer valid: run docker login again".into(),
@@ -277,18 +329,33 @@ async fn user_for_refresh(hub: &Hub, token: &str) -> Result<User, RegistryError>
     let row = store::tokens::find(hub.db.pool(), REFRESH_PURPOSE, &tokens::hash(token.trim()))
         .await?
         .ok_or_else(refused)?;
-    if row.used_at.is_some() || row.expires_at <= clock::now() {
+    let now = clock::now();
+    if row.used_at.is_some() || row.expires_at <= now {
         return Err(refused());
     }
-    accounts::user_by_id(hub, row.user_id)
+    let user = accounts::user_by_id(hub, row.user_id)
         .await?
-        .ok_or_else(refused)
+        .ok_or_else(refused)?;
+    match row.access_token_id {
+        None => Ok(Subject::User(user)),
+        Some(id) => {
+            let token = access_tokens::by_id(hub, id)
+                .await
+                .map_err(refused_login)?
+                .ok_or_else(refused)?;
+            token.usable(now).map_err(refused_login)?;
+            access_tokens::use_token(hub, &token, origin, now)
+                .await
+                .map_err(refused_login)?;
+            Ok(Subject::Token(user, token))
+        }
+    }
 }
 
-/// The actions of `scope` that `user` (or an anonymous caller) holds.
+/// The actions of `scope` that `subject` holds now.
 pub async fn grant(
     hub: &Hub,
-    user: Option<&User>,
+    subject: &Subject,
     scope: &Scope,
 ) -> Result<Vec<String>, RegistryError> {
     let wanted = |a: &str| scope.actions.iter().any(|x| x == a || x == "*");
@@ -300,39 +367,54 @@ pub async fn grant(
                 return Ok(vec![]);
             };
             let repo = repos::find(hub, &name).await?;
-            let own_namespace = user.is_some_and(|u| repos::may_use_namespace(u, &name.namespace));
-            let role = match &repo {
-                Some(r) => repositories::role(hub, user, r).await?,
-                None => None,
-            };
-            let can_pull = match &repo {
-                Some(_) => role.is_some(),
-                // Nothing to pull yet; granting the owner pull lets them hear "not found".
-                None => own_namespace,
-            };
-            let confirmed = user.is_some_and(|u| u.confirmed);
-            let can_push = confirmed
-                && match role {
-                    Some(Role::Owner | Role::Collaborator) => true,
-                    // Admins push where they could create: their namespace and `library`.
-                    Some(Role::Admin) => own_namespace,
-                    Some(Role::Reader) => false,
-                    None => repo.is_none() && own_namespace,
-                };
-            let owner = role.is_some_and(Role::may_manage);
             let mut granted = Vec::new();
-            if wanted("pull") && can_pull {
-                granted.push("pull".to_string());
-            }
-            if wanted("push") && can_push {
-                granted.push("push".to_string());
-            }
-            if wanted("delete") && owner && repo.is_some() {
-                granted.push("delete".to_string());
+            for action in [Action::Pull, Action::Push, Action::Delete] {
+                if !wanted(action.scope_name()) {
+                    continue;
+                }
+                let allowed = match &repo {
+                    Some(r) => access::decide(hub, subject, r, action).await?.is_ok(),
+                    // Nothing to pull yet; granting the creator pull lets them hear "not found".
+                    None => {
+                        matches!(action, Action::Pull | Action::Push)
+                            && access::decide_create(hub, subject, &name).is_ok()
+                    }
+                };
+                if allowed {
+                    granted.push(action.scope_name().to_string());
+                }
             }
             Ok(granted)
         }
         _ => Ok(vec![]),
+    }
+}
+
+/// Who the bearer of `claims` is now: the token's user, as they are at this moment. A token
+/// issued before a password change, or with an access token since deactivated, deleted or
+/// expired, is no longer honoured.
+pub async fn subject_of(hub: &Hub, claims: &Claims) -> Result<Subject, RegistryError> {
+    let Some(uid) = claims.uid else {
+        return Ok(Subject::Anonymous);
+    };
+    let gone = || RegistryError::Unauthorized("the login is no longer valid: log in again".into());
+    let user = accounts::user_by_id(hub, uid).await?.ok_or_else(gone)?;
+    match claims.tok {
+        Some(id) => {
+            let token = access_tokens::by_id(hub, id)
+                .await
+                .map_err(refused_login)?
+                .filter(|t| t.user_id == user.id)
+                .ok_or_else(|| {
+                    RegistryError::Unauthorized("this access token was deleted".into())
+                })?;
+            token.usable(clock::now()).map_err(refused_login)?;
+            Ok(Subject::Token(user, token))
+        }
+        None if user.session_generation != claims.gen => Err(RegistryError::Unauthorized(
+            "the password of this account changed: log in again".into(),
+        )),
+        None => Ok(Subject::User(user)),
     }
 }
 

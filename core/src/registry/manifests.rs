@@ -239,6 +239,7 @@ pub async fn put(
     content_type: Option<&str>,
     bytes: &[u8],
     user: &User,
+    origin: &crate::activity::Origin,
 ) -> Result<Pushed, RegistryError> {
     if bytes.len() > MAX_SIZE {
         return Err(RegistryError::ManifestTooLarge);
@@ -364,6 +365,16 @@ pub async fn put(
     }
     tx.commit().await?;
     hub.jobs.wake();
+    if let Reference::Tag(tag) = reference {
+        crate::activity::record(
+            hub,
+            user.id,
+            crate::activity::Kind::Pushed,
+            &format!("{}:{tag}", repo.full_name),
+            origin,
+        )
+        .await?;
+    }
     tracing::info!(repository = %repo.full_name, reference = %reference, digest = %d, user = %user.username, "manifest pushed");
     Ok(Pushed { digest, subject })
 }
@@ -485,11 +496,14 @@ pub async fn get(
     })
 }
 
-/// Deletes a tag, or a manifest together with every tag pointing at it.
+/// Deletes a tag, or a manifest together with every tag pointing at it; `by` is who asked
+/// (their activity log records it).
 pub async fn delete(
     hub: &Hub,
     repo: &Repository,
     reference: &Reference,
+    by: Option<&User>,
+    origin: &crate::activity::Origin,
 ) -> Result<(), RegistryError> {
     let mut tx = hub.db.begin_write().await?;
     let found = match reference {
@@ -504,6 +518,14 @@ pub async fn delete(
         return Err(RegistryError::ManifestUnknown);
     }
     tx.commit().await?;
+    if let Some(user) = by {
+        let what = match reference {
+            Reference::Tag(t) => format!("{}:{t}", repo.full_name),
+            Reference::Digest(d) => format!("{}@{d}", repo.full_name),
+        };
+        crate::activity::record(hub, user.id, crate::activity::Kind::Deleted, &what, origin)
+            .await?;
+    }
     Ok(())
 }
 

@@ -5,9 +5,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{names::RepoName, names::LIBRARY, RegistryError};
+use super::{names::RepoName, RegistryError};
 use crate::{
-    accounts::{mask_email, User},
+    access::{self, Action, Refusal, Subject},
     hub::Hub,
     repositories::{self, RepoError},
     store::{self, repositories::RepositoryRow},
@@ -48,67 +48,44 @@ impl From<RepositoryRow> for Repository {
     }
 }
 
-/// Users own the namespace of their Berth ID; admins also own `library`.
-pub fn may_use_namespace(user: &User, namespace: &str) -> bool {
-    namespace == user.username || (user.is_admin && namespace == LIBRARY)
-}
-
-/// Why `user` may not push to `name`, in words for the docker command line; `None` if they may.
-pub fn push_refusal(hub: &Hub, user: &User, name: &RepoName) -> Option<String> {
-    if !user.confirmed {
-        return Some(format!(
-            "confirm your email address before pushing: open the link Berth sent to {}",
-            mask_email(&user.email)
-        ));
-    }
-    if may_use_namespace(user, &name.namespace) {
-        return None;
-    }
-    let host = hub.config.registry_host();
-    let admin = if user.is_admin {
-        " or library/NAME"
-    } else {
-        ""
-    };
-    Some(format!(
-        "you can push only to {user}/NAME{admin}, and {full} is not in your namespace; \
-         tag the image as {host}/{user}/{name} and push that",
-        user = user.username,
-        full = name.full,
-        name = name.name,
-    ))
-}
-
 pub async fn find(hub: &Hub, name: &RepoName) -> Result<Option<Repository>, RegistryError> {
     Ok(store::repositories::by_full_name(hub.db.pool(), &name.full)
         .await?
         .map(Repository::from))
 }
 
-/// The repository a push goes to, created on the first push into one's own namespace with the
-/// pusher's default visibility (within their private-repository quota).
-pub async fn ensure_for_push(
+/// The access decision for a registry request: the repository `name` if `subject` may do
+/// `action` to it; `None` when it does not exist yet and `subject` may create it by pushing.
+pub async fn check(
     hub: &Hub,
+    subject: &Subject,
     name: &RepoName,
-    user: &User,
-) -> Result<Repository, RegistryError> {
-    let existing = find(hub, name).await?;
-    if let Some(repo) = &existing {
-        // Collaborators push to repositories outside their namespace.
-        if user.confirmed
-            && repositories::role(hub, Some(user), repo)
-                .await?
-                .is_some_and(|r| r.may_push())
-        {
-            return Ok(repo.clone());
+    action: Action,
+) -> Result<Result<Option<Repository>, Refusal>, RegistryError> {
+    match find(hub, name).await? {
+        Some(repo) => Ok(access::decide(hub, subject, &repo, action)
+            .await?
+            .map(|_| Some(repo))),
+        None if action == Action::Push => {
+            Ok(access::decide_create(hub, subject, name).map(|()| None))
         }
+        None => Ok(Err(match subject {
+            Subject::Anonymous => Refusal::AuthenticationRequired,
+            _ => Refusal::NotFound,
+        })),
     }
-    if let Some(why) = push_refusal(hub, user, name) {
-        return Err(RegistryError::Denied(why));
-    }
-    if let Some(repo) = existing {
-        return Ok(repo);
-    }
+}
+
+/// Creates the repository a first push goes to (after [`check`] allowed it), with the pusher's
+/// default visibility, within their private-repository quota.
+pub async fn create_for_push(
+    hub: &Hub,
+    subject: &Subject,
+    name: &RepoName,
+) -> Result<Repository, RegistryError> {
+    let user = subject
+        .user()
+        .ok_or_else(|| RegistryError::Unauthorized("authentication required".into()))?;
     match repositories::create_for_push(hub, user, name).await {
         Ok(repo) => {
             tracing::info!(repository = %name.full, user = %user.username, private = repo.is_private, "repository created by push");
@@ -122,21 +99,30 @@ pub async fn ensure_for_push(
     }
 }
 
-/// Repository names after `last` that `user` may see, at most `limit`.
+/// Repository names after `last` that `subject` may see, at most `limit` (an access token
+/// limited to some repositories sees only those).
 pub async fn catalog(
     hub: &Hub,
-    user: Option<&User>,
+    subject: &Subject,
     last: &str,
     limit: i64,
 ) -> Result<Vec<String>, RegistryError> {
-    Ok(store::repositories::visible_names(
+    let user = subject.user();
+    let names = store::repositories::visible_names(
         hub.db.pool(),
         user.map(|u| u.id),
         user.is_some_and(|u| u.is_admin),
         last,
         limit,
     )
-    .await?)
+    .await?;
+    Ok(match subject.token() {
+        Some(t) if !t.limits.is_empty() => names
+            .into_iter()
+            .filter(|n| t.permits(n, false, Action::Pull).is_ok())
+            .collect(),
+        _ => names,
+    })
 }
 
 /// Pulls counted in memory and added to the database about once a second: a write per

@@ -15,6 +15,7 @@ pub use plans::{
 };
 
 use crate::{
+    access::{self, Action, Refusal, Subject},
     accounts::{self, FieldErrors, User},
     clock,
     db::is_unique_violation,
@@ -23,7 +24,7 @@ use crate::{
     registry::{
         manifests,
         names::{self, Reference, RepoName},
-        repos::{self, Repository},
+        repos::Repository,
         uploads, RegistryError,
     },
     store,
@@ -125,44 +126,7 @@ pub fn validate_overview(overview: &str) -> Result<(), String> {
     at_most(overview, OVERVIEW_MAX)
 }
 
-/// What a person is to a repository they can see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-    /// An administrator acting on someone else's repository: everything the owner may do.
-    Admin,
-    Collaborator,
-    /// Anyone, for a public repository.
-    Reader,
-}
-
-impl Role {
-    pub fn may_push(self) -> bool {
-        self != Role::Reader
-    }
-    /// Settings, descriptions, visibility, deleting tags and the repository, collaborators.
-    pub fn may_manage(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
-    }
-}
-
-/// `user`'s role on `repo`, or `None` when the repository must not exist for them.
-pub async fn role(
-    hub: &Hub,
-    user: Option<&User>,
-    repo: &Repository,
-) -> Result<Option<Role>, CoreError> {
-    let role = match user {
-        Some(u) if u.id == repo.owner_id => Some(Role::Owner),
-        Some(u) if u.is_admin => Some(Role::Admin),
-        Some(u) if store::collaborators::is_collaborator(hub.db.pool(), repo.id, u.id).await? => {
-            Some(Role::Collaborator)
-        }
-        _ if !repo.is_private => Some(Role::Reader),
-        _ => None,
-    };
-    Ok(role)
-}
+pub use crate::access::{role, Role};
 
 /// A new repository, as typed in the form.
 pub struct NewRepo<'a> {
@@ -184,7 +148,7 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
     let mut errors = FieldErrors::default();
     errors.check(
         "namespace",
-        if repos::may_use_namespace(user, input.namespace) {
+        if crate::access::may_use_namespace(user, input.namespace) {
             Ok(())
         } else {
             Err(format!(
@@ -256,7 +220,7 @@ async fn by_id(hub: &Hub, id: i64) -> Result<Repository, RepoError> {
 }
 
 /// The repository `NAMESPACE/NAME` and `viewer`'s role on it; `NotFound` if it does not exist
-/// or is private to others.
+/// or is private to others (the access rule's answer to pulling it).
 pub async fn open(
     hub: &Hub,
     viewer: Option<&User>,
@@ -268,20 +232,23 @@ pub async fn open(
         return Err(RepoError::NotFound);
     };
     let repo = Repository::from(row);
-    match role(hub, viewer, &repo).await? {
-        Some(role) => Ok((repo, role)),
-        None => Err(RepoError::NotFound),
+    let subject = Subject::from_user(viewer.cloned());
+    match access::decide(hub, &subject, &repo, Action::Pull).await? {
+        Ok(role) => Ok((repo, role)),
+        Err(_) => Err(RepoError::NotFound),
     }
 }
 
 /// Opens a repository for a change only its owner (or an admin) may make.
 async fn open_to_manage(hub: &Hub, user: &User, full_name: &str) -> Result<Repository, RepoError> {
     let (namespace, name) = full_name.split_once('/').ok_or(RepoError::NotFound)?;
-    let (repo, role) = open(hub, Some(user), namespace, name).await?;
-    if !role.may_manage() {
-        return Err(RepoError::NotOwner);
+    let (repo, _) = open(hub, Some(user), namespace, name).await?;
+    let subject = Subject::User(user.clone());
+    match access::decide(hub, &subject, &repo, Action::Administer).await? {
+        Ok(_) => Ok(repo),
+        Err(Refusal::Denied(_)) => Err(RepoError::NotOwner),
+        Err(_) => Err(RepoError::NotFound),
     }
-    Ok(repo)
 }
 
 /// Makes a repository private (within the owner's plan) or public, once `confirm` repeats its
@@ -334,6 +301,7 @@ pub async fn delete(
     user: &User,
     full_name: &str,
     confirm: &str,
+    origin: &crate::activity::Origin,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
     check_confirmation(&repo, confirm)?;
@@ -341,7 +309,26 @@ pub async fn delete(
     // leave the bytes where the hourly sweep, which reads the rows, never finds them.
     uploads::discard_all(hub, &repo).await.map_err(internal)?;
     store::repositories::delete(hub.db.pool(), repo.id).await?;
+    crate::activity::record(
+        hub,
+        user.id,
+        crate::activity::Kind::Deleted,
+        &repo.full_name,
+        origin,
+    )
+    .await?;
     tracing::info!(repository = %repo.full_name, user = %user.username, "repository deleted");
+    Ok(())
+}
+
+/// Cancels, with their bytes, the uploads in flight into `owner`'s repositories (before the
+/// account and its repositories are deleted).
+pub async fn discard_uploads_of_owner(hub: &Hub, owner: &User) -> Result<(), RepoError> {
+    for row in store::repositories::of_owner(hub.db.pool(), owner.id).await? {
+        uploads::discard_all(hub, &Repository::from(row))
+            .await
+            .map_err(internal)?;
+    }
     Ok(())
 }
 
@@ -365,9 +352,11 @@ pub async fn delete_tag(
     user: &User,
     full_name: &str,
     tag: &str,
+    origin: &crate::activity::Origin,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
-    match manifests::delete(hub, &repo, &Reference::Tag(tag.to_string())).await {
+    let reference = Reference::Tag(tag.to_string());
+    match manifests::delete(hub, &repo, &reference, Some(user), origin).await {
         Ok(()) => Ok(()),
         Err(RegistryError::ManifestUnknown) => {
             Err(RepoError::Refused(format!("There is no tag {tag}.")))

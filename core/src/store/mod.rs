@@ -1,10 +1,13 @@
 //! All SQL lives here, one module per table. Functions take any executor (pool or transaction).
 
+pub mod access_tokens;
+pub mod activity;
 pub mod blobs;
 pub mod collaborators;
 pub mod copy;
 pub mod jobs;
 pub mod manifests;
+pub mod rate;
 pub mod repositories;
 pub mod settings;
 pub mod tags;

@@ -195,3 +195,16 @@ pub async fn public_of_owner<'c>(
     .fetch_all(ex)
     .await
 }
+
+/// Every repository an account owns.
+pub async fn of_owner<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    owner_id: i64,
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM repositories WHERE owner_id = $1"
+    ))
+    .bind(owner_id)
+    .fetch_all(ex)
+    .await
+}

@@ -12,9 +12,12 @@ pub struct UserRow {
     pub created_at: i64,
     pub private_repo_limit: i64,
     pub default_private: i64,
+    pub totp_secret: Option<String>,
+    pub totp_pending: Option<String>,
+    pub totp_last_step: Option<i64>,
 }
 
-const COLUMNS: &str = "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at, private_repo_limit, default_private";
+const COLUMNS: &str = "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at, private_repo_limit, default_private, totp_secret, totp_pending, totp_last_step";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -76,14 +79,18 @@ pub async fn by_email<'c>(
     .await
 }
 
+/// Whether an account has the name, or had it (names of deleted accounts are never reused).
 pub async fn username_taken<'c>(
     ex: impl Executor<'c, Database = Any>,
     username: &str,
 ) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_one(ex)
-        .await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM users WHERE username = $1)
+              + (SELECT COUNT(*) FROM retired_names WHERE name = $1)",
+    )
+    .bind(username)
+    .fetch_one(ex)
+    .await?;
     Ok(n > 0)
 }
 
@@ -212,4 +219,162 @@ pub async fn count_matching<'c>(
         .bind(super::contains_pattern(filter))
         .fetch_one(ex)
         .await
+}
+
+/// Ends every session and saved registry login of the account (they carry the generation).
+pub async fn bump_generation<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1
+         RETURNING session_generation",
+    )
+    .bind(id)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn set_email<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    email: &str,
+    confirmed_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET email = $1, email_lower = $2, email_confirmed_at = $3 WHERE id = $4",
+    )
+    .bind(email)
+    .bind(email.to_lowercase())
+    .bind(confirmed_at)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_totp_pending<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    secret: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
+        .bind(secret)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Turns two-factor authentication on with `secret` (or off with `None`).
+pub async fn set_totp<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    secret: Option<&str>,
+    step: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2 WHERE id = $3",
+    )
+    .bind(secret)
+    .bind(step)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Records the time step of an accepted code, if it is newer than the last one; false if the
+/// code's step was already used (a replayed code).
+pub async fn advance_totp_step<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    step: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_last_step = $1
+         WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes the account with everything that cascades from it, and keeps its name out of use.
+pub async fn delete<'c>(
+    ex: &mut sqlx::Transaction<'c, Any>,
+    id: i64,
+    username: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO retired_names (name, retired_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(username)
+        .bind(at)
+        .execute(&mut **ex)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut **ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_recovery_codes<'c>(
+    ex: &mut sqlx::Transaction<'c, Any>,
+    user_id: i64,
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **ex)
+        .await?;
+    for h in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(h)
+            .execute(&mut **ex)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Uses a recovery code: true if it was the account's and unused (and is now used).
+pub async fn use_recovery_code<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+    hash: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(at)
+    .bind(user_id)
+    .bind(hash)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn unused_recovery_codes<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn delete_recovery_codes<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(ex)
+        .await?;
+    Ok(())
 }

@@ -1,30 +1,43 @@
-//! Who is calling the registry (from the bearer token) and whether they may do what they ask.
+//! Who is calling the registry (from the bearer token), and the one way handlers open a
+//! repository: name, caller and action in, the repository or the spec's error out.
 
-use axum::http::{header, HeaderMap, HeaderName, StatusCode};
+use axum::http::{header, HeaderName, StatusCode};
 use berth_core::{
-    accounts::{self, User},
+    access::{Action, Refusal, Subject},
     registry::{
-        access::{self, Access, Claims},
+        access::{self, Claims},
         names::RepoName,
-        repos, RegistryError,
+        repos::{self, Repository},
+        RegistryError,
     },
     Hub,
 };
 
-use super::errors::ApiError;
+use super::{errors::ApiError, repo_name};
 
 /// The caller of one registry request.
 pub struct Caller {
     /// `None` when the request carried no token.
     pub claims: Option<Claims>,
+    /// Where the request comes from, for the activity log.
+    pub origin: berth_core::activity::Origin,
 }
 
 impl Caller {
     /// Reads `Authorization: Bearer`. A token that is expired, forged or for another service is
     /// answered with a challenge, so the client fetches a fresh one.
-    pub fn from_headers(hub: &Hub, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    pub fn from_request(hub: &Hub, req: &axum::extract::Request) -> Result<Caller, ApiError> {
+        let origin = req
+            .extensions()
+            .get::<berth_core::activity::Origin>()
+            .cloned()
+            .unwrap_or_default();
+        let headers = req.headers();
         let Some(value) = headers.get(header::AUTHORIZATION) else {
-            return Ok(Caller { claims: None });
+            return Ok(Caller {
+                claims: None,
+                origin,
+            });
         };
         let token = value
             .to_str()
@@ -37,6 +50,7 @@ impl Caller {
         match token.map(|t| hub.registry.keys.verify(t)) {
             Some(Ok(claims)) => Ok(Caller {
                 claims: Some(claims),
+                origin,
             }),
             _ => Err(challenge(
                 hub,
@@ -53,14 +67,17 @@ impl Caller {
             .is_some_and(|c| c.allows(kind, name, action))
     }
 
-    /// The logged-in user behind the token, if any.
-    pub async fn user(&self, hub: &Hub) -> Result<Option<User>, ApiError> {
-        match self.claims.as_ref().and_then(|c| c.uid) {
-            Some(id) => Ok(accounts::user_by_id(hub, id)
-                .await
-                .map_err(RegistryError::from)?),
-            None => Ok(None),
-        }
+    /// Who the caller is now. A token whose login has since been revoked (password changed,
+    /// access token deactivated or deleted) is refused with a challenge, so docker logs in
+    /// again and hears why if it cannot.
+    pub async fn subject(&self, hub: &Hub) -> Result<Subject, ApiError> {
+        let Some(claims) = &self.claims else {
+            return Ok(Subject::Anonymous);
+        };
+        access::subject_of(hub, claims).await.map_err(|e| match e {
+            RegistryError::Unauthorized(why) => challenge(hub, None, Some("invalid_token"), &why),
+            other => other.into(),
+        })
     }
 }
 
@@ -80,38 +97,43 @@ pub fn challenge(hub: &Hub, scope: Option<&str>, error: Option<&str>, message: &
         .with_header(HeaderName::from_static("www-authenticate"), value)
 }
 
-/// Checks that the caller holds `actions` on a repository. When they do not, the answer depends
-/// on why: anonymous callers are challenged; a token that merely lacks the scope is challenged
-/// again (clients then ask for it); a repository the user may not see does not exist for them;
-/// a push they may not make is refused with the reason.
-pub async fn authorize(
+/// A repository opened for one request.
+pub struct Opened {
+    pub name: RepoName,
+    pub repo: Repository,
+    pub subject: Subject,
+}
+
+/// Opens the repository `raw` for `action` by the caller, as every registry handler does: the
+/// access rule decides on the state of this moment (so a revoked right fails now, whatever the
+/// token says), and the token must also carry the action. A push to a repository that does not
+/// exist yet creates it. Refusals are the spec's errors: anonymous callers are challenged, a
+/// repository the caller may not see does not exist, anything else is `DENIED` with the reason,
+/// and a right the caller holds but the token lacks is a challenge for a new token.
+pub async fn open(
     hub: &Hub,
     caller: &Caller,
-    name: &RepoName,
-    actions: &[&str],
-) -> Result<(), ApiError> {
-    if actions
-        .iter()
-        .all(|a| caller.allows("repository", &name.raw, a))
-    {
-        return Ok(());
-    }
-    let scope = format!("repository:{}:{}", name.raw, actions.join(","));
-    let Some(user) = caller.user(hub).await? else {
-        return Err(challenge(
-            hub,
-            Some(&scope),
-            None,
-            "authentication required",
-        ));
+    raw: &str,
+    action: Action,
+) -> Result<Opened, ApiError> {
+    let name = repo_name(raw)?;
+    let subject = caller.subject(hub).await?;
+    let scope = format!("repository:{}:{}", name.raw, scope_actions(action));
+    let decided = repos::check(hub, &subject, &name, action).await?;
+    let existing = match decided {
+        Ok(repo) => repo,
+        Err(Refusal::AuthenticationRequired) => {
+            return Err(challenge(
+                hub,
+                Some(&scope),
+                None,
+                "authentication required",
+            ))
+        }
+        Err(Refusal::NotFound) => return Err(RegistryError::NameUnknown.into()),
+        Err(Refusal::Denied(why)) => return Err(RegistryError::Denied(why).into()),
     };
-    let wanted = Access {
-        kind: "repository".into(),
-        name: name.raw.clone(),
-        actions: actions.iter().map(|a| a.to_string()).collect(),
-    };
-    let granted = access::grant(hub, Some(&user), &wanted).await?;
-    if actions.iter().all(|a| granted.iter().any(|g| g == a)) {
+    if !caller.allows("repository", &name.raw, action.scope_name()) {
         return Err(challenge(
             hub,
             Some(&scope),
@@ -119,28 +141,22 @@ pub async fn authorize(
             "authentication required: the token does not cover this repository",
         ));
     }
-    // A push outside one's namespace is refused with the reason, whether or not the repository
-    // exists, so the answer tells nothing about other people's repositories.
-    if actions.contains(&"push") && !granted.iter().any(|g| g == "push") {
-        let why = repos::push_refusal(hub, &user, name)
-            .unwrap_or_else(|| format!("you cannot push to {}", name.full));
-        return Err(RegistryError::Denied(why).into());
-    }
-    let visible = if actions.contains(&"pull") {
-        granted.iter().any(|g| g == "pull")
-    } else {
-        let pull = Access {
-            actions: vec!["pull".into()],
-            ..wanted
-        };
-        !access::grant(hub, Some(&user), &pull).await?.is_empty()
+    let repo = match existing {
+        Some(repo) => repo,
+        None => repos::create_for_push(hub, &subject, &name).await?,
     };
-    if !visible {
-        return Err(RegistryError::NameUnknown.into());
+    Ok(Opened {
+        name,
+        repo,
+        subject,
+    })
+}
+
+/// The actions a client asks for when it needs `action` (docker asks pull with push).
+fn scope_actions(action: Action) -> &'static str {
+    match action {
+        Action::Pull => "pull",
+        Action::Push => "pull,push",
+        Action::Delete | Action::Administer => "delete",
     }
-    Err(RegistryError::Denied(format!(
-        "only the owner of {} can delete from it",
-        name.full
-    ))
-    .into())
 }

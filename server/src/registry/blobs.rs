@@ -6,10 +6,13 @@ use axum::{
     http::{header, HeaderName, StatusCode},
     response::{IntoResponse, Response},
 };
-use berth_core::registry::{blobs, names::Digest, repos, RegistryError};
+use berth_core::{
+    access::Action,
+    registry::{blobs, names::Digest},
+};
 use tokio_util::io::ReaderStream;
 
-use super::{auth, auth::Caller, errors::ApiError, repo_name};
+use super::{auth, auth::Caller, errors::ApiError};
 use crate::state::AppState;
 
 const STREAM_CHUNK: usize = 256 << 10;
@@ -23,12 +26,8 @@ pub async fn get(
     with_body: bool,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull"]).await?;
+    let repo = auth::open(hub, caller, raw, Action::Pull).await?.repo;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
     let size = blobs::size(hub, &repo, &digest).await?;
     let range = match req
         .headers()
@@ -118,12 +117,8 @@ pub async fn delete(
     digest: &str,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["delete"]).await?;
+    let repo = auth::open(hub, caller, raw, Action::Delete).await?.repo;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
     blobs::delete(hub, &repo, &digest).await?;
     Ok((StatusCode::ACCEPTED, [(header::CONTENT_LENGTH, "0")]).into_response())
 }

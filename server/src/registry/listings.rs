@@ -7,10 +7,13 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use berth_core::registry::{manifests, names::Digest, repos, RegistryError};
+use berth_core::{
+    access::Action,
+    registry::{manifests, names::Digest, repos, RegistryError},
+};
 use serde_json::json;
 
-use super::{auth, auth::Caller, errors::ApiError, query, query_value, repo_name};
+use super::{auth, auth::Caller, errors::ApiError, query, query_value};
 use crate::state::AppState;
 
 /// Catalog pages hold at most this many names unless the client asks for fewer.
@@ -69,12 +72,8 @@ pub async fn tags(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull"]).await?;
+    let auth::Opened { name, repo, .. } = auth::open(hub, caller, raw, Action::Pull).await?;
     let (n, last) = page(&query(&req))?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
     let fetched = manifests::tags(hub, &repo, &last, n.map_or(i64::MAX, |n| n + 1)).await?;
     let (tags, link) = paginate(fetched, n, &format!("/v2/{}/tags/list", name.raw));
     Ok(with_link(json!({ "name": name.raw, "tags": tags }), link))
@@ -94,11 +93,11 @@ pub async fn catalog(
             "authentication required",
         ));
     }
-    let user = caller.user(hub).await?;
+    let subject = caller.subject(hub).await?;
     let (n, last) = page(&query(&req))?;
     // Unlike tags, the catalog is always paged: it can be large.
     let n = n.unwrap_or(CATALOG_PAGE);
-    let fetched = repos::catalog(hub, user.as_ref(), &last, n + 1).await?;
+    let fetched = repos::catalog(hub, &subject, &last, n + 1).await?;
     let (names, link) = paginate(fetched, Some(n), "/v2/_catalog");
     Ok(with_link(json!({ "repositories": names }), link))
 }
@@ -111,12 +110,8 @@ pub async fn referrers(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull"]).await?;
+    let repo = auth::open(hub, caller, raw, Action::Pull).await?.repo;
     let digest: Digest = digest.parse()?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
     let q = query(&req);
     let filter = query_value(&q, "artifactType").filter(|t| !t.is_empty());
     let found = manifests::referrers(hub, &repo, &digest, filter).await?;

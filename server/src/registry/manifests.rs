@@ -5,14 +5,17 @@ use axum::{
     http::{header, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use berth_core::registry::{
-    manifests::{self, MAX_SIZE},
-    names::Reference,
-    repos, RegistryError,
+use berth_core::{
+    access::Action,
+    registry::{
+        manifests::{self, MAX_SIZE},
+        names::Reference,
+        repos, RegistryError,
+    },
 };
 use tokio::io::AsyncReadExt;
 
-use super::{auth, auth::Caller, body_reader, errors::ApiError, repo_name};
+use super::{auth, auth::Caller, body_reader, errors::ApiError};
 use crate::state::AppState;
 
 pub async fn get(
@@ -24,17 +27,13 @@ pub async fn get(
     with_body: bool,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull"]).await?;
+    let repo = auth::open(hub, caller, raw, Action::Pull).await?.repo;
     let reference: Reference = reference.parse().map_err(|e| match e {
         RegistryError::TagInvalid(_) | RegistryError::DigestInvalid(_) => {
             ApiError::from(RegistryError::ManifestUnknown)
         }
         other => other.into(),
     })?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
     let m = manifests::get(hub, &repo, &reference).await?;
     let etag = format!("\"{}\"", m.digest);
     let unchanged = req
@@ -85,12 +84,7 @@ pub async fn put(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull", "push"]).await?;
     let reference: Reference = reference.parse()?;
-    let user = caller.user(hub).await?.ok_or_else(|| {
-        auth::challenge(hub, None, Some("invalid_token"), "authentication required")
-    })?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -110,14 +104,22 @@ pub async fn put(
                 format!("could not read the manifest: {e}"),
             )
         })?;
-    let repo = repos::ensure_for_push(hub, &name, &user).await?;
+    let auth::Opened {
+        name,
+        repo,
+        subject,
+    } = auth::open(hub, caller, raw, Action::Push).await?;
+    let user = subject
+        .user()
+        .ok_or_else(|| auth::challenge(hub, None, None, "authentication required"))?;
     let pushed = manifests::put(
         hub,
         &repo,
         &reference,
         content_type.as_deref(),
         &bytes,
-        &user,
+        user,
+        &caller.origin,
     )
     .await?;
     let mut res = (
@@ -149,12 +151,15 @@ pub async fn delete(
     reference: &str,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["delete"]).await?;
+    let opened = auth::open(hub, caller, raw, Action::Delete).await?;
     let reference: Reference = reference.parse()?;
-    let repo = repos::find(hub, &name)
-        .await?
-        .ok_or(RegistryError::NameUnknown)?;
-    manifests::delete(hub, &repo, &reference).await?;
+    manifests::delete(
+        hub,
+        &opened.repo,
+        &reference,
+        opened.subject.user(),
+        &caller.origin,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, [(header::CONTENT_LENGTH, "0")]).into_response())
 }

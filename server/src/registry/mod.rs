@@ -54,8 +54,10 @@ pub fn routes() -> Router<AppState> {
 /// one. Docker learns how to authenticate only from this answer, so it must be a 401 even though
 /// anonymous pulls are allowed.
 async fn base(State(state): State<AppState>, req: Request) -> Response {
-    match Caller::from_headers(&state.hub, req.headers()) {
-        Ok(Caller { claims: Some(_) }) => (
+    match Caller::from_request(&state.hub, &req) {
+        Ok(Caller {
+            claims: Some(_), ..
+        }) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             "{}",
         )
@@ -122,7 +124,7 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
         )
         .into_response();
     };
-    let caller = match Caller::from_headers(&state.hub, req.headers()) {
+    let caller = match Caller::from_request(&state.hub, &req) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

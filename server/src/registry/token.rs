@@ -1,6 +1,7 @@
 //! The token endpoint (`/token`): Docker's GET form with Basic credentials, and the OAuth2 POST
 //! form (`password` and `refresh_token` grants) that containerd tries first.
 
+use axum::Extension;
 use axum::{
     body::Bytes,
     extract::{RawQuery, State},
@@ -9,7 +10,10 @@ use axum::{
     Json,
 };
 use base64::Engine;
-use berth_core::registry::access::{self, Credentials, Issued};
+use berth_core::{
+    activity::Origin,
+    registry::access::{self, Credentials, Issued},
+};
 use serde_json::json;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
@@ -45,6 +49,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 /// `GET /token?service=..&scope=..[&offline_token=true]`, Basic credentials optional.
 pub async fn get(
     State(state): State<AppState>,
+    Extension(origin): Extension<Origin>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -56,14 +61,18 @@ pub async fn get(
         Some((login, password)) => Credentials::Password { login, password },
         None => Credentials::Anonymous,
     };
-    match access::issue(&state.hub, credentials, &scopes, offline).await {
+    match access::issue(&state.hub, credentials, &scopes, offline, &origin).await {
         Ok(issued) => answer(&issued, false),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
 
 /// `POST /token` with an OAuth2 form.
-pub async fn post(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    Extension(origin): Extension<Origin>,
+    body: Bytes,
+) -> Response {
     let form = pairs(&String::from_utf8_lossy(&body));
     let field = |k: &'static str| values(&form, k).next().unwrap_or("");
     let scopes = access::parse_scopes(values(&form, "scope"));
@@ -85,7 +94,7 @@ pub async fn post(State(state): State<AppState>, body: Bytes) -> Response {
                 .into_response()
         }
     };
-    match access::issue(&state.hub, credentials, &scopes, offline).await {
+    match access::issue(&state.hub, credentials, &scopes, offline, &origin).await {
         Ok(issued) => answer(&issued, true),
         Err(e) => ApiError::from(e).into_response(),
     }

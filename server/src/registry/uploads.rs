@@ -6,31 +6,32 @@ use axum::{
     http::{header, HeaderMap, HeaderName, StatusCode},
     response::{IntoResponse, Response},
 };
-use berth_core::registry::{
-    blobs,
-    names::{Digest, RepoName},
-    repos::{self, Repository},
-    uploads::{self, UploadState},
-    RegistryError,
+use berth_core::{
+    access::{Action, Subject},
+    registry::{
+        blobs,
+        names::{Digest, RepoName},
+        repos::{self, Repository},
+        uploads::{self, UploadState},
+        RegistryError,
+    },
 };
 
-use super::{auth, auth::Caller, body_reader, errors::ApiError, query, query_value, repo_name};
+use super::{auth, auth::Caller, body_reader, errors::ApiError, query, query_value};
 use crate::state::AppState;
 
-/// Authorises a push and returns the repository (created on first push) and the user.
+/// Opens the repository for a push (creating it on the first one); returns it with the user.
 async fn pushing(
     state: &AppState,
     caller: &Caller,
     raw: &str,
-) -> Result<(RepoName, Repository, berth_core::accounts::User), ApiError> {
-    let hub = &state.hub;
-    let name = repo_name(raw)?;
-    auth::authorize(hub, caller, &name, &["pull", "push"]).await?;
-    let user = caller.user(hub).await?.ok_or_else(|| {
-        auth::challenge(hub, None, Some("invalid_token"), "authentication required")
-    })?;
-    let repo = repos::ensure_for_push(hub, &name, &user).await?;
-    Ok((name, repo, user))
+) -> Result<(RepoName, Repository, Subject), ApiError> {
+    let auth::Opened {
+        name,
+        repo,
+        subject,
+    } = auth::open(&state.hub, caller, raw, Action::Push).await?;
+    Ok((name, repo, subject))
 }
 
 /// 202 with where to send the next chunk and what has arrived (`Range: 0-<last byte>`, or
@@ -79,18 +80,19 @@ pub async fn start(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let (name, repo, user) = pushing(state, caller, raw).await?;
+    let (name, repo, subject) = pushing(state, caller, raw).await?;
+    let user = subject
+        .user()
+        .ok_or_else(|| auth::challenge(hub, None, None, "authentication required"))?;
     let q = query(&req);
     if let (Some(mount), Some(from)) = (query_value(&q, "mount"), query_value(&q, "from")) {
         // Mount only from a repository the caller may pull; otherwise fall through to a plain upload.
         if let (Ok(digest), Ok(from_name)) = (mount.parse::<Digest>(), RepoName::parse(from)) {
             if caller.allows("repository", &from_name.raw, "pull") {
-                if let Some(from_repo) = repos::find(hub, &from_name).await? {
-                    let visible = berth_core::repositories::role(hub, Some(&user), &from_repo)
-                        .await
-                        .map_err(RegistryError::from)?
-                        .is_some();
-                    if visible && blobs::mount(hub, &from_repo, &repo, &digest).await? {
+                if let Ok(Some(from_repo)) =
+                    repos::check(hub, &subject, &from_name, Action::Pull).await?
+                {
+                    if blobs::mount(hub, &from_repo, &repo, &digest).await? {
                         return Ok(created(&name, &digest));
                     }
                 }
@@ -100,10 +102,10 @@ pub async fn start(
     if let Some(d) = query_value(&q, "digest") {
         let digest: Digest = d.parse()?;
         let mut body = body_reader(req.into_body());
-        uploads::put_whole(hub, &repo, &user, &digest, &mut body).await?;
+        uploads::put_whole(hub, &repo, user, &digest, &mut body).await?;
         return Ok(created(&name, &digest));
     }
-    let up = uploads::start(hub, &repo, &user).await?;
+    let up = uploads::start(hub, &repo, user).await?;
     Ok(accepted(StatusCode::ACCEPTED, &name, &up))
 }
 

@@ -1,6 +1,7 @@
 //! End to end with a real Docker engine (Debian's docker.io, started here on a private socket):
 //! docker login, push, push again, mount into a second repository, pull, run; refusals for a bad
-//! password and for another user's namespace; anonymous pull of a public repository.
+//! password and for another user's namespace; anonymous pull of a public repository; personal
+//! access tokens as the password (each level, a limit, deactivation, two-factor accounts).
 
 use crate::common;
 
@@ -20,6 +21,8 @@ async fn docker_login_push_pull_and_run() {
     let s = TestServer::shared();
     account(s, "dockeralice").await;
     account(s, "dockerbob").await;
+    account(s, "dockercarol").await;
+    let tokens = Tokens::make(s).await;
     let host = s.base.trim_start_matches("http://").to_string();
     let work = tempfile::tempdir().unwrap();
     let tar = rootfs_tar(work.path());
@@ -133,6 +136,7 @@ async fn docker_login_push_pull_and_run() {
             denied.contains("unauthorized") || denied.contains("denied"),
             "{denied}"
         );
+        tokens.check(&engine, &host);
         (engine, seen)
     })
     .await
@@ -161,4 +165,143 @@ async fn docker_login_push_pull_and_run() {
     // collection ran after `rmi`; exact counting (GET counted, HEAD not) is in registry.rs.
     assert!((1..=2).contains(&pulls), "the pulls were counted: {pulls}");
     assert!(results[0].contains("digest"));
+}
+
+/// Access tokens for the engine to log in with, made through the domain.
+struct Tokens {
+    read_write: String,
+    read_write_id: i64,
+    read_only: String,
+    limited: String,
+    /// A token of dockercarol, who has two-factor authentication on.
+    two_factor: String,
+}
+
+impl Tokens {
+    async fn make(s: &TestServer) -> Tokens {
+        use berth_core::accounts::{access_tokens, security};
+        let hub = s.hub();
+        let alice = berth_core::accounts::user_by_name(hub, "dockeralice")
+            .await
+            .unwrap()
+            .unwrap();
+        let carol = berth_core::accounts::user_by_name(hub, "dockercarol")
+            .await
+            .unwrap()
+            .unwrap();
+        let make = |user: berth_core::accounts::User, level: &'static str, limits: &'static str| async move {
+            access_tokens::create(
+                hub,
+                &user,
+                access_tokens::NewToken {
+                    description: level,
+                    level,
+                    expiry: "30",
+                    expiry_date: "",
+                    limits,
+                },
+                &berth_core::activity::Origin::default(),
+            )
+            .await
+            .unwrap()
+        };
+        let (rw, read_write) = make(alice.clone(), "read_write", "").await;
+        let (_, read_only) = make(alice.clone(), "read", "").await;
+        let (_, limited) = make(alice, "read_write", "dockeralice/app").await;
+        let setup = security::begin_two_factor(hub, &carol).await.unwrap();
+        let code = security::totp_code(&setup.secret, berth_core::clock::now()).unwrap();
+        security::enable_two_factor(hub, &carol, &code, &berth_core::activity::Origin::default())
+            .await
+            .unwrap();
+        let (_, two_factor) = make(carol, "read_write", "").await;
+        Tokens {
+            read_write,
+            read_write_id: rw.id,
+            read_only,
+            limited,
+            two_factor,
+        }
+    }
+
+    /// Runs on the blocking thread of the docker test, after its own steps (logged out, with
+    /// dockeralice/app:v1 and dockeralice/other:v1 pushed and app pulled).
+    fn check(&self, engine: &Engine, host: &str) {
+        let rt = tokio::runtime::Handle::current();
+        let s = TestServer::shared();
+        let app = format!("{host}/dockeralice/app:v1");
+        let other = format!("{host}/dockeralice/other:v1");
+        let logged_in = |user: &str, secret: &str| {
+            let out = engine.login(host, user, secret);
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.success(), text)
+        };
+
+        // Read-only: logs in and pulls; a push is refused with the reason.
+        let (ok, text) = logged_in("dockeralice", &self.read_only);
+        assert!(ok && text.contains("Login Succeeded"), "{text}");
+        engine.ok(&["pull", &app]);
+        let refused = engine.fails(&["push", &app]);
+        assert!(refused.contains("this token is read-only"), "{refused}");
+
+        // Read & write: pushes.
+        let (ok, text) = logged_in("dockeralice", &self.read_write);
+        assert!(ok, "{text}");
+        let pushed = engine.ok(&["push", &app]);
+        assert!(pushed.contains("digest: sha256:"), "{pushed}");
+
+        // Limited to dockeralice/app: the owner's private repository next to it is refused.
+        rt.block_on(async {
+            let alice = berth_core::accounts::user_by_name(s.hub(), "dockeralice")
+                .await
+                .unwrap()
+                .unwrap();
+            berth_core::repositories::set_visibility(
+                s.hub(),
+                &alice,
+                "dockeralice/other",
+                true,
+                "dockeralice/other",
+            )
+            .await
+            .unwrap();
+        });
+        let (ok, text) = logged_in("dockeralice", &self.limited);
+        assert!(ok, "{text}");
+        engine.ok(&["pull", &app]);
+        let refused = engine.fails(&["pull", &other]);
+        assert!(
+            refused.contains("this token is limited to dockeralice/app"),
+            "{refused}"
+        );
+
+        // Deactivated: docker login is refused, saying why.
+        rt.block_on(async {
+            let alice = berth_core::accounts::user_by_name(s.hub(), "dockeralice")
+                .await
+                .unwrap()
+                .unwrap();
+            berth_core::accounts::access_tokens::set_active(
+                s.hub(),
+                &alice,
+                self.read_write_id,
+                false,
+                &berth_core::activity::Origin::default(),
+            )
+            .await
+            .unwrap();
+        });
+        let (ok, text) = logged_in("dockeralice", &self.read_write);
+        assert!(!ok && text.contains("deactivated"), "{text}");
+
+        // Two-factor authentication on: the password is refused with what to do; a token works.
+        let (ok, text) = logged_in("dockercarol", PASSWORD);
+        assert!(!ok && text.contains("personal access token"), "{text}");
+        let (ok, text) = logged_in("dockercarol", &self.two_factor);
+        assert!(ok && text.contains("Login Succeeded"), "{text}");
+        engine.ok(&["logout", host]);
+    }
 }

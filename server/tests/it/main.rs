@@ -16,5 +16,6 @@ mod registry;
 mod replicas;
 mod repo_pages;
 mod robustness;
+mod security;
 mod skopeo;
 mod smtp;

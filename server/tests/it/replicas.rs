@@ -292,6 +292,26 @@ async fn two_replicas_behind_a_proxy_serve_as_one_hub() {
         .await
         .unwrap();
 
+    // Rate limits are counted in the shared database: failed logins alternate between the
+    // replicas and the account's limit (ten) is reached all the same, on both.
+    let token_as = |base: String, password: &'static str| async move {
+        reqwest::Client::new()
+            .get(format!("{base}/token?service=berth"))
+            .basic_auth("replicaguess", Some(password))
+            .send()
+            .await
+            .unwrap()
+    };
+    for i in 0..10 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        assert_eq!(token_as(base.clone(), "wrong guess").await.status(), 401);
+    }
+    for base in [&a.base, &b.base] {
+        let res = token_as(base.clone(), "another guess").await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{base}");
+        assert!(res.headers().contains_key("retry-after"));
+    }
+
     // A replica dies in the middle of an upload: the other one finishes it.
     let other: Vec<u8> = content.iter().rev().copied().collect();
     let other_digest = sha256(&other);

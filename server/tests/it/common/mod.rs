@@ -19,6 +19,13 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
 }
 
+/// A client address no other client of this test binary uses.
+pub fn client_address() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::net::Ipv4Addr::from(0x0a00_0000 + n).to_string()
+}
+
 static SHARED: std::sync::OnceLock<TestServer> = std::sync::OnceLock::new();
 
 impl TestServer {
@@ -35,7 +42,11 @@ impl TestServer {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    tx.send(TestServer::start().await).unwrap();
+                    // Clients tell the server their address as a proxy would (see
+                    // [`client_address`]), so per-address rate limits count per test.
+                    let server =
+                        TestServer::start_with(&[("BERTH_TRUSTED_PROXIES", "127.0.0.1")]).await;
+                    tx.send(server).unwrap();
                     std::future::pending::<()>().await;
                 });
             });
@@ -86,7 +97,16 @@ impl TestServer {
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub fn client(&self) -> reqwest::Client {
+        self.client_at(&client_address())
+    }
+
+    /// A browser-like client at the given address (sent as `X-Forwarded-For`, which the shared
+    /// server trusts from loopback).
+    pub fn client_at(&self, address: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().unwrap());
         reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(8))

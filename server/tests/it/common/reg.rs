@@ -40,6 +40,14 @@ impl Reg {
         Reg {
             base: base.trim_end_matches('/').to_string(),
             http: reqwest::Client::builder()
+                .default_headers(
+                    [(
+                        reqwest::header::HeaderName::from_static("x-forwarded-for"),
+                        super::client_address().parse().unwrap(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(std::time::Duration::from_secs(30))
                 .build()
@@ -67,7 +75,10 @@ impl Reg {
             req = req.basic_auth(u, Some(p));
         }
         let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 200, "token endpoint");
+        let status = res.status();
+        if status != 200 {
+            panic!("token endpoint: {status} {}", res.text().await.unwrap());
+        }
         res.json::<Value>().await.unwrap()["token"]
             .as_str()
             .unwrap()

@@ -284,7 +284,7 @@ async fn private_repositories_exist_only_for_owner_collaborators_and_admins() {
         .await
         .unwrap_err();
     assert!(matches!(err, RepoError::NotOwner), "{err:?}");
-    let err = repositories::delete(&hub, &bob, "alice/secret", "secret")
+    let err = repositories::delete(&hub, &bob, "alice/secret", "secret", &Default::default())
         .await
         .unwrap_err();
     assert!(matches!(err, RepoError::NotOwner), "{err:?}");
@@ -351,11 +351,11 @@ async fn collaborators_descriptions_and_deletion() {
         ("A tool", "# Hello")
     );
 
-    let err = repositories::delete(&hub, &alice, "alice/app", "wrong")
+    let err = repositories::delete(&hub, &alice, "alice/app", "wrong", &Default::default())
         .await
         .unwrap_err();
     assert_eq!(field(err, "confirm"), "Type app to confirm.");
-    repositories::delete(&hub, &alice, "alice/app", "app")
+    repositories::delete(&hub, &alice, "alice/app", "app", &Default::default())
         .await
         .unwrap();
     assert!(matches!(
@@ -405,7 +405,7 @@ async fn deleting_a_repository_cancels_its_uploads_and_only_managers_list_collab
         1
     );
 
-    repositories::delete(&hub, &alice, "alice/app", "app")
+    repositories::delete(&hub, &alice, "alice/app", "app", &Default::default())
         .await
         .unwrap();
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads")

@@ -22,6 +22,14 @@ async fn hub() -> TestHub {
     hub_with(&[]).await
 }
 
+/// A client as the web layer would describe it: loopback, a browser.
+fn origin() -> berth_core::activity::Origin {
+    berth_core::activity::Origin {
+        ip: Some("127.0.0.1".into()),
+        agent: Some("test".into()),
+    }
+}
+
 fn acct<'a>(u: &'a str, e: &'a str) -> NewAccount<'a> {
     NewAccount {
         username: u,
@@ -77,7 +85,7 @@ fn field_error(err: AccountError, field: &str) -> String {
 #[tokio::test]
 async fn signup_creates_an_unconfirmed_account_and_queues_a_confirmation_mail() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "Alice@Example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "Alice@Example.com"), &origin())
         .await
         .unwrap();
     assert_eq!(u.username, "alice");
@@ -115,6 +123,7 @@ async fn signup_reports_every_bad_field_at_once() {
             email: "nope",
             password: "short",
         },
+        &origin(),
     )
     .await
     .unwrap_err();
@@ -134,18 +143,18 @@ async fn signup_reports_every_bad_field_at_once() {
 #[tokio::test]
 async fn names_and_addresses_are_unique_and_emails_case_insensitive() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
-    let e = accounts::signup(&t.hub, acct("alice", "other@example.com"))
+    let e = accounts::signup(&t.hub, acct("alice", "other@example.com"), &origin())
         .await
         .unwrap_err();
     assert!(field_error(e, "username").contains("already taken"));
-    let e = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM"))
+    let e = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM"), &origin())
         .await
         .unwrap_err();
     assert!(field_error(e, "email").contains("already exists"));
-    let e = accounts::signup(&t.hub, acct("library", "lib@example.com"))
+    let e = accounts::signup(&t.hub, acct("library", "lib@example.com"), &origin())
         .await
         .unwrap_err();
     assert!(field_error(e, "username").contains("reserved"));
@@ -159,7 +168,9 @@ async fn two_simultaneous_signups_for_one_name_exactly_one_wins() {
         // Two tasks on the multi-threaded runtime: a real race between check and insert.
         let spawn = |email: String| {
             let (hub, name) = (t.hub.clone(), name.clone());
-            tokio::spawn(async move { accounts::signup(&hub, acct(&name, &email)).await })
+            tokio::spawn(
+                async move { accounts::signup(&hub, acct(&name, &email), &origin()).await },
+            )
         };
         let (a, b) = (
             spawn(format!("a{round}@example.com")),
@@ -181,23 +192,25 @@ async fn two_simultaneous_signups_for_one_name_exactly_one_wins() {
 #[tokio::test]
 async fn confirmation_link_works_once() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     let token = newest_link_token(&t.hub, "/confirm-email").await;
     assert!(matches!(
-        accounts::confirm_email(&t.hub, "not-a-token").await,
+        accounts::confirm_email(&t.hub, "not-a-token", &origin()).await,
         Err(AccountError::LinkInvalid)
     ));
-    let confirmed = accounts::confirm_email(&t.hub, &token).await.unwrap();
+    let confirmed = accounts::confirm_email(&t.hub, &token, &origin())
+        .await
+        .unwrap();
     assert_eq!(confirmed.id, u.id);
     assert!(confirmed.confirmed);
     assert!(matches!(
-        accounts::confirm_email(&t.hub, &token).await,
+        accounts::confirm_email(&t.hub, &token, &origin()).await,
         Err(AccountError::LinkUsed)
     ));
     assert!(matches!(
-        accounts::resend_confirmation(&t.hub, u.id).await,
+        accounts::resend_confirmation(&t.hub, u.id, &origin()).await,
         Err(AccountError::AlreadyConfirmed)
     ));
 }
@@ -205,13 +218,13 @@ async fn confirmation_link_works_once() {
 #[tokio::test]
 async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     let first = newest_link_token(&t.hub, "/confirm-email").await;
     // Resending right away is refused; an hour later it works and the old link still expires.
     assert!(matches!(
-        accounts::resend_confirmation(&t.hub, u.id).await,
+        accounts::resend_confirmation(&t.hub, u.id, &origin()).await,
         Err(AccountError::TooSoon)
     ));
     exec(
@@ -220,14 +233,16 @@ async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
     )
     .await;
     assert!(matches!(
-        accounts::confirm_email(&t.hub, &first).await,
+        accounts::confirm_email(&t.hub, &first, &origin()).await,
         Err(AccountError::LinkExpired)
     ));
-    accounts::resend_confirmation(&t.hub, u.id).await.unwrap();
+    accounts::resend_confirmation(&t.hub, u.id, &origin())
+        .await
+        .unwrap();
     let second = newest_link_token(&t.hub, "/confirm-email").await;
     assert_ne!(first, second);
     assert!(
-        accounts::confirm_email(&t.hub, &second)
+        accounts::confirm_email(&t.hub, &second, &origin())
             .await
             .unwrap()
             .confirmed
@@ -237,7 +252,7 @@ async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
 #[tokio::test]
 async fn confirming_ends_the_other_outstanding_links() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     let first = newest_link_token(&t.hub, "/confirm-email").await;
@@ -246,11 +261,15 @@ async fn confirming_ends_the_other_outstanding_links() {
         "UPDATE user_tokens SET created_at = created_at - 120",
     )
     .await;
-    accounts::resend_confirmation(&t.hub, u.id).await.unwrap();
+    accounts::resend_confirmation(&t.hub, u.id, &origin())
+        .await
+        .unwrap();
     let second = newest_link_token(&t.hub, "/confirm-email").await;
-    accounts::confirm_email(&t.hub, &second).await.unwrap();
+    accounts::confirm_email(&t.hub, &second, &origin())
+        .await
+        .unwrap();
     assert!(matches!(
-        accounts::confirm_email(&t.hub, &first).await,
+        accounts::confirm_email(&t.hub, &first, &origin()).await,
         Err(AccountError::LinkUsed)
     ));
 }
@@ -258,7 +277,7 @@ async fn confirming_ends_the_other_outstanding_links() {
 #[tokio::test]
 async fn login_by_name_or_email_with_one_generic_error() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     assert_eq!(
@@ -288,7 +307,7 @@ async fn login_by_name_or_email_with_one_generic_error() {
 #[tokio::test]
 async fn password_reset_changes_the_password_once_and_ends_sessions() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     assert!(accounts::session_user(&t.hub, u.id, u.session_generation)
@@ -296,16 +315,16 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
         .unwrap()
         .is_some());
     // Unknown addresses are answered the same way and send nothing.
-    accounts::request_password_reset(&t.hub, "nobody@example.com")
+    accounts::request_password_reset(&t.hub, "nobody@example.com", &origin())
         .await
         .unwrap();
     jobs::run_due(&t.hub).await.unwrap();
     assert_eq!(mails_queued(&t.hub).await, 1, "only the confirmation mail");
     assert!(matches!(
-        accounts::request_password_reset(&t.hub, "not an address").await,
+        accounts::request_password_reset(&t.hub, "not an address", &origin()).await,
         Err(AccountError::Invalid(_))
     ));
-    accounts::request_password_reset(&t.hub, "ALICE@example.com")
+    accounts::request_password_reset(&t.hub, "ALICE@example.com", &origin())
         .await
         .unwrap();
     jobs::run_due(&t.hub).await.unwrap();
@@ -338,10 +357,10 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
 #[tokio::test]
 async fn reset_links_expire_after_an_hour() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
-    accounts::request_password_reset(&t.hub, "alice@example.com")
+    accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
     jobs::run_due(&t.hub).await.unwrap();
@@ -360,7 +379,7 @@ async fn reset_links_expire_after_an_hour() {
 #[tokio::test]
 async fn queued_mail_is_written_to_the_outbox() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 1);
@@ -398,7 +417,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
         .unwrap()
         .port();
     let t = hub_with(&[("BERTH_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 0);
@@ -442,10 +461,10 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
 #[tokio::test]
 async fn only_the_newest_reset_link_works() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
-    accounts::request_password_reset(&t.hub, "alice@example.com")
+    accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
     jobs::run_due(&t.hub).await.unwrap();
@@ -456,7 +475,7 @@ async fn only_the_newest_reset_link_works() {
         "UPDATE user_tokens SET created_at = created_at - 120 WHERE purpose = 'password_reset'",
     )
     .await;
-    accounts::request_password_reset(&t.hub, "alice@example.com")
+    accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
     jobs::run_due(&t.hub).await.unwrap();
@@ -474,7 +493,7 @@ async fn only_the_newest_reset_link_works() {
 #[tokio::test]
 async fn a_reset_request_does_the_same_work_whether_or_not_the_account_exists() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"))
+    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
         .await
         .unwrap();
     let jobs_now = || async {
@@ -483,11 +502,11 @@ async fn a_reset_request_does_the_same_work_whether_or_not_the_account_exists() 
             .await
             .unwrap()
     };
-    accounts::request_password_reset(&t.hub, "alice@example.com")
+    accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
     assert_eq!(jobs_now().await, 1);
-    accounts::request_password_reset(&t.hub, "nobody@example.com")
+    accounts::request_password_reset(&t.hub, "nobody@example.com", &origin())
         .await
         .unwrap();
     assert_eq!(jobs_now().await, 2, "one queued job each, nothing else");

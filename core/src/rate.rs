@@ -1,0 +1,132 @@
+//! Rate limits, counted in the database so that every replica sees the same counts: fixed
+//! windows per bucket (a client address, an account, or both). Over a limit, callers answer 429
+//! with `Retry-After`.
+//!
+//! Log-ins count failures only, per address and per account, and an account's limit refuses
+//! only addresses that failed for it: a correct password from anywhere else is never slowed by
+//! others' failures.
+
+use crate::{
+    clock::{self, HOUR, MINUTE},
+    error::CoreError,
+    hub::Hub,
+    store,
+};
+
+/// At most `max` events per `window` seconds in one bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: i64,
+    pub window: i64,
+    /// Keyed by client address: scaled by `BERTH_ADDRESS_LIMIT_SCALE`.
+    pub per_address: bool,
+}
+
+impl Limit {
+    /// The limit on this hub.
+    pub fn max_on(self, hub: &Hub) -> i64 {
+        if self.per_address {
+            self.max * hub.config.address_limit_scale
+        } else {
+            self.max
+        }
+    }
+}
+
+/// Failed log-ins (web and registry) from one address.
+pub const FAILED_LOGINS_PER_ADDRESS: Limit = Limit {
+    name: "login-fail-ip",
+    max: 20,
+    window: 10 * MINUTE,
+    per_address: true,
+};
+/// Failed log-ins for one account, from anywhere.
+pub const FAILED_LOGINS_PER_ACCOUNT: Limit = Limit {
+    name: "login-fail-account",
+    max: 10,
+    window: 15 * MINUTE,
+    per_address: false,
+};
+/// Wrong second-factor codes for one account.
+pub const FAILED_CODES_PER_ACCOUNT: Limit = Limit {
+    name: "code-fail-account",
+    max: 5,
+    window: 15 * MINUTE,
+    per_address: false,
+};
+/// Sign-ups from one address.
+pub const SIGNUPS_PER_ADDRESS: Limit = Limit {
+    name: "signup-ip",
+    max: 10,
+    window: HOUR,
+    per_address: true,
+};
+/// Password-reset requests from one address.
+pub const RESETS_PER_ADDRESS: Limit = Limit {
+    name: "reset-ip",
+    max: 10,
+    window: HOUR,
+    per_address: true,
+};
+/// Confirmation mails asked for from one address.
+pub const RESENDS_PER_ADDRESS: Limit = Limit {
+    name: "resend-ip",
+    max: 10,
+    window: HOUR,
+    per_address: true,
+};
+
+/// Over a limit: try again in `retry_after` seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("too many attempts; try again in {retry_after} s")]
+pub struct Limited {
+    pub retry_after: i64,
+}
+
+fn window_start(limit: Limit, now: i64) -> i64 {
+    now - now.rem_euclid(limit.window)
+}
+
+fn bucket(limit: Limit, key: &str) -> String {
+    format!("{}:{key}", limit.name)
+}
+
+/// Whether the bucket is already at its limit (nothing is counted).
+pub async fn check(hub: &Hub, limit: Limit, key: &str) -> Result<Result<(), Limited>, CoreError> {
+    let now = clock::now();
+    let start = window_start(limit, now);
+    let count = store::rate::count(hub.db.pool(), &bucket(limit, key), start).await?;
+    Ok(if count >= limit.max_on(hub) {
+        Err(Limited {
+            retry_after: (start + limit.window - now).max(1),
+        })
+    } else {
+        Ok(())
+    })
+}
+
+/// How many events the bucket holds in the current window.
+pub async fn count(hub: &Hub, limit: Limit, key: &str) -> Result<i64, CoreError> {
+    let start = window_start(limit, clock::now());
+    Ok(store::rate::count(hub.db.pool(), &bucket(limit, key), start).await?)
+}
+
+/// Counts one event; refuses it when it goes over the limit.
+pub async fn hit(hub: &Hub, limit: Limit, key: &str) -> Result<Result<(), Limited>, CoreError> {
+    let now = clock::now();
+    let start = window_start(limit, now);
+    let count = store::rate::increment(hub.db.pool(), &bucket(limit, key), start).await?;
+    Ok(if count > limit.max_on(hub) {
+        Err(Limited {
+            retry_after: (start + limit.window - now).max(1),
+        })
+    } else {
+        Ok(())
+    })
+}
+
+/// Forgets windows that ended more than a day ago.
+pub async fn prune(hub: &Hub) -> Result<u64, CoreError> {
+    Ok(store::rate::prune(hub.db.pool(), clock::now() - clock::DAY).await?)
+}

@@ -1,0 +1,6 @@
+//! The domain's tests, one binary: each module opens a fresh hub per test (SQLite, or
+//! PostgreSQL and S3 in `make test`'s second pass).
+
+mod accounts;
+mod repositories;
+mod security;
