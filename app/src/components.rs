@@ -63,12 +63,27 @@ pub fn field_value(err: Signal<Option<AppError>>, name: &'static str) -> Signal<
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let location = leptos_router::hooks::use_location();
+    let query = leptos_router::hooks::use_query_map();
+    // The search box keeps the term on the results page.
+    let searched = Signal::derive(move || {
+        (location.pathname.get() == "/search")
+            .then(|| query.with(|q| q.get("q")))
+            .flatten()
+            .unwrap_or_default()
+    });
     view! {
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"⚓"</span>
                 " Berth"
             </a>
+            <form class="header-search" method="get" action="/search" role="search">
+                <label for="header-q" class="visually-hidden">"Search repositories"</label>
+                <input id="header-q" type="search" name="q" placeholder="Search repositories"
+                    autocomplete="off" value=move || searched.get()/>
+            </form>
+            <a class="nav-link nav-explore" href="/explore">"Explore"</a>
             <nav class="site-nav" aria-label="Account">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -303,8 +318,177 @@ pub fn PushedAndPulls(summary: crate::model::RepoSummary) -> impl IntoView {
                 _ => view! { "Never pushed" }.into_any(),
             }}
             " · " <span class="pull-count">{count(summary.pull_count, "pull", "pulls")}</span>
+            " · " <span class="star-count">{count(summary.star_count, "star", "stars")}</span>
         </p>
     }
+}
+
+/// The badge of a repository in `library`.
+#[component]
+pub fn OfficialBadge() -> impl IntoView {
+    view! {
+        <span class="badge badge-official" title="Maintained by the administrators of this Berth">
+            "Official image"
+        </span>
+    }
+}
+
+/// The star button with its count. Without JavaScript a plain form posts and the page comes
+/// back; with it, the island posts and updates the button in place. Viewers who may not star
+/// see the count and why.
+#[component]
+pub fn Star(state: crate::model::StarState) -> impl IntoView {
+    if state.can_star {
+        view! { <StarButton state/> }.into_any()
+    } else {
+        let hint = state.hint.clone().unwrap_or_default();
+        let title = hint.clone();
+        view! {
+            <span class="star-static" title=title>
+                <span aria-hidden="true">"☆ "</span>
+                {count(state.count, "star", "stars")}
+                <span class="visually-hidden">" — " {hint}</span>
+            </span>
+        }
+        .into_any()
+    }
+}
+
+#[island]
+fn StarButton(state: crate::model::StarState) -> impl IntoView {
+    let starred = RwSignal::new(state.starred);
+    let stars = RwSignal::new(state.count);
+    let busy = RwSignal::new(false);
+    let (namespace, name) = (state.namespace.clone(), state.name.clone());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let on = !starred.get_untracked();
+        let (namespace, name) = (namespace.clone(), name.clone());
+        leptos::task::spawn_local(async move {
+            let answer = crate::api::set_star(
+                namespace,
+                name,
+                if on { "1" } else { "0" }.into(),
+                Some("1".into()),
+            )
+            .await;
+            if let Ok(s) = answer {
+                starred.set(s.starred);
+                stars.set(s.count);
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="star-form" method="post" action=crate::api::SetStar::url() on:submit=on_submit>
+            <input type="hidden" name="namespace" value=state.namespace.clone()/>
+            <input type="hidden" name="name" value=state.name.clone()/>
+            <input type="hidden" name="star" value=move || if starred.get() { "0" } else { "1" }/>
+            <button type="submit" class="button button-small star-button" aria-pressed=move || starred.get().to_string()
+                disabled=move || busy.get()>
+                <span aria-hidden="true">{move || if starred.get() { "★ " } else { "☆ " }}</span>
+                {move || if starred.get() { "Starred" } else { "Star" }}
+                <span class="star-button-count">{move || stars.get()}</span>
+            </button>
+        </form>
+    }
+}
+
+/// Daily pulls as a bar chart drawn on the server (SVG), with the figures as a table for screen
+/// readers and a summary line.
+#[component]
+pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
+    const W: f64 = 600.0;
+    const H: f64 = 160.0;
+    const LEFT: f64 = 36.0;
+    const BOTTOM: f64 = 22.0;
+    let n = chart.days.len().max(1) as f64;
+    let highest = chart.days.iter().map(|(_, p)| *p).max().unwrap_or(0);
+    let max = highest.max(1);
+    // A round top for the axis: 1, 2, 5, 10, 20, 50…
+    let mut top = 1;
+    while top < max {
+        top = match top.to_string().as_bytes()[0] {
+            b'1' => top * 2,
+            b'2' => top * 5 / 2,
+            _ => top * 2,
+        };
+    }
+    let plot_h = H - BOTTOM - 8.0;
+    let slot = (W - LEFT) / n;
+    let bars = chart
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, (day, pulls))| {
+            let h = plot_h * (*pulls as f64) / (top as f64);
+            let x = LEFT + slot * i as f64 + slot * 0.15;
+            let y = 8.0 + plot_h - h;
+            view! {
+                <rect class="chart-bar" x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{:.1}", slot * 0.7) height=format!("{h:.1}")>
+                    <title>{format!("{day}: {}", count(*pulls, "pull", "pulls"))}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let labels = chart
+        .days
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 7 == 0 || *i + 1 == chart.days.len())
+        .map(|(i, (day, _))| {
+            let x = LEFT + slot * i as f64 + slot / 2.0;
+            view! { <text class="chart-label" x=format!("{x:.1}") y=format!("{:.1}", H - 6.0) text-anchor="middle">{day.clone()}</text> }
+        })
+        .collect_view();
+    let first = chart.days.first().map(|(d, _)| d.clone()).unwrap_or_default();
+    let last = chart.days.last().map(|(d, _)| d.clone()).unwrap_or_default();
+    let summary = format!(
+        "{} in the last {} days ({first} to {last}), at most {} a day.",
+        count(chart.total, "pull", "pulls"),
+        chart.days.len(),
+        highest,
+    );
+    view! {
+        <figure class="pull-chart">
+            <figcaption>
+                <strong>"Pulls, last 30 days"</strong>
+                <span class="muted">" " {summary.clone()}</span>
+            </figcaption>
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary preserveAspectRatio="none">
+                <line class="chart-axis" x1=LEFT y1=8 x2=LEFT y2=H - BOTTOM/>
+                <line class="chart-axis" x1=LEFT y1=H - BOTTOM x2=W y2=H - BOTTOM/>
+                <line class="chart-grid" x1=LEFT y1=8 x2=W y2=8/>
+                <text class="chart-label" x=LEFT - 4.0 y=12 text-anchor="end">{top}</text>
+                <text class="chart-label" x=LEFT - 4.0 y=H - BOTTOM text-anchor="end">"0"</text>
+                {bars}
+                {labels}
+            </svg>
+            <details class="chart-data">
+                <summary>"Pulls per day as a table"</summary>
+                <table class="data-table">
+                    <thead><tr><th scope="col">"Day"</th><th scope="col">"Pulls"</th></tr></thead>
+                    <tbody>
+                        {chart.days.iter().map(|(d, p)| view! { <tr><td>{d.clone()}</td><td>{*p}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}
+
+/// Makes the search page's form update the results as the visitor types or changes a filter:
+/// the same page is fetched with the form's query and its results swapped in, and the address
+/// follows. Without JavaScript the form is submitted as usual.
+#[island]
+pub fn LiveSearch() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    crate::live_search::install();
+    view! { <span class="live-search" hidden></span> }
 }
 
 /// A textarea holding user text, escaped by construction. HTML reads a textarea's content as raw

@@ -10,6 +10,8 @@ pub mod flash;
 pub mod format;
 #[cfg(feature = "ssr")]
 pub mod html;
+#[cfg(feature = "hydrate")]
+mod live_search;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -98,6 +100,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/plans") view=PlansPage ssr=SsrMode::Async/>
+                <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                <Route path=path!("/explore") view=ExplorePage ssr=SsrMode::Async/>
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>

@@ -24,6 +24,8 @@ pub struct Profile {
     pub is_me: bool,
     /// Public repositories only, whoever looks.
     pub repositories: Vec<RepoSummary>,
+    /// Starred repositories the viewer may see.
+    pub starred: Vec<RepoSummary>,
 }
 
 /// Whether a reset link can be used, for the reset page.
@@ -45,9 +47,12 @@ pub struct RepoSummary {
     pub last_pushed: Option<String>,
     pub last_pushed_exact: Option<String>,
     pub pull_count: i64,
+    pub star_count: i64,
     pub tag_count: i64,
     /// Someone else's repository the viewer collaborates on (dashboard).
     pub shared: bool,
+    /// In the `library` namespace.
+    pub is_official: bool,
 }
 
 /// One row of the tags tab.
@@ -63,6 +68,10 @@ pub struct TagItem {
     pub pushed_exact: String,
     pub pushed_by: String,
     pub pull_command: String,
+    pub pulls: i64,
+    /// "2 hours ago", or `None` before the first pull by this tag.
+    pub last_pulled: Option<String>,
+    pub last_pulled_exact: Option<String>,
 }
 
 /// The tags tab: one page of tags and how it was asked for.
@@ -96,6 +105,52 @@ pub struct RepoView {
     /// "1 of 1 private repository used.", for the owner on the settings tab.
     pub private_usage: Option<String>,
     pub tags: TagList,
+    pub star: StarState,
+    /// Daily pulls of the last 30 days, on the overview tab.
+    pub chart: Option<PullChart>,
+}
+
+/// A repository's star button.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarState {
+    pub namespace: String,
+    pub name: String,
+    pub count: i64,
+    pub starred: bool,
+    /// Logged in and confirmed: the button works; otherwise the count is shown with why not.
+    pub can_star: bool,
+    /// Why the viewer cannot star, when they cannot.
+    pub hint: Option<String>,
+}
+
+/// Pulls per day for the chart: oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullChart {
+    /// "22 Nov" and the pulls of that day.
+    pub days: Vec<(String, i64)>,
+    pub total: i64,
+}
+
+/// One search result with the parts the query matched marked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub summary: RepoSummary,
+    pub namespace: Vec<(String, bool)>,
+    pub name: Vec<(String, bool)>,
+    pub description: Vec<(String, bool)>,
+}
+
+/// `/search` and `/explore`: one page of repositories and how it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchView {
+    pub query: String,
+    pub official_only: bool,
+    /// A [`berth_core::discover::Sort`] key.
+    pub sort: String,
+    pub hits: Vec<SearchHit>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
 }
 
 /// A link of the tag page's platform switcher.

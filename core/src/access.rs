@@ -128,6 +128,19 @@ pub async fn role(
     Ok(role)
 }
 
+/// Whose private repositories lists (search, starred) may show `subject`: every one the user
+/// may see, unless they act with an access token that is public-only or limited to some
+/// repositories, which lists public ones only (anyone may see those).
+pub fn lists_private_of(subject: &Subject) -> Option<&User> {
+    use crate::accounts::access_tokens::Level;
+    match subject {
+        Subject::Anonymous => None,
+        Subject::User(u) => Some(u),
+        Subject::Token(u, t) if t.level != Level::PublicRead && t.limits.is_empty() => Some(u),
+        Subject::Token(..) => None,
+    }
+}
+
 /// Users own the namespace of their Berth ID; admins also own `library`.
 pub fn may_use_namespace(user: &User, namespace: &str) -> bool {
     namespace == user.username || (user.is_admin && namespace == LIBRARY)

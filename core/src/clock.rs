@@ -13,6 +13,22 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The UTC day of `ts`, counted from 1970-01-01 (day 0).
+pub fn day(ts: i64) -> i64 {
+    ts.div_euclid(DAY)
+}
+
+/// "22 Nov" for the day number `day` (chart axes).
+pub fn format_day(day: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(day * DAY) {
+        Ok(t) => {
+            let fmt = time::macros::format_description!("[day padding:none] [month repr:short]");
+            t.format(&fmt).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
 /// "22 November 2026" for pages; UTC.
 pub fn format_date(ts: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(ts) {

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod discover;
 pub mod error;
 pub mod hub;
 pub mod jobs;

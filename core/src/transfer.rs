@@ -74,6 +74,7 @@ pub async fn copy_database(from: &Db, to: &Db) -> Result<TableCounts, TransferEr
         }
         counts.push((table.to_string(), target_rows));
     }
+    store::copy::recount(&mut target).await?;
     target.commit().await?;
     snapshot.rollback().await?;
     Ok(counts)

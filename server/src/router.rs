@@ -35,6 +35,9 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
             "/confirm-email-change",
             get(handlers::confirm::confirm_email_change),
         )
+        .route("/_/{name}", get(handlers::hub_urls::official))
+        .route("/r/_/{name}", get(handlers::hub_urls::official))
+        .route("/r/{namespace}/{name}/tags", get(handlers::hub_urls::tags))
         .nest("/pkg", pkg_files(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos.clone())

@@ -128,16 +128,25 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
         .iter()
         .map(repositories::summary)
         .collect();
+    let starred = berth_core::discover::starred(&hub, me.as_ref(), &user)
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(repositories::summary)
+        .collect();
     Ok(Profile {
         repositories,
+        starred,
         joined: berth_core::clock::format_date(user.created_at),
         is_me: me.is_some_and(|m| m.id == user.id),
         username: user.username,
     })
 }
+pub(crate) mod discover;
 pub(crate) mod repositories;
 pub(crate) mod security;
 pub(crate) mod settings;
+pub use discover::*;
 pub use repositories::*;
 pub use security::*;
 pub use settings::*;

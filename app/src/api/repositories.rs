@@ -23,8 +23,10 @@ pub(super) fn summary(r: &berth_core::registry::repos::Repository) -> RepoSummar
         last_pushed: r.last_pushed_at.map(|t| clock::ago(t, clock::now())),
         last_pushed_exact: r.last_pushed_at.map(clock::format_time),
         pull_count: r.pull_count,
+        star_count: r.star_count,
         tag_count: r.tag_count,
         shared: false,
+        is_official: r.is_official(),
     }
 }
 
@@ -118,6 +120,9 @@ pub async fn get_repository(
             pushed_exact: clock::format_time(t.pushed_at),
             pushed_by: t.pushed_by.clone().unwrap_or_default(),
             pull_command: format!("docker pull {host}/{}:{}", repo.full_name, t.name),
+            pulls: t.pull_count,
+            last_pulled: t.last_pulled_at.map(|at| clock::ago(at, now)),
+            last_pulled_exact: t.last_pulled_at.map(clock::format_time),
         })
         .collect();
     let on_settings = can_manage && tab == "settings";
@@ -140,7 +145,26 @@ pub async fn get_repository(
         }
         _ => None,
     };
+    let star = super::discover::star_state(&hub, viewer.as_ref(), &repo)
+        .await
+        .map_err(internal)?;
+    let chart = if tab == "overview" {
+        let days = berth_core::discover::daily_pulls(&hub, &repo, berth_core::discover::CHART_DAYS)
+            .await
+            .map_err(internal)?;
+        Some(crate::model::PullChart {
+            total: days.iter().map(|(_, n)| n).sum(),
+            days: days
+                .into_iter()
+                .map(|(day, n)| (clock::format_day(day), n))
+                .collect(),
+        })
+    } else {
+        None
+    };
     Ok(RepoView {
+        star,
+        chart,
         pull_command: pull_tag.map(|t| format!("docker pull {host}/{}:{t}", repo.full_name)),
         push_commands: role.may_push().then(|| {
             format!(

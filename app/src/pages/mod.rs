@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod confirm;
+mod discover;
 mod home;
 mod password;
 mod profile;
@@ -15,6 +16,7 @@ mod tag;
 pub use account::{LoginPage, SignupPage, WelcomePage};
 pub use admin::PlansPage;
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
+pub use discover::{ExplorePage, SearchPage};
 pub use home::HomePage;
 pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::{load_failed, NotFoundPage, ProfilePage};

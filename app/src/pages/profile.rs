@@ -9,6 +9,8 @@ pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let profile = Resource::new(name, get_profile);
+    let query = leptos_router::hooks::use_query_map();
+    let starred_tab = move || query.with(|q| q.get("tab").as_deref() == Some("starred"));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -25,6 +27,31 @@ pub fn ProfilePage() -> impl IntoView {
                                     <p class="muted">"Joined " {p.joined.clone()}</p>
                                 </div>
                             </div>
+                            <nav class="tabs" aria-label="Profile">
+                                <a class="tab" class:active=!starred_tab() aria-current=(!starred_tab()).then_some("page")
+                                    href=format!("/u/{}", p.username)>"Repositories (" {p.repositories.len()} ")"</a>
+                                <a class="tab" class:active=starred_tab() aria-current=starred_tab().then_some("page")
+                                    href=format!("/u/{}?tab=starred", p.username)>"Starred (" {p.starred.len()} ")"</a>
+                            </nav>
+                            {if starred_tab() {
+                                view! {
+                                    <section class="panel">
+                                        <h2>"Starred"</h2>
+                                        {if p.starred.is_empty() {
+                                            view! {
+                                                <div class="empty-state">
+                                                    <p class="empty-title">"No starred repositories"</p>
+                                                    {p.is_me.then(|| view! { <p>"Star a repository from its page to find it here."</p> })}
+                                                </div>
+                                            }
+                                            .into_any()
+                                        } else {
+                                            view! { <RepoList repos=p.starred.clone()/> }.into_any()
+                                        }}
+                                    </section>
+                                }
+                                .into_any()
+                            } else { view! {
                             <section class="panel">
                                 <h2>"Repositories"</h2>
                                 {if p.repositories.is_empty() {
@@ -39,6 +66,7 @@ pub fn ProfilePage() -> impl IntoView {
                                     view! { <RepoList repos=p.repositories.clone()/> }.into_any()
                                 }}
                             </section>
+                            }.into_any() }}
                         </section>
                     }
                     .into_any(),

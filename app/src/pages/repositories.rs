@@ -4,7 +4,8 @@ use leptos_meta::Title;
 use crate::{
     api::CreateRepository,
     components::{
-        action_error, count, field_error, field_value, Auth, Field, FormError, PushedAndPulls,
+        action_error, count, field_error, field_value, Auth, Field, FormError, OfficialBadge,
+        PushedAndPulls,
         SubmitButton, VisibilityBadge,
     },
     model::{RepoSummary, SessionUser},
@@ -111,6 +112,7 @@ pub fn RepoList(repos: Vec<RepoSummary>) -> impl IntoView {
                         <li class="repo-item">
                             <div class="repo-item-head">
                                 <a class="repo-name" href=href>{r.full_name.clone()}</a>
+                                {r.is_official.then(|| view! { <OfficialBadge/> })}
                                 <VisibilityBadge private=r.is_private/>
                                 {r.shared.then(|| view! { <span class="badge badge-shared" title="Someone else's repository you collaborate on">"Shared with you"</span> })}
                                 <span class="repo-tags muted">{count(r.tag_count, "tag", "tags")}</span>

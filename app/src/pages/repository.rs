@@ -11,7 +11,7 @@ use crate::{
     },
     components::{
         action_error, field_error, field_value, Copyable, Field, FormError, Notice, Pager,
-        PushedAndPulls, TextArea, VisibilityBadge,
+        OfficialBadge, PullChart, PushedAndPulls, Star, TextArea, VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,
@@ -84,7 +84,9 @@ fn Repository(view: RepoView) -> impl IntoView {
                         <a class="repo-namespace" href=namespace_href.clone()>{s.namespace.clone()}</a>
                         " / " {s.name.clone()}
                     </h1>
+                    {s.is_official.then(|| view! { <OfficialBadge/> })}
                     <VisibilityBadge private=s.is_private/>
+                    <Star state=view.star.clone()/>
                 </div>
                 <p class="repo-owner muted">
                     "By " <a href=namespace_href>{s.namespace.clone()}</a>
@@ -128,7 +130,8 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
     let editing = move || view.can_manage && query.with(|q| q.get("edit").is_some());
     let base = format!("/r/{}", view.summary.full_name);
     let shown = view.clone();
-    move || {
+    let chart = view.chart.clone();
+    let body = move || {
         if editing() {
             return view! { <DescriptionsEditor view=shown.clone() on_tab="overview"/> }.into_any();
         }
@@ -159,6 +162,10 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
             }
             .into_any()
         }
+    };
+    view! {
+        {body}
+        {chart.map(|chart| view! { <PullChart chart/> })}
     }
 }
 
@@ -228,6 +235,8 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                                             <th scope="col">"Digest"</th>
                                             <th scope="col">"OS/Arch"</th>
                                             <th scope="col">"Compressed size"</th>
+                                            <th scope="col">"Pulls"</th>
+                                            <th scope="col">"Last pulled"</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -235,6 +244,11 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                                             <td data-label="Digest"><Copyable text=t.digest.clone() shown=t.short_digest.clone() label=format!("Copy the digest of {}", t.name)/></td>
                                             <td data-label="OS/Arch">{if t.platforms.is_empty() { "—".to_string() } else { t.platforms.clone() }}</td>
                                             <td data-label="Compressed size">{t.size.clone()}</td>
+                                            <td data-label="Pulls" class="tag-pulls">{crate::components::count(t.pulls, "pull", "pulls")}</td>
+                                            <td data-label="Last pulled" class="tag-last-pulled">{match (t.last_pulled.clone(), t.last_pulled_exact.clone()) {
+                                                (Some(ago), Some(exact)) => view! { <span title=exact>{ago}</span> }.into_any(),
+                                                _ => view! { "Never" }.into_any(),
+                                            }}</td>
                                         </tr>
                                     </tbody>
                                 </table>

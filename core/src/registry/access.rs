@@ -194,6 +194,21 @@ fn refused_login(e: AccountError) -> RegistryError {
     }
 }
 
+/// Who logs in with `login` and `password` (the account password, or an access token), as
+/// for `docker login`; with the same rate limits and refusals.
+pub async fn subject_for_password(
+    hub: &Hub,
+    login: &str,
+    password: &str,
+    origin: &Origin,
+) -> Result<Subject, RegistryError> {
+    match security::registry_log_in(hub, login, password, origin).await {
+        Ok((user, Some(token))) => Ok(Subject::Token(user, token)),
+        Ok((user, None)) => Ok(Subject::User(user)),
+        Err(e) => Err(refused_login(e)),
+    }
+}
+
 /// Authenticates the caller and issues a token with the intersection of the scopes asked for
 /// and the actions the caller holds. Missing rights are not an error here: the registry refuses
 /// the request later, with a message. A name Berth cannot hold is refused here, as `DENIED`,
@@ -216,11 +231,7 @@ pub async fn issue(
     let subject = match &credentials {
         Credentials::Anonymous => Subject::Anonymous,
         Credentials::Password { login, password } => {
-            match security::registry_log_in(hub, login, password, origin).await {
-                Ok((user, Some(token))) => Subject::Token(user, token),
-                Ok((user, None)) => Subject::User(user),
-                Err(e) => return Err(refused_login(e)),
-            }
+            subject_for_password(hub, login, password, origin).await?
         }
         Credentials::Refresh(token) => subject_for_refresh(hub, token, origin).await?,
     };

@@ -1,13 +1,14 @@
 //! Repositories as the registry sees them: who may see and push them, and creation by push.
 
 use std::{
-    collections::HashMap,
+    collections::BTreeMap,
     sync::{Arc, Mutex},
 };
 
 use super::{names::RepoName, RegistryError};
 use crate::{
     access::{self, Action, Refusal, Subject},
+    clock,
     hub::Hub,
     repositories::{self, RepoError},
     store::{self, repositories::RepositoryRow},
@@ -27,6 +28,23 @@ pub struct Repository {
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
     pub tag_count: i64,
+    pub star_count: i64,
+}
+
+impl Repository {
+    /// Official images live in the `library` namespace.
+    pub fn is_official(&self) -> bool {
+        self.namespace == super::names::LIBRARY
+    }
+
+    /// The name as docker users type it: `alpine` for `library/alpine`.
+    pub fn short_name(&self) -> &str {
+        if self.is_official() {
+            &self.name
+        } else {
+            &self.full_name
+        }
+    }
 }
 
 impl From<RepositoryRow> for Repository {
@@ -44,6 +62,7 @@ impl From<RepositoryRow> for Repository {
             created_at: r.created_at,
             last_pushed_at: r.last_pushed_at,
             tag_count: r.tag_count,
+            star_count: r.star_count,
         }
     }
 }
@@ -127,60 +146,95 @@ pub async fn catalog(
 
 /// Pulls counted in memory and added to the database about once a second: a write per
 /// manifest GET would queue every pull behind SQLite's single writer. Each replica adds its own
-/// counts, so the totals stay right with several; a crash loses at most the last second's.
+/// counts with increments (never by writing totals), so the totals stay right with several; a
+/// crash loses at most the last second's.
 #[derive(Clone, Default)]
 pub struct PullCounts {
-    pending: Arc<Mutex<HashMap<i64, i64>>>,
+    pending: Arc<Mutex<Pending>>,
     /// Held while a flush writes, so a second flush (at shutdown, or a test's) returns only
     /// once the counts taken by the first are in the database.
     flushing: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// Counts one pull (a manifest GET).
-pub fn count_pull(hub: &Hub, repo: &Repository) {
-    let mut counts = hub
+/// Pulls since the last flush: per repository and day, and per tag with the last pull's time.
+#[derive(Default)]
+struct Pending {
+    days: BTreeMap<(i64, i64), i64>,
+    tags: BTreeMap<(i64, String), (i64, i64)>,
+}
+
+impl Pending {
+    fn add(&mut self, other: Pending) {
+        for (k, n) in other.days {
+            *self.days.entry(k).or_default() += n;
+        }
+        for (k, (n, at)) in other.tags {
+            let e = self.tags.entry(k).or_default();
+            e.0 += n;
+            e.1 = e.1.max(at);
+        }
+    }
+}
+
+/// Counts one pull (a manifest GET) of `repo`, by tag when the client asked for one.
+pub fn count_pull(hub: &Hub, repo: &Repository, tag: Option<&str>) {
+    let now = clock::now();
+    let mut pending = hub
         .registry
         .pulls
         .pending
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    *counts.entry(repo.id).or_default() += 1;
+    *pending.days.entry((repo.id, clock::day(now))).or_default() += 1;
+    if let Some(tag) = tag {
+        let e = pending.tags.entry((repo.id, tag.to_string())).or_default();
+        e.0 += 1;
+        e.1 = now;
+    }
 }
 
-/// Writes the pulls counted since the last flush.
+/// Writes the pulls counted since the last flush, in one transaction. Rows are written in key
+/// order (repositories, then days, then tags), the same on every replica, so two replicas
+/// flushing at once wait for each other instead of deadlocking.
 pub async fn flush_pulls(hub: &Hub) -> Result<(), RegistryError> {
     let _writing = hub.registry.pulls.flushing.lock().await;
-    let counts: Vec<(i64, i64)> = {
-        let mut map = hub
+    let pending = std::mem::take(
+        &mut *hub
             .registry
             .pulls
             .pending
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        map.drain().collect()
-    };
-    if counts.is_empty() {
+            .unwrap_or_else(|e| e.into_inner()),
+    );
+    if pending.days.is_empty() {
         return Ok(());
+    }
+    let mut per_repo: BTreeMap<i64, i64> = BTreeMap::new();
+    for ((id, _), n) in &pending.days {
+        *per_repo.entry(*id).or_default() += n;
     }
     let written = async {
         let mut tx = hub.db.begin_write().await?;
-        for (id, n) in &counts {
+        for (id, n) in &per_repo {
             store::repositories::add_pulls(&mut *tx, *id, *n).await?;
+        }
+        for ((id, day), n) in &pending.days {
+            store::discover::add_day_pulls(&mut *tx, *id, *day, *n).await?;
+        }
+        for ((id, tag), (n, at)) in &pending.tags {
+            store::discover::add_tag_pulls(&mut *tx, *id, tag, *n, *at).await?;
         }
         tx.commit().await
     }
     .await;
     if let Err(e) = written {
         // Keep the counts for the next attempt.
-        let mut map = hub
-            .registry
+        hub.registry
             .pulls
             .pending
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for (id, n) in counts {
-            *map.entry(id).or_default() += n;
-        }
+            .unwrap_or_else(|e| e.into_inner())
+            .add(pending);
         return Err(e.into());
     }
     Ok(())

@@ -16,6 +16,8 @@ pub const TABLES: &[&str] = &[
     "jobs",
     "repositories",
     "collaborators",
+    "stars",
+    "pull_days",
     "blobs",
     "repository_blobs",
     "manifests",
@@ -24,9 +26,10 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// The tables it leaves behind, and why: the bytes of uploads in flight stay in the old store
-/// (clients start those again); rate-limit counts are minutes old at most. A test holds every
-/// table of the schema to one of the two lists.
-pub const NOT_COPIED: &[&str] = &["uploads", "rate_counts"];
+/// (clients start those again); rate-limit counts are minutes old at most; the search index is
+/// SQLite's own (PostgreSQL's is a generated column). A test holds every table of the schema to
+/// one of the two lists.
+pub const NOT_COPIED: &[&str] = &["uploads", "rate_counts", "repositories_fts"];
 
 /// Tables whose `id` comes from a sequence on PostgreSQL.
 const SERIAL_TABLES: &[&str] = &[
@@ -43,7 +46,8 @@ const SERIAL_TABLES: &[&str] = &[
 pub async fn schema_tables(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table'
-         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%' ORDER BY name",
+         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'
+         AND name NOT LIKE 'repositories_fts_%' ORDER BY name",
     )
     .fetch_all(conn)
     .await
@@ -56,14 +60,16 @@ enum Kind {
     Bytes,
 }
 
-/// Column names and kinds of `table` on a PostgreSQL target, in declaration order.
+/// Column names and kinds of `table` on a PostgreSQL target, in declaration order; generated
+/// columns (the search vector) compute themselves.
 async fn target_columns(
     pg: &mut AnyConnection,
     table: &str,
 ) -> Result<Vec<(String, Kind)>, sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT column_name::TEXT, data_type::TEXT FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+         WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'
+         ORDER BY ordinal_position",
     )
     .bind(table)
     .fetch_all(&mut *pg)
@@ -118,6 +124,20 @@ pub async fn copy_table(
         copied += 1;
     }
     Ok(copied)
+}
+
+/// Sets the counts that triggers keep (tags and stars per repository) from the copied rows: the
+/// repositories arrive with their counts, and the triggers then add every copied tag and star
+/// once more.
+pub async fn recount(to: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE repositories SET
+            tag_count = (SELECT COUNT(*) FROM tags WHERE tags.repository_id = repositories.id),
+            star_count = (SELECT COUNT(*) FROM stars WHERE stars.repository_id = repositories.id)",
+    )
+    .execute(to)
+    .await?;
+    Ok(())
 }
 
 /// Moves PostgreSQL's id sequence of `table` past the copied ids.

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod blobs;
 pub mod collaborators;
 pub mod copy;
+pub mod discover;
 pub mod jobs;
 pub mod manifests;
 pub mod rate;

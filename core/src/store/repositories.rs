@@ -14,9 +14,25 @@ pub struct RepositoryRow {
     pub created_at: i64,
     pub last_pushed_at: Option<i64>,
     pub tag_count: i64,
+    pub star_count: i64,
 }
 
-const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count";
+pub(super) const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count, star_count";
+
+/// [`COLUMNS`] of the table aliased `r`.
+pub(super) fn r_columns() -> String {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("r.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether the viewer bound as `$1` (an account id, or -1) with admin flag `$2` (0 or 1) may see
+/// the repository `r`: public ones, their own, those they collaborate on, all for an admin.
+/// The SQL side of [`crate::access`]'s visibility rule, for lists that cannot ask it row by row.
+pub(super) const VISIBLE_TO_VIEWER: &str = "(r.is_private = 0 OR r.owner_id = $1 OR $2 = 1
+    OR r.id IN (SELECT repository_id FROM collaborators WHERE user_id = $1))";
 
 pub async fn by_full_name<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -93,13 +109,11 @@ pub async fn visible_names<'c>(
     last: &str,
     limit: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT full_name FROM repositories
-         WHERE (is_private = 0 OR owner_id = $1 OR $2 = 1
-                OR id IN (SELECT repository_id FROM collaborators WHERE user_id = $1))
-           AND full_name > $3
-         ORDER BY full_name LIMIT $4",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT r.full_name FROM repositories r
+         WHERE {VISIBLE_TO_VIEWER} AND r.full_name > $3
+         ORDER BY r.full_name LIMIT $4"
+    ))
     .bind(viewer_id.unwrap_or(-1))
     .bind(i64::from(viewer_is_admin))
     .bind(last)

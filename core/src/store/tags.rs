@@ -98,6 +98,8 @@ pub struct TagRow {
     pub platforms: String,
     pub pushed_at: i64,
     pub pushed_by: Option<String>,
+    pub pull_count: i64,
+    pub last_pulled_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,8 +140,9 @@ pub async fn page<'c>(
     };
     let sql = format!(
         "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
-                t.pushed_at, u.username AS pushed_by
-         FROM (SELECT name, manifest_digest, pushed_at, pushed_by, repository_id FROM tags
+                t.pushed_at, u.username AS pushed_by, t.pull_count, t.last_pulled_at
+         FROM (SELECT name, manifest_digest, pushed_at, pushed_by, repository_id, pull_count,
+                      last_pulled_at FROM tags
                WHERE repository_id = $1 {matching}
                ORDER BY {} LIMIT $2 OFFSET $3) t
          JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
@@ -183,7 +186,7 @@ pub async fn get<'c>(
 ) -> Result<Option<TagRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
-                t.pushed_at, u.username AS pushed_by
+                t.pushed_at, u.username AS pushed_by, t.pull_count, t.last_pulled_at
          FROM tags t
          JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
          LEFT JOIN users u ON u.id = t.pushed_by

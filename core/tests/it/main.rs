@@ -2,5 +2,6 @@
 //! PostgreSQL and S3 in `make test`'s second pass).
 
 mod accounts;
+mod discover;
 mod repositories;
 mod security;

@@ -58,7 +58,11 @@ pub async fn get(
     };
     // A GET is a pull even when the client's cached copy is still current (304).
     if with_body {
-        repos::count_pull(hub, &repo);
+        let tag = match &reference {
+            Reference::Tag(t) => Some(t.as_str()),
+            Reference::Digest(_) => None,
+        };
+        repos::count_pull(hub, &repo, tag);
     }
     if unchanged {
         let mut res = StatusCode::NOT_MODIFIED.into_response();

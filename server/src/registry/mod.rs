@@ -8,6 +8,7 @@ mod blobs;
 mod errors;
 mod listings;
 mod manifests;
+mod search;
 mod token;
 mod uploads;
 
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v2", get(base))
         .route("/v2/", get(base))
         .route("/v2/{*rest}", any(dispatch))
+        .route("/v1/_ping", get(search::ping))
+        .route("/v1/search", get(search::search))
         .route(
             "/token",
             get(token::get)

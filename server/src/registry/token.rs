@@ -33,7 +33,7 @@ fn values<'a>(pairs: &'a [(String, String)], key: &'a str) -> impl Iterator<Item
         .map(|(_, v)| v.as_str())
 }
 
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value
         .strip_prefix("Basic ")

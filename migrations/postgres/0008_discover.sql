@@ -1,0 +1,52 @@
+-- Discover: stars, pull statistics per day and per tag, and the full-text index search reads.
+
+-- Stars, one per account and repository; each repository's count kept by a trigger in the same
+-- transaction as the star (and as the cascades when an account or repository goes).
+CREATE TABLE stars (
+    user_id       BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    starred_at    BIGINT NOT NULL,
+    PRIMARY KEY (user_id, repository_id)
+);
+CREATE INDEX stars_repository ON stars (repository_id);
+CREATE INDEX stars_newest ON stars (user_id, starred_at DESC);
+ALTER TABLE repositories ADD COLUMN star_count BIGINT NOT NULL DEFAULT 0;
+
+CREATE FUNCTION berth_count_stars() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE repositories SET star_count = star_count + 1 WHERE id = NEW.repository_id;
+        RETURN NEW;
+    ELSE
+        UPDATE repositories SET star_count = star_count - 1 WHERE id = OLD.repository_id;
+        RETURN OLD;
+    END IF;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER stars_counted AFTER INSERT OR DELETE ON stars
+    FOR EACH ROW EXECUTE FUNCTION berth_count_stars();
+
+-- Pulls per repository and UTC day (days since 1970-01-01), added to by every flush.
+CREATE TABLE pull_days (
+    repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    day           BIGINT NOT NULL,
+    pulls         BIGINT NOT NULL,
+    PRIMARY KEY (repository_id, day)
+);
+-- Pulls per tag, and when it was last pulled.
+ALTER TABLE tags ADD COLUMN pull_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tags ADD COLUMN last_pulled_at BIGINT;
+
+-- Sort orders of search and explore.
+CREATE INDEX repositories_pulls ON repositories (pull_count DESC);
+CREATE INDEX repositories_stars ON repositories (star_count DESC);
+CREATE INDEX repositories_updated ON repositories ((COALESCE(last_pushed_at, created_at)) DESC);
+
+-- Full-text index over namespace, name and short description. '-', '_', '.' and '/' become
+-- spaces first, so `my-web_app` is found by `web` as on SQLite. The column is generated, so
+-- it changes in the same statement as the repository.
+ALTER TABLE repositories ADD COLUMN search tsvector GENERATED ALWAYS AS (
+    to_tsvector('simple', translate(namespace || ' ' || name || ' ' || description, '-_./', '    '))
+) STORED;
+CREATE INDEX repositories_search ON repositories USING GIN (search);
