@@ -56,6 +56,9 @@ bench: setup-test build
 	cargo bench -p server --bench docker
 	@echo "==> First visit of a repository page in Chromium (empty cache; loopback and a throttled link)"
 	cd end2end && node bench/first-visit.mjs
+	@echo "==> Search benchmark (release build): 100,000 repositories on SQLite, then on a throwaway PostgreSQL"
+	@dir=$$(mktemp -d); trap 'scripts/test-services.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
+	scripts/test-services.sh start "$$dir" && . "$$dir/env" && cargo bench -p server --bench search
 
 lint:
 	cargo fmt --all -- --check

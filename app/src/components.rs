@@ -64,27 +64,23 @@ pub fn field_value(err: Signal<Option<AppError>>, name: &'static str) -> Signal<
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let location = leptos_router::hooks::use_location();
-    let query = leptos_router::hooks::use_query_map();
-    // The search box keeps the term on the results page.
-    let searched = Signal::derive(move || {
-        (location.pathname.get() == "/search")
-            .then(|| query.with(|q| q.get("q")))
-            .flatten()
-            .unwrap_or_default()
-    });
+    let on_search_page = move || location.pathname.get() == "/search";
     view! {
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"⚓"</span>
                 " Berth"
             </a>
-            <form class="header-search" method="get" action="/search" role="search">
-                <label for="header-q" class="visually-hidden">"Search repositories"</label>
-                <input id="header-q" type="search" name="q" placeholder="Search repositories"
-                    autocomplete="off" value=move || searched.get()/>
-            </form>
-            <a class="nav-link nav-explore" href="/explore">"Explore"</a>
-            <nav class="site-nav" aria-label="Account">
+            // The search page has its own box, with the filters.
+            {move || (!on_search_page()).then(|| view! {
+                <form class="header-search" method="get" action="/search" role="search">
+                    <label for="header-q" class="visually-hidden">"Search repositories"</label>
+                    <input id="header-q" type="search" name="q" placeholder="Search repositories" autocomplete="off"/>
+                </form>
+            })}
+            {move || on_search_page().then(|| view! { <span class="header-search" aria-hidden="true"></span> })}
+            <nav class="site-nav" aria-label="Site">
+                <a class="nav-link nav-explore" href="/explore">"Explore"</a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
@@ -402,8 +398,8 @@ fn StarButton(state: crate::model::StarState) -> impl IntoView {
 /// readers and a summary line.
 #[component]
 pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
-    const W: f64 = 600.0;
-    const H: f64 = 160.0;
+    const W: f64 = 800.0;
+    const H: f64 = 170.0;
     const LEFT: f64 = 36.0;
     const BOTTOM: f64 = 22.0;
     let n = chart.days.len().max(1) as f64;
@@ -439,14 +435,23 @@ pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
         .days
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % 7 == 0 || *i + 1 == chart.days.len())
+        // Every seventh day, counted back from today, so the last label is today's.
+        .filter(|(i, _)| (chart.days.len() - 1 - i) % 7 == 0)
         .map(|(i, (day, _))| {
             let x = LEFT + slot * i as f64 + slot / 2.0;
             view! { <text class="chart-label" x=format!("{x:.1}") y=format!("{:.1}", H - 6.0) text-anchor="middle">{day.clone()}</text> }
         })
         .collect_view();
-    let first = chart.days.first().map(|(d, _)| d.clone()).unwrap_or_default();
-    let last = chart.days.last().map(|(d, _)| d.clone()).unwrap_or_default();
+    let first = chart
+        .days
+        .first()
+        .map(|(d, _)| d.clone())
+        .unwrap_or_default();
+    let last = chart
+        .days
+        .last()
+        .map(|(d, _)| d.clone())
+        .unwrap_or_default();
     let summary = format!(
         "{} in the last {} days ({first} to {last}), at most {} a day.",
         count(chart.total, "pull", "pulls"),
@@ -459,7 +464,7 @@ pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
                 <strong>"Pulls, last 30 days"</strong>
                 <span class="muted">" " {summary.clone()}</span>
             </figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary preserveAspectRatio="none">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary>
                 <line class="chart-axis" x1=LEFT y1=8 x2=LEFT y2=H - BOTTOM/>
                 <line class="chart-axis" x1=LEFT y1=H - BOTTOM x2=W y2=H - BOTTOM/>
                 <line class="chart-grid" x1=LEFT y1=8 x2=W y2=8/>

@@ -63,7 +63,10 @@ async fn refresh(n: u32, latest: Rc<Cell<u32>>) -> Option<()> {
         .ok()?
         .dyn_into()
         .ok()?;
-    let html = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    let html = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
     if latest.get() != n {
         return None;
     }
@@ -75,9 +78,10 @@ async fn refresh(n: u32, latest: Rc<Cell<u32>>) -> Option<()> {
     document
         .get_element_by_id(RESULTS_ID)?
         .set_inner_html(&fresh.inner_html());
-    let _ = window
-        .history()
-        .ok()?
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    let _ =
+        window
+            .history()
+            .ok()?
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     Some(())
 }

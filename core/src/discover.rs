@@ -84,7 +84,12 @@ pub fn words(query: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(WORDS_MAX)
-        .map(|w| w.chars().take(WORD_MAX).flat_map(char::to_lowercase).collect())
+        .map(|w| {
+            w.chars()
+                .take(WORD_MAX)
+                .flat_map(char::to_lowercase)
+                .collect()
+        })
         .collect()
 }
 
@@ -220,12 +225,23 @@ async fn run(
     words: Vec<String>,
 ) -> Result<Results, CoreError> {
     let kind = hub.db.kind();
+    let pool = hub.db.pool();
     let per_page = query.per_page.clamp(1, PER_PAGE_MAX);
-    let total = store::discover::count(hub.db.pool(), kind, s).await?;
+    let mut page = query.page.max(1);
+    let (mut rows, total) =
+        store::discover::search(pool, kind, s, (page - 1) * per_page, per_page).await?;
+    let total = match total {
+        Some(total) => total,
+        None => store::discover::count(pool, kind, s).await?,
+    };
     let pages = ((total + per_page - 1) / per_page).max(1);
-    let page = query.page.clamp(1, pages);
-    let rows =
-        store::discover::search(hub.db.pool(), kind, s, (page - 1) * per_page, per_page).await?;
+    if page > pages {
+        // Past the end (an old link): the last page instead.
+        page = pages;
+        rows = store::discover::search(pool, kind, s, (page - 1) * per_page, per_page)
+            .await?
+            .0;
+    }
     Ok(Results {
         repositories: rows.into_iter().map(Repository::from).collect(),
         total,
@@ -330,7 +346,10 @@ mod tests {
         // `engine` contains "ngi" but does not begin with it.
         assert_eq!(marked, ["ngi", "web"]);
         let upper = highlight("NGINX", &w);
-        assert_eq!(upper, [("NGI".to_string(), true), ("NX".to_string(), false)]);
+        assert_eq!(
+            upper,
+            [("NGI".to_string(), true), ("NX".to_string(), false)]
+        );
         assert_eq!(highlight("", &w), []);
     }
 }

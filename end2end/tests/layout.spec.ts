@@ -89,6 +89,8 @@ test.describe('every main page at every width, light and dark', () => {
       ['account-settings', '/settings', true],
       ['security', '/settings/security', true],
       ['profile', `/u/${name}`, true],
+      ['search', '/search?q=layout', true],
+      ['explore', '/explore', true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {

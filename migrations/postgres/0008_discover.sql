@@ -38,10 +38,14 @@ CREATE TABLE pull_days (
 ALTER TABLE tags ADD COLUMN pull_count BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE tags ADD COLUMN last_pulled_at BIGINT;
 
--- Sort orders of search and explore.
+-- Sort orders of search, each also with official images first (explore, and search without
+-- words), so a page is read from an index instead of sorting every repository.
 CREATE INDEX repositories_pulls ON repositories (pull_count DESC);
-CREATE INDEX repositories_stars ON repositories (star_count DESC);
+CREATE INDEX repositories_stars ON repositories (star_count DESC, pull_count DESC);
 CREATE INDEX repositories_updated ON repositories ((COALESCE(last_pushed_at, created_at)) DESC);
+CREATE INDEX repositories_official_pulls ON repositories ((namespace = 'library') DESC, pull_count DESC, full_name);
+CREATE INDEX repositories_official_stars ON repositories ((namespace = 'library') DESC, star_count DESC, pull_count DESC, full_name);
+CREATE INDEX repositories_official_updated ON repositories ((namespace = 'library') DESC, (COALESCE(last_pushed_at, created_at)) DESC, full_name);
 
 -- Full-text index over namespace, name and short description. '-', '_', '.' and '/' become
 -- spaces first, so `my-web_app` is found by `web` as on SQLite. The column is generated, so

@@ -38,7 +38,12 @@ pub(super) async fn star_state(
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(results: berth_core::discover::Results, query: String, official_only: bool, sort: &str) -> SearchView {
+fn view_of(
+    results: berth_core::discover::Results,
+    query: String,
+    official_only: bool,
+    sort: &str,
+) -> SearchView {
     use berth_core::discover::highlight;
     let words = results.words.clone();
     SearchView {

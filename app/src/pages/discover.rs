@@ -29,7 +29,9 @@ pub fn SearchPage() -> impl IntoView {
                 q.get("q").unwrap_or_default(),
                 q.get("official").is_some_and(|v| !v.is_empty() && v != "0"),
                 q.get("sort").unwrap_or_default(),
-                q.get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
+                q.get("page")
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .unwrap_or(1),
             )
         })
     };
@@ -69,7 +71,11 @@ fn SearchResults(view: SearchView) -> impl IntoView {
         (0, true) => "No repositories yet.".to_string(),
         (0, false) => format!("No repositories match “{}”.", view.query),
         (n, true) => count(n, "repository", "repositories"),
-        (n, false) => format!("{} for “{}”", count(n, "repository", "repositories"), view.query),
+        (n, false) => format!(
+            "{} for “{}”",
+            count(n, "repository", "repositories"),
+            view.query
+        ),
     };
     view! {
         <Title text=title/>
@@ -77,7 +83,7 @@ fn SearchResults(view: SearchView) -> impl IntoView {
             <h1>"Search"</h1>
             <form id="search-form" class="search-form" method="get" action="/search" role="search">
                 <div class="search-field">
-                    <label for="search-q">"Repositories"</label>
+                    <label for="search-q">"Search repositories"</label>
                     <input id="search-q" type="search" name="q" value=view.query.clone()
                         placeholder="Name, namespace or description" autocomplete="off"/>
                 </div>
@@ -112,7 +118,9 @@ pub fn ExplorePage() -> impl IntoView {
         query.with(|q| {
             (
                 q.get("sort").unwrap_or_else(|| "pulls".into()),
-                q.get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
+                q.get("page")
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .unwrap_or(1),
             )
         })
     };

@@ -5,8 +5,7 @@ use crate::{
     api::CreateRepository,
     components::{
         action_error, count, field_error, field_value, Auth, Field, FormError, OfficialBadge,
-        PushedAndPulls,
-        SubmitButton, VisibilityBadge,
+        PushedAndPulls, SubmitButton, VisibilityBadge,
     },
     model::{RepoSummary, SessionUser},
     pages::ResendConfirmation,

@@ -10,8 +10,8 @@ use crate::{
         SaveDescriptions, SetVisibility,
     },
     components::{
-        action_error, field_error, field_value, Copyable, Field, FormError, Notice, Pager,
-        OfficialBadge, PullChart, PushedAndPulls, Star, TextArea, VisibilityBadge,
+        action_error, field_error, field_value, Copyable, Field, FormError, Notice, OfficialBadge,
+        Pager, PullChart, PushedAndPulls, Star, TextArea, VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,

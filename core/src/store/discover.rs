@@ -48,11 +48,17 @@ fn clauses(kind: DbKind, s: &Search<'_>) -> (String, String) {
     if s.official_only {
         conditions.push("r.namespace = 'library'".into());
     }
+    // Without words there is nothing to match best: official images, then the most starred,
+    // the order an index keeps (as for explore).
+    let (official_first, sort) = match (s.order, s.words.is_empty()) {
+        (Order::BestMatch, true) => (true, Order::Stars),
+        (o, _) => (s.official_first, o),
+    };
     let mut order = Vec::new();
-    if s.official_first {
+    if official_first {
         order.push("(r.namespace = 'library') DESC");
     }
-    order.extend(match s.order {
+    order.extend(match sort {
         Order::BestMatch => vec![
             "(r.name = $3 OR r.full_name = $3) DESC",
             "(r.namespace = 'library') DESC",
@@ -60,7 +66,7 @@ fn clauses(kind: DbKind, s: &Search<'_>) -> (String, String) {
             "r.pull_count DESC",
         ],
         Order::Pulls => vec!["r.pull_count DESC"],
-        Order::Stars => vec!["r.star_count DESC"],
+        Order::Stars => vec!["r.star_count DESC", "r.pull_count DESC"],
         Order::Updated => vec!["COALESCE(r.last_pushed_at, r.created_at) DESC"],
     });
     order.push("r.full_name");
@@ -83,20 +89,31 @@ fn full_text_query(kind: DbKind, words: &[String]) -> String {
     }
 }
 
-/// One page of matching repositories.
+/// A repository of a page, with how many match in all.
+#[derive(sqlx::FromRow)]
+struct Hit {
+    #[sqlx(flatten)]
+    repository: RepositoryRow,
+    total: i64,
+}
+
+/// One page of matching repositories, and how many match in all (`None` when the page is past
+/// the last one, so there was no row to carry it). One query does both: the full-text match is
+/// the expensive part, and it is done once.
 pub async fn search<'c>(
     ex: impl Executor<'c, Database = Any>,
     kind: DbKind,
     s: &Search<'_>,
     offset: i64,
     limit: i64,
-) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+) -> Result<(Vec<RepositoryRow>, Option<i64>), sqlx::Error> {
     let (conditions, order) = clauses(kind, s);
     let sql = format!(
-        "SELECT {} FROM repositories r WHERE {conditions} ORDER BY {order} LIMIT $5 OFFSET $6",
+        "SELECT {}, COUNT(*) OVER () AS total FROM repositories r WHERE {conditions}
+         ORDER BY {order} LIMIT $5 OFFSET $6",
         r_columns()
     );
-    sqlx::query_as(&sql)
+    let hits: Vec<Hit> = sqlx::query_as(&sql)
         .bind(s.viewer_id.unwrap_or(-1))
         .bind(i64::from(s.viewer_is_admin))
         .bind(s.exact)
@@ -104,7 +121,9 @@ pub async fn search<'c>(
         .bind(limit)
         .bind(offset)
         .fetch_all(ex)
-        .await
+        .await?;
+    let total = hits.first().map(|h| h.total);
+    Ok((hits.into_iter().map(|h| h.repository).collect(), total))
 }
 
 /// How many repositories match, on every page.
@@ -115,9 +134,7 @@ pub async fn count<'c>(
 ) -> Result<i64, sqlx::Error> {
     let (conditions, _) = clauses(kind, s);
     // `$3` is bound so that the numbering matches the page query's.
-    let sql = format!(
-        "SELECT COUNT(*) FROM repositories r WHERE {conditions} AND $3 = $3"
-    );
+    let sql = format!("SELECT COUNT(*) FROM repositories r WHERE {conditions} AND $3 = $3");
     sqlx::query_scalar(&sql)
         .bind(s.viewer_id.unwrap_or(-1))
         .bind(i64::from(s.viewer_is_admin))

@@ -61,7 +61,11 @@ async fn names(hub: &Hub, who: &Subject, text: &str, sort: Sort, official: bool)
     )
     .await
     .unwrap();
-    assert_eq!(r.total as usize, r.repositories.len(), "count matches the list");
+    assert_eq!(
+        r.total as usize,
+        r.repositories.len(),
+        "count matches the list"
+    );
     r.repositories.into_iter().map(|r| r.full_name).collect()
 }
 
@@ -71,11 +75,35 @@ async fn search_ranks_matches_and_shows_private_ones_only_to_who_may_see_them() 
     let admin = user(&hub, "rooty", true, true).await;
     let alice = user(&hub, "alice", true, false).await;
     let bob = user(&hub, "bobby", true, false).await;
-    create(&hub, &alice, "alice", "web-server", "An nginx proxy for Acme", false).await;
+    create(
+        &hub,
+        &alice,
+        "alice",
+        "web-server",
+        "An nginx proxy for Acme",
+        false,
+    )
+    .await;
     create(&hub, &alice, "alice", "nginx", "", false).await;
     create(&hub, &alice, "alice", "nginx-secret", "", true).await;
-    create(&hub, &admin, "library", "nginx", "Official build of Nginx", false).await;
-    create(&hub, &bob, "bobby", "engine", "not a prefix match for ngi", false).await;
+    create(
+        &hub,
+        &admin,
+        "library",
+        "nginx",
+        "Official build of Nginx",
+        false,
+    )
+    .await;
+    create(
+        &hub,
+        &bob,
+        "bobby",
+        "engine",
+        "not a prefix match for ngi",
+        false,
+    )
+    .await;
 
     let anyone = Subject::Anonymous;
     let (a, b, root) = (
@@ -89,10 +117,22 @@ async fn search_ranks_matches_and_shows_private_ones_only_to_who_may_see_them() 
     assert_eq!(names(&hub, &b, "nginx", Sort::BestMatch, false).await, best);
     let mine = names(&hub, &a, "nginx", Sort::BestMatch, false).await;
     assert!(mine.contains(&"alice/nginx-secret".to_string()), "{mine:?}");
-    assert!(names(&hub, &root, "secret", Sort::BestMatch, false).await.len() == 1);
-    assert!(names(&hub, &b, "secret", Sort::BestMatch, false).await.is_empty());
+    assert!(
+        names(&hub, &root, "secret", Sort::BestMatch, false)
+            .await
+            .len()
+            == 1
+    );
+    assert!(names(&hub, &b, "secret", Sort::BestMatch, false)
+        .await
+        .is_empty());
     // Words are prefixes, split like names: `ngi` finds nginx, not engine; several words AND.
-    assert_eq!(names(&hub, &anyone, "NGI", Sort::BestMatch, false).await.len(), 4);
+    assert_eq!(
+        names(&hub, &anyone, "NGI", Sort::BestMatch, false)
+            .await
+            .len(),
+        4
+    );
     assert_eq!(
         names(&hub, &anyone, "acme  proxy!", Sort::BestMatch, false).await,
         ["alice/web-server"]
@@ -106,21 +146,41 @@ async fn search_ranks_matches_and_shows_private_ones_only_to_who_may_see_them() 
         ["library/nginx"]
     );
     // Characters of a full-text query language are only separators.
-    assert!(names(&hub, &anyone, "\"* -:()", Sort::BestMatch, false).await.len() == 4);
+    assert!(
+        names(&hub, &anyone, "\"* -:()", Sort::BestMatch, false)
+            .await
+            .len()
+            == 4
+    );
 
     // The index follows descriptions and deletions in the same transaction.
     repositories::set_descriptions(&hub, &bob, "bobby/engine", "Turbo diesel", "")
         .await
         .unwrap();
-    assert_eq!(names(&hub, &anyone, "turbo", Sort::BestMatch, false).await, ["bobby/engine"]);
-    assert!(names(&hub, &anyone, "prefix", Sort::BestMatch, false).await.is_empty());
-    repositories::delete(&hub, &bob, "bobby/engine", "bobby/engine", &Default::default())
+    assert_eq!(
+        names(&hub, &anyone, "turbo", Sort::BestMatch, false).await,
+        ["bobby/engine"]
+    );
+    assert!(names(&hub, &anyone, "prefix", Sort::BestMatch, false)
         .await
-        .unwrap();
-    assert!(names(&hub, &anyone, "turbo", Sort::BestMatch, false).await.is_empty());
+        .is_empty());
+    repositories::delete(
+        &hub,
+        &bob,
+        "bobby/engine",
+        "bobby/engine",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(names(&hub, &anyone, "turbo", Sort::BestMatch, false)
+        .await
+        .is_empty());
 
     // Stars order "most stars"; pages of a given size cover every match once.
-    discover::set_star(&hub, &bob, "alice", "web-server", true).await.unwrap();
+    discover::set_star(&hub, &bob, "alice", "web-server", true)
+        .await
+        .unwrap();
     let by_stars = names(&hub, &anyone, "", Sort::Stars, false).await;
     assert_eq!(by_stars[0], "alice/web-server");
     let mut paged = Vec::new();
@@ -141,10 +201,29 @@ async fn search_ranks_matches_and_shows_private_ones_only_to_who_may_see_them() 
         paged.extend(r.repositories.into_iter().map(|r| r.full_name));
     }
     assert_eq!(paged, by_stars);
+    // A page past the end (an old link) is the last one.
+    let past = discover::search(
+        &hub,
+        &anyone,
+        &Query {
+            sort: Sort::Stars,
+            page: 9,
+            per_page: 1,
+            ..Query::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((past.page, past.total), (3, 3));
+    assert_eq!(past.repositories[0].full_name, by_stars[2]);
 
     // Explore: public only, official first.
     let explore = discover::explore(&hub, Sort::Pulls, 1).await.unwrap();
-    let listed: Vec<_> = explore.repositories.iter().map(|r| r.full_name.as_str()).collect();
+    let listed: Vec<_> = explore
+        .repositories
+        .iter()
+        .map(|r| r.full_name.as_str())
+        .collect();
     assert_eq!(listed[0], "library/nginx");
     assert!(!listed.contains(&"alice/nginx-secret"));
 }
@@ -159,11 +238,15 @@ async fn stars_are_idempotent_counted_and_private_to_who_may_see() {
     create(&hub, &alice, "alice", "hidden", "", true).await;
 
     for _ in 0..2 {
-        let (repo, on) = discover::set_star(&hub, &bob, "alice", "open", true).await.unwrap();
+        let (repo, on) = discover::set_star(&hub, &bob, "alice", "open", true)
+            .await
+            .unwrap();
         assert!(on);
         assert_eq!(repo.star_count, 1, "starring twice counts once");
     }
-    let (repo, _) = discover::set_star(&hub, &alice, "alice", "open", true).await.unwrap();
+    let (repo, _) = discover::set_star(&hub, &alice, "alice", "open", true)
+        .await
+        .unwrap();
     assert_eq!(repo.star_count, 2);
     assert!(discover::is_starred(&hub, &bob, &repo).await.unwrap());
     // Unconfirmed accounts may not star; a private repository does not exist for others.
@@ -175,22 +258,37 @@ async fn stars_are_idempotent_counted_and_private_to_who_may_see() {
         discover::set_star(&hub, &bob, "alice", "hidden", true).await,
         Err(RepoError::NotFound)
     ));
-    discover::set_star(&hub, &alice, "alice", "hidden", true).await.unwrap();
+    discover::set_star(&hub, &alice, "alice", "hidden", true)
+        .await
+        .unwrap();
     let seen = |v: Vec<repos::Repository>| v.into_iter().map(|r| r.full_name).collect::<Vec<_>>();
     let as_owner = seen(discover::starred(&hub, Some(&alice), &alice).await.unwrap());
     assert_eq!(as_owner, ["alice/hidden", "alice/open"]);
     let as_bob = seen(discover::starred(&hub, Some(&bob), &alice).await.unwrap());
     assert_eq!(as_bob, ["alice/open"]);
-    assert_eq!(seen(discover::starred(&hub, None, &alice).await.unwrap()), ["alice/open"]);
+    assert_eq!(
+        seen(discover::starred(&hub, None, &alice).await.unwrap()),
+        ["alice/open"]
+    );
 
-    let (repo, on) = discover::set_star(&hub, &bob, "alice", "open", false).await.unwrap();
+    let (repo, on) = discover::set_star(&hub, &bob, "alice", "open", false)
+        .await
+        .unwrap();
     assert!(!on);
     assert_eq!(repo.star_count, 1);
-    discover::set_star(&hub, &bob, "alice", "open", false).await.unwrap();
+    discover::set_star(&hub, &bob, "alice", "open", false)
+        .await
+        .unwrap();
     // An account that goes takes its stars with it.
-    discover::set_star(&hub, &bob, "alice", "open", true).await.unwrap();
-    accounts::security::delete_account(&hub, &bob, "bobby").await.unwrap();
-    let (repo, _) = repositories::open(&hub, Some(&alice), "alice", "open").await.unwrap();
+    discover::set_star(&hub, &bob, "alice", "open", true)
+        .await
+        .unwrap();
+    accounts::security::delete_account(&hub, &bob, "bobby")
+        .await
+        .unwrap();
+    let (repo, _) = repositories::open(&hub, Some(&alice), "alice", "open")
+        .await
+        .unwrap();
     assert_eq!(repo.star_count, 1);
 }
 
@@ -204,14 +302,20 @@ async fn pulls_are_counted_per_day_and_two_replicas_flushing_at_once_lose_nothin
     let open = || async {
         let mut pairs = vec![("BERTH_DATA_DIR", data.as_str())];
         pairs.extend(backend.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        Hub::open(Config::from_pairs(&pairs).unwrap()).await.unwrap()
+        Hub::open(Config::from_pairs(&pairs).unwrap())
+            .await
+            .unwrap()
     };
     let (one, two) = (open().await, open().await);
     let alice = user(&one, "alice", true, false).await;
     create(&one, &alice, "alice", "busy", "", false).await;
     create(&one, &alice, "alice", "quiet", "", false).await;
-    let (busy, _) = repositories::open(&one, None, "alice", "busy").await.unwrap();
-    let (quiet, _) = repositories::open(&one, None, "alice", "quiet").await.unwrap();
+    let (busy, _) = repositories::open(&one, None, "alice", "busy")
+        .await
+        .unwrap();
+    let (quiet, _) = repositories::open(&one, None, "alice", "quiet")
+        .await
+        .unwrap();
     for _ in 0..20 {
         for _ in 0..25 {
             repos::count_pull(&one, &busy, Some("latest"));
@@ -222,9 +326,13 @@ async fn pulls_are_counted_per_day_and_two_replicas_flushing_at_once_lose_nothin
         a.unwrap();
         b.unwrap();
     }
-    let (busy, _) = repositories::open(&one, None, "alice", "busy").await.unwrap();
+    let (busy, _) = repositories::open(&one, None, "alice", "busy")
+        .await
+        .unwrap();
     assert_eq!(busy.pull_count, 1000);
-    let days = discover::daily_pulls(&one, &busy, discover::CHART_DAYS).await.unwrap();
+    let days = discover::daily_pulls(&one, &busy, discover::CHART_DAYS)
+        .await
+        .unwrap();
     assert_eq!(days.len(), 30);
     assert_eq!(days.last().unwrap(), &(clock::day(clock::now()), 1000));
     assert!(days[..29].iter().all(|(_, n)| *n == 0));
@@ -232,6 +340,8 @@ async fn pulls_are_counted_per_day_and_two_replicas_flushing_at_once_lose_nothin
     assert_eq!(quiet_days.iter().map(|(_, n)| n).sum::<i64>(), 20);
     // Nothing left to write.
     repos::flush_pulls(&one).await.unwrap();
-    let (busy, _) = repositories::open(&two, None, "alice", "busy").await.unwrap();
+    let (busy, _) = repositories::open(&two, None, "alice", "busy")
+        .await
+        .unwrap();
     assert_eq!(busy.pull_count, 1000);
 }

@@ -27,7 +27,11 @@ pub async fn tags(
     Path((namespace, name)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Redirect {
-    let namespace = if namespace == "_" { LIBRARY } else { &namespace };
+    let namespace = if namespace == "_" {
+        LIBRARY
+    } else {
+        &namespace
+    };
     let mut target = format!("/r/{}/{}?tab=tags", segment(namespace), segment(&name));
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let key = match key.as_ref() {

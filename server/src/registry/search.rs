@@ -27,19 +27,27 @@ pub async fn ping() -> Response {
 /// login; either shows the private repositories the account may see.
 pub async fn search(State(state): State<AppState>, req: Request) -> Response {
     let hub = &state.hub;
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(
-        req.uri().query().unwrap_or("").as_bytes(),
-    )
-    .into_owned()
-    .collect();
-    let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let param = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let number = |k: &str, default: i64, max: i64| match param(k) {
         None | Some("") => Ok(default),
         Some(v) => v
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| bad_request(&format!("{k} must be a whole number from 1 to {max}, not {v:?}"))),
+            .ok_or_else(|| {
+                bad_request(&format!(
+                    "{k} must be a whole number from 1 to {max}, not {v:?}"
+                ))
+            }),
     };
     let per_page = match number("n", PER_PAGE, PER_PAGE_MAX) {
         Ok(n) => n,
@@ -51,7 +59,11 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
     };
     // Read what the request says before the first await (a request is not `Sync`).
     let basic = basic_credentials(req.headers());
-    let origin = req.extensions().get::<Origin>().cloned().unwrap_or_default();
+    let origin = req
+        .extensions()
+        .get::<Origin>()
+        .cloned()
+        .unwrap_or_default();
     let bearer = basic.is_none().then(|| Caller::from_request(hub, &req));
     drop(req);
     let subject = match subject(&state, basic, origin, bearer).await {
@@ -68,7 +80,9 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
     };
     let results = match discover::search(hub, &subject, &query).await {
         Ok(r) => r,
-        Err(e) => return ApiError::from(berth_core::registry::RegistryError::from(e)).into_response(),
+        Err(e) => {
+            return ApiError::from(berth_core::registry::RegistryError::from(e)).into_response()
+        }
     };
     let items: Vec<_> = results
         .repositories

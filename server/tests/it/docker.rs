@@ -1,7 +1,8 @@
 //! End to end with a real Docker engine (Debian's docker.io, started here on a private socket):
 //! docker login, push, push again, mount into a second repository, pull, run; refusals for a bad
 //! password and for another user's namespace; anonymous pull of a public repository; personal
-//! access tokens as the password (each level, a limit, deactivation, two-factor accounts).
+//! access tokens as the password (each level, a limit, deactivation, two-factor accounts);
+//! `docker search` (official images, stars, private repositories) and official images by short name.
 
 use crate::common;
 
@@ -22,6 +23,7 @@ async fn docker_login_push_pull_and_run() {
     account(s, "dockeralice").await;
     account(s, "dockerbob").await;
     account(s, "dockercarol").await;
+    common::register(s.hub(), "dockeradmin", PASSWORD, true, true).await;
     let tokens = Tokens::make(s).await;
     let host = s.base.trim_start_matches("http://").to_string();
     let work = tempfile::tempdir().unwrap();
@@ -137,6 +139,7 @@ async fn docker_login_push_pull_and_run() {
             "{denied}"
         );
         tokens.check(&engine, &host);
+        discover(&engine, &host);
         (engine, seen)
     })
     .await
@@ -165,6 +168,102 @@ async fn docker_login_push_pull_and_run() {
     // collection ran after `rmi`; exact counting (GET counted, HEAD not) is in registry.rs.
     assert!((1..=2).contains(&pulls), "the pulls were counted: {pulls}");
     assert!(results[0].contains("digest"));
+}
+
+/// `docker search` and official images by short name, after the token checks (dockeralice/other
+/// is private by then, dockeralice/app:v1 is in the engine).
+fn discover(engine: &Engine, host: &str) {
+    let rt = tokio::runtime::Handle::current();
+    let s = TestServer::shared();
+    let app = format!("{host}/dockeralice/app:v1");
+    let login = |user: &str| {
+        let out = engine.login(host, user, PASSWORD);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+
+    // An administrator pushes library/alpine; anyone pulls it as HOST/alpine.
+    login("dockeradmin");
+    let official = format!("{host}/library/alpine:3");
+    engine.ok(&["tag", &app, &official]);
+    engine.ok(&["push", &official]);
+    engine.ok(&["rmi", &official]);
+    engine.ok(&["logout", host]);
+    let short = format!("{host}/alpine:3");
+    let pulled = engine.ok(&["pull", &short]);
+    assert!(pulled.contains("alpine:3"), "{pulled}");
+    // Someone else may not push there, and hears where they may.
+    login("dockerbob");
+    engine.ok(&["tag", &app, &format!("{host}/alpine:bob")]);
+    let refused = engine.fails(&["push", &format!("{host}/alpine:bob")]);
+    assert!(
+        refused.contains("denied") && refused.contains("dockerbob/NAME"),
+        "{refused}"
+    );
+    engine.ok(&["logout", host]);
+
+    rt.block_on(async {
+        let hub = s.hub();
+        let admin = berth_core::accounts::user_by_name(hub, "dockeradmin")
+            .await
+            .unwrap()
+            .unwrap();
+        berth_core::repositories::set_descriptions(
+            hub,
+            &admin,
+            "library/alpine",
+            "A minimal image for docker search",
+            "",
+        )
+        .await
+        .unwrap();
+        berth_core::discover::set_star(hub, &admin, "library", "alpine", true)
+            .await
+            .unwrap();
+    });
+
+    // The table docker prints: official with [OK] and its star; private repositories only for
+    // who may see them, whether docker sends a saved login or nothing.
+    let table = engine.ok(&["search", &format!("{host}/alpine")]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("alpine "))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        row.contains("A minimal image for docker search") && row.contains("[OK]"),
+        "{table}"
+    );
+    assert_eq!(
+        row.split_whitespace()
+            .rev()
+            .find(|w| w.parse::<i64>().is_ok()),
+        Some("1"),
+        "one star: {row}"
+    );
+    let official_only = engine.ok(&[
+        "search",
+        "--filter",
+        "is-official=true",
+        &format!("{host}/dockeralice"),
+    ]);
+    assert!(
+        !official_only.contains("dockeralice/app"),
+        "{official_only}"
+    );
+    let anonymous = engine.ok(&["search", &format!("{host}/dockeralice")]);
+    assert!(anonymous.contains("dockeralice/app"), "{anonymous}");
+    assert!(!anonymous.contains("dockeralice/other"), "{anonymous}");
+    login("dockerbob");
+    let bob = engine.ok(&["search", &format!("{host}/dockeralice")]);
+    assert!(!bob.contains("dockeralice/other"), "{bob}");
+    engine.ok(&["logout", host]);
+    login("dockeralice");
+    let owner = engine.ok(&["search", "--limit", "10", &format!("{host}/dockeralice")]);
+    assert!(owner.contains("dockeralice/other"), "{owner}");
+    engine.ok(&["logout", host]);
 }
 
 /// Access tokens for the engine to log in with, made through the domain.
