@@ -78,7 +78,7 @@ pub fn Header() -> impl IntoView {
                     <input id="header-q" type="search" name="q" placeholder="Search repositories" autocomplete="off"/>
                 </form>
             })}
-            {move || on_search_page().then(|| view! { <span class="header-search" aria-hidden="true"></span> })}
+            {move || on_search_page().then(|| view! { <span class="header-spacer" aria-hidden="true"></span> })}
             <nav class="site-nav" aria-label="Site">
                 <a class="nav-link nav-explore" href="/explore">"Explore"</a>
                 <Transition fallback=|| ()>
@@ -394,52 +394,47 @@ fn StarButton(state: crate::model::StarState) -> impl IntoView {
     }
 }
 
-/// Daily pulls as a bar chart drawn on the server (SVG), with the figures as a table for screen
-/// readers and a summary line.
+/// Daily pulls as a bar chart drawn on the server (SVG bars stretched to the width; the axis
+/// labels are HTML beside it, so they stay readable on a phone), with a summary line and the
+/// figures as a table for screen readers.
 #[component]
 pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
-    const W: f64 = 800.0;
-    const H: f64 = 170.0;
-    const LEFT: f64 = 36.0;
-    const BOTTOM: f64 = 22.0;
+    // Bars in a 100 × 100 box: each day a slot of 100/n, the bar 70 % of it.
     let n = chart.days.len().max(1) as f64;
     let highest = chart.days.iter().map(|(_, p)| *p).max().unwrap_or(0);
-    let max = highest.max(1);
     // A round top for the axis: 1, 2, 5, 10, 20, 50…
-    let mut top = 1;
-    while top < max {
-        top = match top.to_string().as_bytes()[0] {
-            b'1' => top * 2,
-            b'2' => top * 5 / 2,
-            _ => top * 2,
+    let mut top: i64 = 1;
+    while top < highest {
+        top = if top.to_string().starts_with('2') {
+            top * 5 / 2
+        } else {
+            top * 2
         };
     }
-    let plot_h = H - BOTTOM - 8.0;
-    let slot = (W - LEFT) / n;
+    let slot = 100.0 / n;
     let bars = chart
         .days
         .iter()
         .enumerate()
         .map(|(i, (day, pulls))| {
-            let h = plot_h * (*pulls as f64) / (top as f64);
-            let x = LEFT + slot * i as f64 + slot * 0.15;
-            let y = 8.0 + plot_h - h;
+            let h = 100.0 * (*pulls as f64) / (top as f64);
             view! {
-                <rect class="chart-bar" x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{:.1}", slot * 0.7) height=format!("{h:.1}")>
+                <rect class="chart-bar" x=format!("{:.2}", slot * i as f64 + slot * 0.15) y=format!("{:.2}", 100.0 - h)
+                    width=format!("{:.2}", slot * 0.7) height=format!("{h:.2}")>
                     <title>{format!("{day}: {}", count(*pulls, "pull", "pulls"))}</title>
                 </rect>
             }
         })
         .collect_view();
+    // A cell per day (a grid column each: no inline style, which the CSP forbids), labelled
+    // every seventh day counted back from today, so the last label is today's.
     let labels = chart
         .days
         .iter()
         .enumerate()
-        // Every seventh day, counted back from today, so the last label is today's.
-        .filter(|(i, _)| (chart.days.len() - 1 - i) % 7 == 0)
         .map(|(i, (day, _))| {
-            let x = LEFT + slot * i as f64 + slot / 2.0;
-            view! { <text class="chart-label" x=format!("{x:.1}") y=format!("{:.1}", H - 6.0) text-anchor="middle">{day.clone()}</text> }
+            let shown = (chart.days.len() - 1 - i).is_multiple_of(7);
+            view! { <span class="chart-x">{shown.then(|| day.clone())}</span> }
         })
         .collect_view();
     let first = chart
@@ -464,15 +459,15 @@ pub fn PullChart(chart: crate::model::PullChart) -> impl IntoView {
                 <strong>"Pulls, last 30 days"</strong>
                 <span class="muted">" " {summary.clone()}</span>
             </figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary>
-                <line class="chart-axis" x1=LEFT y1=8 x2=LEFT y2=H - BOTTOM/>
-                <line class="chart-axis" x1=LEFT y1=H - BOTTOM x2=W y2=H - BOTTOM/>
-                <line class="chart-grid" x1=LEFT y1=8 x2=W y2=8/>
-                <text class="chart-label" x=LEFT - 4.0 y=12 text-anchor="end">{top}</text>
-                <text class="chart-label" x=LEFT - 4.0 y=H - BOTTOM text-anchor="end">"0"</text>
-                {bars}
-                {labels}
-            </svg>
+            <div class="chart-area">
+                <span class="chart-y chart-y-top" aria-hidden="true">{top}</span>
+                <span class="chart-y chart-y-zero" aria-hidden="true">"0"</span>
+                <svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label=summary>
+                    <line class="chart-grid" x1="0" y1="0" x2="100" y2="0" vector-effect="non-scaling-stroke"/>
+                    {bars}
+                </svg>
+                <div class="chart-xs" aria-hidden="true">{labels}</div>
+            </div>
             <details class="chart-data">
                 <summary>"Pulls per day as a table"</summary>
                 <table class="data-table">

@@ -44,7 +44,7 @@ pub fn install() {
     };
     let on_input = schedule.clone();
     std::mem::forget(window_event_listener(leptos::ev::input, move |ev| {
-        on_input(ev.into())
+        on_input(ev)
     }));
     std::mem::forget(window_event_listener(leptos::ev::change, move |ev| {
         schedule(ev)

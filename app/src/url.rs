@@ -10,6 +10,16 @@ pub fn query_value(s: &str) -> String {
         .collect()
 }
 
+/// Where a namespace's name links: the account's profile, or for `library` (which belongs to
+/// no account) the official images.
+pub fn namespace_page(namespace: &str) -> String {
+    if namespace == "library" {
+        "/search?official=1".into()
+    } else {
+        format!("/u/{namespace}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -228,19 +228,16 @@ async fn run(
     let pool = hub.db.pool();
     let per_page = query.per_page.clamp(1, PER_PAGE_MAX);
     let mut page = query.page.max(1);
-    let (mut rows, total) =
-        store::discover::search(pool, kind, s, (page - 1) * per_page, per_page).await?;
-    let total = match total {
-        Some(total) => total,
-        None => store::discover::count(pool, kind, s).await?,
-    };
+    // The page and the count on two connections at once: each does the full-text match.
+    let (mut rows, total) = tokio::try_join!(
+        store::discover::search(pool, kind, s, (page - 1) * per_page, per_page),
+        store::discover::count(pool, kind, s),
+    )?;
     let pages = ((total + per_page - 1) / per_page).max(1);
     if page > pages {
         // Past the end (an old link): the last page instead.
         page = pages;
-        rows = store::discover::search(pool, kind, s, (page - 1) * per_page, per_page)
-            .await?
-            .0;
+        rows = store::discover::search(pool, kind, s, (page - 1) * per_page, per_page).await?;
     }
     Ok(Results {
         repositories: rows.into_iter().map(Repository::from).collect(),

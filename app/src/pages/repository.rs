@@ -74,7 +74,7 @@ fn Repository(view: RepoView) -> impl IntoView {
     let total = view.summary.tag_count;
     let overview_view = view.clone();
     let settings_view = view.clone();
-    let namespace_href = format!("/u/{}", s.namespace);
+    let namespace_href = crate::url::namespace_page(&s.namespace);
     view! {
         <Title text=s.full_name.clone()/>
         <section class="repo-page">
@@ -89,7 +89,7 @@ fn Repository(view: RepoView) -> impl IntoView {
                     <Star state=view.star.clone()/>
                 </div>
                 <p class="repo-owner muted">
-                    "By " <a href=namespace_href>{s.namespace.clone()}</a>
+                    "By " <a href=namespace_href>{if s.is_official { "the administrators (official image)".to_string() } else { s.namespace.clone() }}</a>
                 </p>
                 {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
                 <PushedAndPulls summary=s.clone()/>

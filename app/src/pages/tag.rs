@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{get_tag, DeleteTag},
-    components::{action_error, Copyable, FormError, VisibilityBadge},
+    components::{action_error, Copyable, FormError, OfficialBadge, VisibilityBadge},
     model::{ImageView, TagView},
     pages::load_failed,
 };
@@ -53,12 +53,13 @@ fn Tag(view: TagView) -> impl IntoView {
         <section class="repo-page">
             <header class="repo-header">
                 <nav class="breadcrumbs" aria-label="Breadcrumbs">
-                    <a href=format!("/u/{}", view.namespace)>{view.namespace.clone()}</a>
+                    <a href=crate::url::namespace_page(&view.namespace)>{view.namespace.clone()}</a>
                     " / " <a href=repo_href>{view.name.clone()}</a>
                     " / " <a href=tags_href.clone()>"Tags"</a>
                 </nav>
                 <div class="repo-title">
                     <h1>{format!("{}:{}", view.full_name, view.tag)}</h1>
+                    {(view.namespace == "library").then(|| view! { <OfficialBadge/> })}
                     <VisibilityBadge private=view.is_private/>
                 </div>
                 <p class="repo-meta muted">

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor};
 
-use super::repositories::{r_columns, RepositoryRow, VISIBLE_TO_VIEWER};
+use super::repositories::{r_list_columns, RepositoryRow, VISIBLE_TO_VIEWER};
 use crate::db::DbKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,31 +89,21 @@ fn full_text_query(kind: DbKind, words: &[String]) -> String {
     }
 }
 
-/// A repository of a page, with how many match in all.
-#[derive(sqlx::FromRow)]
-struct Hit {
-    #[sqlx(flatten)]
-    repository: RepositoryRow,
-    total: i64,
-}
-
-/// One page of matching repositories, and how many match in all (`None` when the page is past
-/// the last one, so there was no row to carry it). One query does both: the full-text match is
-/// the expensive part, and it is done once.
+/// One page of matching repositories. (A `COUNT(*) OVER ()` here would save the count query
+/// but makes SQLite sort every match instead of keeping the top ones: slower, measured.)
 pub async fn search<'c>(
     ex: impl Executor<'c, Database = Any>,
     kind: DbKind,
     s: &Search<'_>,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<RepositoryRow>, Option<i64>), sqlx::Error> {
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
     let (conditions, order) = clauses(kind, s);
     let sql = format!(
-        "SELECT {}, COUNT(*) OVER () AS total FROM repositories r WHERE {conditions}
-         ORDER BY {order} LIMIT $5 OFFSET $6",
-        r_columns()
+        "SELECT {} FROM repositories r WHERE {conditions} ORDER BY {order} LIMIT $5 OFFSET $6",
+        r_list_columns()
     );
-    let hits: Vec<Hit> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(s.viewer_id.unwrap_or(-1))
         .bind(i64::from(s.viewer_is_admin))
         .bind(s.exact)
@@ -121,9 +111,7 @@ pub async fn search<'c>(
         .bind(limit)
         .bind(offset)
         .fetch_all(ex)
-        .await?;
-    let total = hits.first().map(|h| h.total);
-    Ok((hits.into_iter().map(|h| h.repository).collect(), total))
+        .await
 }
 
 /// How many repositories match, on every page.
@@ -202,7 +190,7 @@ pub async fn starred_by<'c>(
         "SELECT {} FROM stars s JOIN repositories r ON r.id = s.repository_id
          WHERE s.user_id = $3 AND {VISIBLE_TO_VIEWER}
          ORDER BY s.starred_at DESC, r.full_name LIMIT $4",
-        r_columns()
+        r_list_columns()
     ))
     .bind(viewer_id.unwrap_or(-1))
     .bind(i64::from(viewer_is_admin))

@@ -28,6 +28,12 @@ pub(super) fn r_columns() -> String {
         .join(", ")
 }
 
+/// [`r_columns`] for lists, which never show the overview: it is left empty, not read (it can
+/// be 25,000 characters, and a search reads every match before keeping a page).
+pub(super) fn r_list_columns() -> String {
+    r_columns().replace("r.overview", "'' AS overview")
+}
+
 /// Whether the viewer bound as `$1` (an account id, or -1) with admin flag `$2` (0 or 1) may see
 /// the repository `r`: public ones, their own, those they collaborate on, all for an admin.
 /// The SQL side of [`crate::access`]'s visibility rule, for lists that cannot ask it row by row.

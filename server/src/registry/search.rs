@@ -43,19 +43,14 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                bad_request(&format!(
-                    "{k} must be a whole number from 1 to {max}, not {v:?}"
-                ))
-            }),
+            .ok_or_else(|| format!("{k} must be a whole number from 1 to {max}, not {v:?}")),
     };
-    let per_page = match number("n", PER_PAGE, PER_PAGE_MAX) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let page = match number("page", 1, i64::MAX) {
-        Ok(n) => n,
-        Err(e) => return e,
+    let (per_page, page) = match (
+        number("n", PER_PAGE, PER_PAGE_MAX),
+        number("page", 1, i64::MAX),
+    ) {
+        (Ok(n), Ok(p)) => (n, p),
+        (Err(why), _) | (_, Err(why)) => return bad_request(&why),
     };
     // Read what the request says before the first await (a request is not `Sync`).
     let basic = basic_credentials(req.headers());
