@@ -75,6 +75,11 @@ pub fn retry_delay(attempt: i64) -> i64 {
     2i64.saturating_pow(exp).min(30 * 60)
 }
 
+/// How many jobs of `kind` (`"mail"`, …) are queued or running.
+pub async fn pending(hub: &Hub, kind: &str) -> Result<i64, CoreError> {
+    Ok(store::jobs::pending_count(hub.db.pool(), kind).await?)
+}
+
 /// One pass over the queue, one job after another: runs what is due; returns how many jobs
 /// finished. (The operator commands and tests use this; the server runs [`run`].)
 pub async fn run_due(hub: &Hub) -> Result<usize, CoreError> {

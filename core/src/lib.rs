@@ -19,7 +19,7 @@ pub mod markdown;
 pub mod rate;
 pub mod registry;
 pub mod repositories;
-pub mod store;
+pub(crate) mod store;
 #[doc(hidden)]
 pub mod testing;
 pub mod tokens;

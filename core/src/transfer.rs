@@ -22,6 +22,9 @@ pub enum TransferError {
     TargetNotPostgres,
     #[error("the target database already holds {0} accounts: migrate-data copies into an empty hub only")]
     TargetNotEmpty(i64),
+    /// A table this version of `migrate-data` does not know how to treat: copying would lose it.
+    #[error("table {0} is neither copied nor known to be left behind; this is a bug in Berth")]
+    UnknownTable(String),
     #[error("table {table}: {source_rows} rows in the source but {target_rows} in the target")]
     CountMismatch {
         table: String,
@@ -54,6 +57,13 @@ pub async fn copy_database(from: &Db, to: &Db) -> Result<TableCounts, TransferEr
     to.migrate().await?;
     let mut source = from.pool().acquire().await?;
     let mut snapshot = source.begin().await?;
+    for table in store::copy::schema_tables(&mut snapshot).await? {
+        if !store::copy::TABLES.contains(&table.as_str())
+            && !store::copy::NOT_COPIED.contains(&table.as_str())
+        {
+            return Err(TransferError::UnknownTable(table));
+        }
+    }
     let mut target = to.pool().begin().await?;
     let accounts = store::copy::count(&mut target, "users").await?;
     if accounts > 0 {

@@ -80,8 +80,7 @@ pub async fn get_repository(
 ) -> Result<RepoView, AppError> {
     use berth_core::{
         clock, markdown,
-        repositories::{self, Role},
-        store::tags::TagOrder,
+        repositories::{self, Role, TagOrder},
     };
     let hub = hub()?;
     let viewer = current_user().await?;

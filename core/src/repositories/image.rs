@@ -81,7 +81,7 @@ pub struct Image {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagDetail {
-    pub tag: store::tags::TagRow,
+    pub tag: super::Tag,
     /// The index's digest when the tag names a multi-platform image.
     pub index_digest: Option<String>,
     pub images: Vec<Image>,
@@ -160,7 +160,7 @@ pub async fn tag_detail(hub: &Hub, repo: &Repository, tag: &str) -> Result<TagDe
         }
     };
     Ok(TagDetail {
-        tag: row,
+        tag: row.into(),
         index_digest,
         images,
     })

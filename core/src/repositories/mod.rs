@@ -487,13 +487,52 @@ pub async fn create_for_push(
     }
 }
 
+/// The orders of the Tags tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagOrder {
+    Name,
+    /// Most recently pushed first.
+    Newest,
+}
+
+/// A tag as the pages show it: what its manifest recorded at push, and its pulls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub name: String,
+    pub digest: String,
+    pub media_type: String,
+    pub total_size: i64,
+    /// JSON list of `{os, architecture, variant}`.
+    pub platforms: String,
+    pub pushed_at: i64,
+    pub pushed_by: Option<String>,
+    pub pull_count: i64,
+    pub last_pulled_at: Option<i64>,
+}
+
+impl From<store::tags::TagRow> for Tag {
+    fn from(r: store::tags::TagRow) -> Self {
+        Tag {
+            name: r.name,
+            digest: r.digest,
+            media_type: r.media_type,
+            total_size: r.total_size,
+            platforms: r.platforms,
+            pushed_at: r.pushed_at,
+            pushed_by: r.pushed_by,
+            pull_count: r.pull_count,
+            last_pulled_at: r.last_pulled_at,
+        }
+    }
+}
+
 /// Tags shown per page of the tags tab.
 pub const TAGS_PER_PAGE: i64 = 25;
 
 /// One page of the tags tab.
 #[derive(Default)]
 pub struct TagPage {
-    pub tags: Vec<store::tags::TagRow>,
+    pub tags: Vec<Tag>,
     /// Tags matching the filter, on every page.
     pub total: i64,
     /// 1-based, clipped to the pages that exist.
@@ -516,7 +555,7 @@ pub async fn tag_page(
     hub: &Hub,
     repo: &Repository,
     filter: &str,
-    order: store::tags::TagOrder,
+    order: TagOrder,
     page: i64,
 ) -> Result<TagPage, RepoError> {
     let filter = filter.trim();
@@ -537,7 +576,7 @@ pub async fn tag_page(
     )
     .await?;
     Ok(TagPage {
-        tags,
+        tags: tags.into_iter().map(Tag::from).collect(),
         total,
         page,
         pages,

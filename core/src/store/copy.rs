@@ -42,12 +42,14 @@ const SERIAL_TABLES: &[&str] = &[
     "manifests",
 ];
 
-/// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping.
+/// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping, the
+/// full-text index's shadow tables and the server's login sessions (not carried over: users log
+/// in again).
 pub async fn schema_tables(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table'
          AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'
-         AND name NOT LIKE 'repositories_fts_%' ORDER BY name",
+         AND name NOT LIKE 'repositories_fts_%' AND name <> 'tower_sessions' ORDER BY name",
     )
     .fetch_all(conn)
     .await

@@ -1,6 +1,6 @@
 use sqlx::{Any, Executor};
 
-use crate::db::DbKind;
+use crate::{db::DbKind, repositories::TagOrder};
 
 /// Points a tag at a manifest, creating or moving it.
 pub async fn upsert<'c>(
@@ -100,12 +100,6 @@ pub struct TagRow {
     pub pushed_by: Option<String>,
     pub pull_count: i64,
     pub last_pulled_at: Option<i64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TagOrder {
-    Name,
-    Newest,
 }
 
 /// `LIKE` that ignores case for tag names: SQLite's LIKE already does for ASCII (tag names are

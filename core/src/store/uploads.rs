@@ -4,9 +4,7 @@ use sqlx::{Any, Executor, FromRow};
 pub struct UploadRow {
     pub id: String,
     pub repository_id: i64,
-    pub user_id: Option<i64>,
     pub size: i64,
-    pub updated_at: i64,
 }
 
 pub async fn insert<'c>(
@@ -33,7 +31,7 @@ pub async fn get<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
 ) -> Result<Option<UploadRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, repository_id, user_id, size, updated_at FROM uploads WHERE id = $1")
+    sqlx::query_as("SELECT id, repository_id, size FROM uploads WHERE id = $1")
         .bind(id)
         .fetch_optional(ex)
         .await

@@ -221,20 +221,6 @@ pub async fn count_matching<'c>(
         .await
 }
 
-/// Ends every session and saved registry login of the account (they carry the generation).
-pub async fn bump_generation<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1
-         RETURNING session_generation",
-    )
-    .bind(id)
-    .fetch_one(ex)
-    .await
-}
-
 pub async fn set_email<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: i64,

@@ -2,7 +2,7 @@
 
 use berth_core::{
     accounts::{self, AccountError, NewAccount},
-    jobs, store, Hub,
+    jobs, Hub,
 };
 
 struct TestHub {
@@ -400,12 +400,7 @@ async fn queued_mail_is_written_to_the_outbox() {
             .contains(&format!("/confirm-email?token={token}")),
         "the link, as a mail client shows it"
     );
-    assert_eq!(
-        store::jobs::pending_count(t.hub.db.pool(), "mail")
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(jobs::pending(&t.hub, "mail").await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -421,12 +416,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
         .await
         .unwrap();
     assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 0);
-    assert_eq!(
-        store::jobs::pending_count(t.hub.db.pool(), "mail")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(jobs::pending(&t.hub, "mail").await.unwrap(), 1);
     let (attempts, err, failed): (i64, Option<String>, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_error, failed_at FROM jobs")
             .fetch_one(t.hub.db.pool())
@@ -450,12 +440,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
             .unwrap();
     assert_eq!(attempts, 2);
     assert!(failed.is_some(), "given up after a day");
-    assert_eq!(
-        store::jobs::pending_count(t.hub.db.pool(), "mail")
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(jobs::pending(&t.hub, "mail").await.unwrap(), 0);
 }
 
 #[tokio::test]

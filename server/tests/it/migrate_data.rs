@@ -62,6 +62,13 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
         .push_image("movealice/other", "latest", b"another layer")
         .await;
     assert_eq!(get_manifest(&alice).await.status(), 200);
+    let bob = berth_core::accounts::user_by_name(&old.hub, "movebob")
+        .await
+        .unwrap()
+        .unwrap();
+    berth_core::discover::set_star(&old.hub, &bob, "movealice", "app", true)
+        .await
+        .unwrap();
     berth_core::registry::repos::flush_pulls(&old.hub)
         .await
         .unwrap();
@@ -120,12 +127,20 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     let new = berth_server::start(Config::from_pairs(&pairs).unwrap())
         .await
         .unwrap();
-    let pulls: i64 =
-        sqlx::query_scalar("SELECT pull_count FROM repositories WHERE full_name = 'movealice/app'")
-            .fetch_one(new.hub.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(pulls, 1, "pull counts came along");
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT pull_count, tag_count, star_count,
+                (SELECT CAST(SUM(pulls) AS BIGINT) FROM pull_days WHERE repository_id = r.id)
+         FROM repositories r WHERE full_name = 'movealice/app'",
+    )
+    .fetch_one(new.hub.db.pool())
+    .await
+    .unwrap();
+    // The counts triggers keep are not counted twice (copied, then the copied rows again).
+    assert_eq!(
+        counts,
+        (1, 1, 1, 1),
+        "pulls, tags, stars and daily pulls came along"
+    );
     let alice = Reg::new(
         &format!("http://{}", new.addr),
         Some(("movealice", PASSWORD)),

@@ -55,12 +55,7 @@ async fn confirmation_mail_goes_through_a_real_smtp_server_even_if_it_was_down_a
     let confirm = link(&mail, "/confirm-email");
     let res = c.get(s.url(&confirm)).send().await.unwrap();
     assert_eq!(location(&res), "/?confirmed=1");
-    assert_eq!(
-        berth_core::store::jobs::pending_count(hub.db.pool(), "mail")
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(berth_core::jobs::pending(&hub, "mail").await.unwrap(), 0);
     smtp.child.kill().await.unwrap();
     s.stop().await;
 }
