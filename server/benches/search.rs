@@ -92,6 +92,20 @@ async fn seed(db: &sqlx::AnyPool) {
     tx.commit().await.unwrap();
 }
 
+/// `ROUNDS` GETs of `url` one after another; their times in milliseconds, sorted.
+async fn timed(http: &reqwest::Client, url: &str) -> Vec<f64> {
+    let mut times = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        let res = http.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        res.bytes().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -164,15 +178,7 @@ async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
         let url = format!("{base}/v1/search?{q}&n=25");
         let first: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
         let matches = first["num_results"].as_i64().unwrap();
-        let mut times = Vec::with_capacity(ROUNDS);
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            let res = http.get(&url).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-            res.bytes().await.unwrap();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
+        let times = timed(&http, &url).await;
         println!(
             "| {:<40} | {:>8} | {:>5.1} ms | {:>5.1} ms |",
             label,
@@ -190,16 +196,7 @@ async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
             "/explore?sort=updated&page=100",
         ),
     ] {
-        let page = format!("{base}{path}");
-        let mut times = Vec::new();
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            let res = http.get(&page).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-            res.bytes().await.unwrap();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
+        let times = timed(&http, &format!("{base}{path}")).await;
         println!(
             "| {:<40} | {:>8} | {:>5.1} ms | {:>5.1} ms |",
             label,

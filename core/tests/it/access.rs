@@ -5,25 +5,14 @@
 
 use berth_core::{
     access::{self, Action, Refusal, Subject},
-    accounts::{self, NewAccount, User},
+    accounts::User,
     registry::{access::grant, access::parse_scopes, names::RepoName, repos},
     repositories::{self, NewRepo},
     Hub,
 };
 
 async fn user(hub: &Hub, name: &str, admin: bool) -> User {
-    accounts::register(
-        hub,
-        NewAccount {
-            username: name,
-            email: &format!("{name}@example.com"),
-            password: "s3cret-pass",
-        },
-        true,
-        admin,
-    )
-    .await
-    .unwrap()
+    crate::account(hub, name, true, admin).await
 }
 
 /// `A` allowed, `N` does not exist (404 / NAME_UNKNOWN), `L` log in first (401 challenge),

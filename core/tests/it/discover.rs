@@ -4,7 +4,7 @@
 
 use berth_core::{
     access::Subject,
-    accounts::{self, NewAccount, User},
+    accounts::{self, User},
     clock,
     discover::{self, Query, Sort},
     registry::repos,
@@ -18,18 +18,7 @@ async fn hub() -> (Hub, tempfile::TempDir) {
 }
 
 async fn user(hub: &Hub, name: &str, confirmed: bool, admin: bool) -> User {
-    accounts::register(
-        hub,
-        NewAccount {
-            username: name,
-            email: &format!("{name}@example.com"),
-            password: "s3cret-pass",
-        },
-        confirmed,
-        admin,
-    )
-    .await
-    .unwrap()
+    crate::account(hub, name, confirmed, admin).await
 }
 
 async fn create(hub: &Hub, owner: &User, ns: &str, name: &str, desc: &str, private: bool) {

@@ -6,3 +6,24 @@ mod accounts;
 mod discover;
 mod repositories;
 mod security;
+
+/// A new account on `hub`, confirmed or not, administrator or not (password `s3cret-pass`).
+pub async fn account(
+    hub: &berth_core::Hub,
+    name: &str,
+    confirmed: bool,
+    admin: bool,
+) -> berth_core::accounts::User {
+    berth_core::accounts::register(
+        hub,
+        berth_core::accounts::NewAccount {
+            username: name,
+            email: &format!("{name}@example.com"),
+            password: "s3cret-pass",
+        },
+        confirmed,
+        admin,
+    )
+    .await
+    .unwrap()
+}
