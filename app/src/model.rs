@@ -145,8 +145,10 @@ pub struct SearchHit {
 pub struct SearchView {
     pub query: String,
     pub official_only: bool,
-    /// A [`berth_core::discover::Sort`] key.
+    /// A `berth_core::discover::Sort` key.
     pub sort: String,
+    /// Every sort the page offers: key and label.
+    pub sorts: Vec<(String, String)>,
     pub hits: Vec<SearchHit>,
     pub total: i64,
     pub page: i64,

@@ -23,6 +23,8 @@ pub const PER_PAGE_MAX: i64 = 100;
 /// Words of a query beyond these are ignored; so are letters past [`WORD_MAX`] in a word.
 const WORDS_MAX: usize = 8;
 const WORD_MAX: usize = 64;
+/// The highest page number read as asked; beyond, the last page is shown.
+const PAGE_MAX: i64 = 1_000_000;
 /// Days in the repository page's pull chart.
 pub const CHART_DAYS: i64 = 30;
 /// Starred repositories shown on a profile.
@@ -227,7 +229,9 @@ async fn run(
     let kind = hub.db.kind();
     let pool = hub.db.pool();
     let per_page = query.per_page.clamp(1, PER_PAGE_MAX);
-    let mut page = query.page.max(1);
+    // Clipped before it multiplies (an absurd page from a URL cannot overflow the offset); past
+    // the last page is answered below.
+    let mut page = query.page.clamp(1, PAGE_MAX);
     // The page and the count on two connections at once: each does the full-text match.
     let (mut rows, total) = tokio::try_join!(
         store::discover::search(pool, kind, s, (page - 1) * per_page, per_page),

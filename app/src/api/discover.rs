@@ -44,7 +44,7 @@ fn view_of(
     official_only: bool,
     sort: &str,
 ) -> SearchView {
-    use berth_core::discover::highlight;
+    use berth_core::discover::{highlight, Sort};
     let words = results.words.clone();
     SearchView {
         hits: results
@@ -63,6 +63,10 @@ fn view_of(
         query,
         official_only,
         sort: sort.to_string(),
+        sorts: Sort::ALL
+            .iter()
+            .map(|s| (s.key().to_string(), s.label().to_string()))
+            .collect(),
     }
 }
 

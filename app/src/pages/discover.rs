@@ -12,14 +12,6 @@ use crate::{
     url::query_value,
 };
 
-/// Sort keys and labels, as `berth_core::discover::Sort` has them.
-const SORTS: [(&str, &str); 4] = [
-    ("best", "Best match"),
-    ("pulls", "Most pulls"),
-    ("stars", "Most stars"),
-    ("updated", "Recently updated"),
-];
-
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
@@ -90,8 +82,8 @@ fn SearchResults(view: SearchView) -> impl IntoView {
                 <div class="search-field">
                     <label for="search-sort">"Sort by"</label>
                     <select id="search-sort" name="sort">
-                        {SORTS.iter().map(|(key, label)| view! {
-                            <option value=*key selected=view.sort == *key>{*label}</option>
+                        {view.sorts.iter().map(|(key, label)| view! {
+                            <option value=key.clone() selected=view.sort == *key>{label.clone()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -150,11 +142,12 @@ fn Explore(view: SearchView) -> impl IntoView {
             <h1>"Explore"</h1>
             <p class="muted">"Public repositories on this Berth: official images first."</p>
             <nav class="tabs" aria-label="Order">
-                {SORTS[1..].iter().map(|(key, label)| {
+                // Every order but best match, which needs words.
+                {view.sorts.iter().filter(|(key, _)| key != "best").map(|(key, label)| {
                     let current = sort == *key;
                     view! {
                         <a class="tab" class:active=current aria-current=current.then_some("page")
-                            href=format!("/explore?sort={key}")>{*label}</a>
+                            href=format!("/explore?sort={key}")>{label.clone()}</a>
                     }
                 }).collect_view()}
             </nav>

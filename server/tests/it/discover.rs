@@ -115,6 +115,14 @@ async fn v1_search_answers_as_docker_expects_and_shows_private_ones_only_with_cr
         (Some(2), Some(2))
     );
     assert_eq!(result_names(&body), [format!("{a}/{word}-api")]);
+    // An absurd page is the last one.
+    let (status, body) = v1_search(
+        &anyone,
+        &format!("q={word}&n=1&page=9223372036854775807"),
+        None,
+    )
+    .await;
+    assert_eq!((status, body["page"].as_i64()), (200, Some(2)), "{body}");
     for bad in ["n=0", "n=101", "n=ten", "page=0"] {
         let (status, body) = v1_search(&anyone, &format!("q={word}&{bad}"), None).await;
         assert_eq!(status, 400, "{bad}: {body}");
