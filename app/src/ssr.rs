@@ -169,6 +169,16 @@ pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)
     error
 }
 
+/// A domain failure with no form behind it: "busy" (503, `Retry-After`) or the generic error.
+pub fn core_error(e: berth_core::CoreError) -> AppError {
+    let error = match e {
+        berth_core::CoreError::Busy => AppError::Busy,
+        other => internal(other),
+    };
+    set_error_status(&error);
+    error
+}
+
 /// Maps a domain error to the page's error, refilling the given (non-secret) fields.
 pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
     let error = match e {
@@ -196,9 +206,13 @@ pub fn set_error_status(error: &AppError) {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
-    if plain_form {
-        return;
+    if !plain_form {
+        page_error_status(error);
     }
+}
+
+/// The status of a page (or call) that failed with `error`, with `Retry-After` where it helps.
+pub fn page_error_status(error: &AppError) {
     set_status(match error {
         AppError::Form { .. } => 422,
         AppError::LoginRequired => 401,

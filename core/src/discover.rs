@@ -2,10 +2,15 @@
 //! statistics. What matches a query and how it is ranked is decided here once; lists show only
 //! what [`crate::access`] lets the viewer see.
 
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use crate::{
     access::{self, Subject},
     accounts::User,
     clock,
+    db::DbKind,
     error::CoreError,
     hub::Hub,
     registry::repos::Repository,
@@ -15,6 +20,41 @@ use crate::{
         discover::{Order, Search},
     },
 };
+
+/// Searches one process runs at once, per database: each holds two connections (page and
+/// count), and a flood of searches must leave the pool to pulls, pushes and pages.
+pub fn searches_at_once(kind: DbKind) -> usize {
+    match kind {
+        DbKind::Sqlite => 2,
+        DbKind::Postgres => 4,
+    }
+}
+/// How long a search waits for its turn before the caller hears "busy".
+pub const SEARCH_WAIT: Duration = Duration::from_secs(2);
+
+/// The turns of [`searches_at_once`].
+#[derive(Clone)]
+pub struct Gate {
+    turns: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl Gate {
+    pub fn new(at_once: usize, wait: Duration) -> Gate {
+        Gate {
+            turns: Arc::new(Semaphore::new(at_once)),
+            wait,
+        }
+    }
+
+    /// A turn, or [`CoreError::Busy`] after the wait.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, CoreError> {
+        match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(CoreError::Busy),
+        }
+    }
+}
 
 /// Results per page on the web, and `docker search`'s default.
 pub const PER_PAGE: i64 = 25;
@@ -226,6 +266,7 @@ async fn run(
     query: &Query,
     words: Vec<String>,
 ) -> Result<Results, CoreError> {
+    let _turn = hub.searches.turn().await?;
     let kind = hub.db.kind();
     let pool = hub.db.pool();
     let per_page = query.per_page.clamp(1, PER_PAGE_MAX);

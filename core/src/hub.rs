@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    accounts::password::Passwords, config::Config, db::Db, error::CoreError, jobs, mail::Mailer,
-    registry::Registry,
+    accounts::password::Passwords, config::Config, db::Db, discover, error::CoreError, jobs,
+    mail::Mailer, registry::Registry,
 };
 
 #[derive(Clone)]
@@ -15,6 +15,8 @@ pub struct Hub {
     pub registry: Registry,
     pub passwords: Passwords,
     pub jobs: jobs::Queue,
+    /// Turns for searches (see [`crate::discover::searches_at_once`]).
+    pub searches: discover::Gate,
 }
 
 impl Hub {
@@ -28,11 +30,15 @@ impl Hub {
         let registry = Registry::open(&config, &db).await?;
         Ok(Hub {
             config: Arc::new(config),
-            db,
             mailer,
             registry,
             passwords: Passwords::per_core(),
             jobs: jobs::Queue::default(),
+            searches: discover::Gate::new(
+                discover::searches_at_once(db.kind()),
+                discover::SEARCH_WAIT,
+            ),
+            db,
         })
     }
 }

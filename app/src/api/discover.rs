@@ -94,7 +94,7 @@ pub async fn search_repositories(
     };
     let results = discover::search(&hub, &subject, &query)
         .await
-        .map_err(internal)?;
+        .map_err(core_error)?;
     Ok(view_of(results, q, official, sort.key()))
 }
 
@@ -108,7 +108,7 @@ pub async fn explore_repositories(sort: String, page: i64) -> Result<SearchView,
     };
     let results = discover::explore(&hub()?, sort, page)
         .await
-        .map_err(internal)?;
+        .map_err(core_error)?;
     Ok(view_of(results, String::new(), false, sort.key()))
 }
 

@@ -96,6 +96,11 @@ pub fn NotFoundPage() -> impl IntoView {
 pub fn load_failed(e: AppError) -> AnyView {
     match e {
         AppError::NotFound => view! { <NotFoundPage/> }.into_any(),
-        e => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+        e => {
+            // The page says what failed; its status says so too (503 with `Retry-After` when busy).
+            #[cfg(feature = "ssr")]
+            crate::ssr::page_error_status(&e);
+            view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any()
+        }
     }
 }

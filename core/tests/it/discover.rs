@@ -334,3 +334,19 @@ async fn pulls_are_counted_per_day_and_two_replicas_flushing_at_once_lose_nothin
         .unwrap();
     assert_eq!(busy.pull_count, 1000);
 }
+
+/// Searches take turns: with every turn taken, a search waits, then hears "busy"; a turn given
+/// back lets the next one run.
+#[tokio::test]
+async fn searches_take_turns_and_say_busy_when_none_comes() {
+    let (mut hub, _dir) = hub().await;
+    hub.searches = discover::Gate::new(1, std::time::Duration::from_millis(100));
+    let held = hub.searches.turn().await.unwrap();
+    let query = Query::default();
+    let busy = discover::search(&hub, &Subject::Anonymous, &query).await;
+    assert!(matches!(busy, Err(berth_core::CoreError::Busy)), "{busy:?}");
+    drop(held);
+    discover::search(&hub, &Subject::Anonymous, &query)
+        .await
+        .unwrap();
+}

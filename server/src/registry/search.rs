@@ -11,7 +11,7 @@ use berth_core::{
     access::Subject,
     activity::Origin,
     discover::{self, Query, Sort, PER_PAGE, PER_PAGE_MAX},
-    registry::access,
+    registry::{access, RegistryError},
 };
 use serde_json::json;
 
@@ -75,9 +75,13 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
     };
     let results = match discover::search(hub, &subject, &query).await {
         Ok(r) => r,
-        Err(e) => {
-            return ApiError::from(berth_core::registry::RegistryError::from(e)).into_response()
+        Err(berth_core::CoreError::Busy) => {
+            return ApiError::from(RegistryError::TooManyRequests(
+                "too many searches at once; try again in a moment".into(),
+            ))
+            .into_response()
         }
+        Err(e) => return ApiError::from(RegistryError::from(e)).into_response(),
     };
     let items: Vec<_> = results
         .repositories

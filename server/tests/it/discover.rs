@@ -1,6 +1,7 @@
 //! Discovery over HTTP: `/v1/search` as docker calls it (anonymous, Basic, bearer), the search
 //! and explore pages (escaping, highlighting, private repositories), stars with plain forms and
-//! with the page's fetch, pull statistics per tag and per day, and Docker Hub's URL shapes.
+//! with the page's fetch, pull statistics per tag and per day, Docker Hub's URL shapes, and the
+//! limit on searches running at once.
 
 use crate::common;
 
@@ -348,4 +349,34 @@ async fn docker_hub_addresses_lead_to_berths_pages() {
         assert_eq!(status, 404, "{unknown}");
         assert!(html.contains("Page not found"), "{unknown}");
     }
+}
+
+/// With every search turn taken (a flood of searches), the next one waits its bounded time and
+/// is turned away: 429 with `Retry-After` for docker, 503 for the page; pulls and pages keep
+/// their database connections meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_searches_is_turned_away_not_queued_without_end() {
+    let s = TestServer::start().await;
+    let hub = s.hub();
+    let mut held = Vec::new();
+    for _ in 0..berth_core::discover::searches_at_once(hub.db.kind()) {
+        held.push(hub.searches.turn().await.unwrap());
+    }
+    let c = s.client();
+    let res = c.get(s.url("/v1/search?q=anything")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "TOOMANYREQUESTS", "{body}");
+    let (status, _) = get_html(&s, &c, "/search?q=anything").await;
+    assert_eq!(status, 503);
+    // Other pages do not wait for search turns.
+    let (status, _) = get_html(&s, &c, "/explore?x=1").await;
+    assert_eq!(status, 503, "explore is a search too");
+    let (status, _) = get_html(&s, &c, "/login").await;
+    assert_eq!(status, 200);
+    drop(held);
+    let res = c.get(s.url("/v1/search?q=anything")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    s.stop().await;
 }
