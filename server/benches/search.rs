@@ -110,7 +110,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn wrk_rps(url: &str) -> (f64, f64) {
+fn wrk_rps(url: &str) -> (f64, f64, u64) {
     let out = std::process::Command::new("wrk")
         .args(["-t2", "-c16", "-d8s", "--latency", url])
         .output()
@@ -120,6 +120,9 @@ fn wrk_rps(url: &str) -> (f64, f64) {
         text.lines()
             .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
     };
+    let refused = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let rps = field("Requests/sec:")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
@@ -133,7 +136,7 @@ fn wrk_rps(url: &str) -> (f64, f64) {
             _ => f64::NAN,
         }
     });
-    (rps, p99)
+    (rps, p99, refused)
 }
 
 async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
@@ -205,8 +208,10 @@ async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
             percentile(&times, 0.99)
         );
     }
-    let (rps, p99) = wrk_rps(&format!("{base}/v1/search?q=kedenus&n=25"));
-    println!("\nwrk -t2 -c16 -d8s on /v1/search?q=kedenus: {rps:.0} req/s, p99 {p99:.1} ms");
+    let (rps, p99, refused) = wrk_rps(&format!("{base}/v1/search?q=kedenus&n=25"));
+    println!(
+        "\nwrk -t2 -c16 -d8s on /v1/search?q=kedenus: {rps:.0} req/s, p99 {p99:.1} ms, {refused} turned away (429)"
+    );
     drop(server);
 }
 
