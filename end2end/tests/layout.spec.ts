@@ -70,7 +70,8 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  test.describe.configure({ timeout: 180_000 });
+  // 15 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  test.describe.configure({ timeout: 360_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
     fs.mkdirSync(shots, { recursive: true });
