@@ -63,6 +63,11 @@ async fn refresh(n: u32, latest: Rc<Cell<u32>>) -> Option<()> {
         .ok()?
         .dyn_into()
         .ok()?;
+    // Only Berth's own answer for this search is shown: a failure (busy, an error page) or a
+    // redirect leaves the results as they were.
+    if !response.ok() || response.redirected() {
+        return None;
+    }
     let html = JsFuture::from(response.text().ok()?)
         .await
         .ok()?
@@ -74,10 +79,14 @@ async fn refresh(n: u32, latest: Rc<Cell<u32>>) -> Option<()> {
         .ok()?
         .parse_from_string(&html, web_sys::SupportedType::TextHtml)
         .ok()?;
-    let fresh = parsed.get_element_by_id(RESULTS_ID)?;
+    // The results element the server rendered (every text in it escaped there) is moved in as
+    // nodes; no markup is written from a string here.
+    let rendered: web_sys::Node = parsed.get_element_by_id(RESULTS_ID)?.into();
+    let fresh = document.import_node_with_deep(&rendered, true).ok()?;
     document
         .get_element_by_id(RESULTS_ID)?
-        .set_inner_html(&fresh.inner_html());
+        .replace_with_with_node_1(&fresh)
+        .ok()?;
     let _ =
         window
             .history()

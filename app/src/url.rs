@@ -1,6 +1,7 @@
 //! Building links on pages (server and browser alike).
 
-/// Percent-encodes a query value (filters are short and mostly plain).
+/// Percent-encodes a query value or a path segment: everything but letters, digits, `-`, `_`
+/// and `.` (the characters of names and tags).
 pub fn query_value(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -222,7 +222,14 @@ pub struct Results {
 pub async fn search(hub: &Hub, subject: &Subject, query: &Query) -> Result<Results, CoreError> {
     let viewer = access::lists_private_of(subject);
     let words = words(&query.text);
-    let exact = query.text.trim().to_lowercase();
+    // Compared with whole names, which are at most 255 characters.
+    let exact: String = query
+        .text
+        .trim()
+        .chars()
+        .take(255)
+        .collect::<String>()
+        .to_lowercase();
     let s = Search {
         words: &words,
         exact: exact.strip_prefix("library/").unwrap_or(&exact),

@@ -6,6 +6,8 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
+#[path = "support/measure.rs"]
+mod measure;
 
 use std::{
     sync::{
@@ -25,72 +27,12 @@ const TAGS: i64 = 10_000;
 const CONNECTIONS: u32 = 64;
 const SECONDS: u32 = 10;
 
-/// What `wrk --latency` reports.
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: u64,
-}
-
-fn millis(text: &str) -> f64 {
-    let (n, unit) = text.split_at(text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
-    let n: f64 = n.parse().unwrap_or(f64::NAN);
-    match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        "m" => n * 60_000.0,
-        _ => f64::NAN,
-    }
-}
-
-/// Runs wrk against `url` with `headers`; panics if wrk is missing (`make bench` installs it).
-fn wrk(url: &str, headers: &[(&str, &str)]) -> Wrk {
-    let mut cmd = std::process::Command::new("wrk");
-    cmd.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
-        &format!("-d{SECONDS}s"),
-        "--latency",
-        "--timeout",
-        "10s",
-    ]);
-    for (k, v) in headers {
-        cmd.args(["-H", &format!("{k}: {v}")]);
-    }
-    let out = cmd
-        .arg(url)
-        .output()
-        .expect("wrk (Debian package) must be installed; `make bench` installs it");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let field = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
-    };
-    let errors = field("Non-2xx or 3xx responses:")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + field("Socket errors:").map_or(0, |_| 1);
-    Wrk {
-        rps: field("Requests/sec:")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0),
-        p50_ms: field("50%").map_or(f64::NAN, |v| millis(&v)),
-        p99_ms: field("99%").map_or(f64::NAN, |v| millis(&v)),
-        errors,
-    }
+fn wrk(url: &str, headers: &[(&str, &str)]) -> measure::Wrk {
+    measure::run(url, CONNECTIONS, SECONDS, headers)
 }
 
 fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    measure::memory_mib(pid, "VmRSS")
 }
 
 /// Samples the resident size every 50 ms until stopped; the peak, in KiB.

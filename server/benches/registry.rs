@@ -4,6 +4,9 @@
 //!
 //! Run with `make bench`. Figures vary with the machine; compare the columns, not the absolutes.
 
+#[path = "support/measure.rs"]
+mod measure;
+
 use std::{
     io::Write,
     process::{Child, Command, Stdio},
@@ -208,36 +211,11 @@ struct Figures {
 }
 
 fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    measure::memory_mib(pid, "VmHWM")
 }
 
 fn rss_now_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
-fn millis(text: &str) -> f64 {
-    let (n, unit) = text.split_at(text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
-    let n: f64 = n.parse().unwrap_or(f64::NAN);
-    match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        _ => f64::NAN,
-    }
+    measure::memory_mib(pid, "VmRSS")
 }
 
 /// `wrk` with `CONNECTIONS` connections for `LOAD_SECONDS` on one request; returns (req/s, p50
@@ -268,17 +246,8 @@ fn load(t: &Target, method: &str, path: &str, accept: &str) -> (f64, f64, f64) {
         !text.contains("Non-2xx"),
         "wrk saw errors on {path}:\n{text}"
     );
-    let field = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
-    };
-    (
-        field("Requests/sec:")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0),
-        field("50%").map_or(f64::NAN, |v| millis(&v)),
-        field("99%").map_or(f64::NAN, |v| millis(&v)),
-    )
+    let w = measure::parse(&text);
+    (w.rps, w.p50_ms, w.p99_ms)
 }
 
 /// `CONNECTIONS` clients sending HEAD for `LOAD_SECONDS` (wrk cannot read HEAD answers that

@@ -7,6 +7,8 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
+#[path = "support/measure.rs"]
+mod measure;
 
 use std::time::Instant;
 
@@ -110,35 +112,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn wrk_rps(url: &str) -> (f64, f64, u64) {
-    let out = std::process::Command::new("wrk")
-        .args(["-t2", "-c16", "-d8s", "--latency", url])
-        .output()
-        .expect("wrk (Debian package) must be installed; `make bench` installs it");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let field = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
-    };
-    let refused = field("Non-2xx or 3xx responses:")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let rps = field("Requests/sec:")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    let p99 = field("99%").map_or(f64::NAN, |v| {
-        let (n, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
-        let n: f64 = n.parse().unwrap_or(f64::NAN);
-        match unit {
-            "us" => n / 1000.0,
-            "ms" => n,
-            "s" => n * 1000.0,
-            _ => f64::NAN,
-        }
-    });
-    (rps, p99, refused)
-}
-
 async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
     let dir = tempfile::tempdir().unwrap();
     add_user(dir.path(), &env, "bench", "bench@example.com", PASSWORD);
@@ -208,7 +181,8 @@ async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
             percentile(&times, 0.99)
         );
     }
-    let (rps, p99, refused) = wrk_rps(&format!("{base}/v1/search?q=kedenus&n=25"));
+    let w = measure::run(&format!("{base}/v1/search?q=kedenus&n=25"), 16, 8, &[]);
+    let (rps, p99, refused) = (w.rps, w.p99_ms, w.errors);
     println!(
         "\nwrk -t2 -c16 -d8s on /v1/search?q=kedenus: {rps:.0} req/s, p99 {p99:.1} ms, {refused} turned away (429)"
     );

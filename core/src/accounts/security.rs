@@ -566,6 +566,36 @@ pub async fn delete_account(hub: &Hub, user: &User, confirm: &str) -> Result<(),
 mod tests {
     use super::*;
 
+    /// The page puts the QR code's SVG in as markup: it must hold only drawing, never the text
+    /// it encodes (even a name the sign-up rules would refuse).
+    #[test]
+    fn the_qr_code_is_only_drawing() {
+        let user = User {
+            id: 1,
+            username: "<script>alert(1)</script>\"'".into(),
+            email: String::new(),
+            confirmed: true,
+            is_admin: false,
+            session_generation: 0,
+            created_at: 0,
+            private_repo_limit: 1,
+            default_private: false,
+            two_factor: false,
+        };
+        let svg = setup_for(&user, "JBSWY3DPEHPK3PXP").unwrap().qr_svg;
+        assert!(!svg.contains("script") && !svg.contains("alert"), "{svg}");
+        for tag in svg.split('<').skip(1) {
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '?' || *c == '/')
+                .collect();
+            assert!(
+                ["?xml", "svg", "/svg", "rect", "path"].contains(&name.as_str()),
+                "unexpected element {name:?} in {svg}"
+            );
+        }
+    }
+
     #[test]
     fn codes_match_one_step_either_side_and_nothing_else() {
         let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
