@@ -49,13 +49,12 @@ impl UploadLocks {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
 
-    /// How many uploads this process keeps state for.
-    pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// Whether this process keeps state for the upload `id`.
+    pub fn holds(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(id)
     }
 }
 
