@@ -19,6 +19,9 @@ pub enum AppError {
     },
     #[error("Page not found.")]
     NotFound,
+    /// A transferred repository's old address; the response redirects to the new one.
+    #[error("This repository moved to {0}.")]
+    Moved(String),
     #[error("Log in to continue.")]
     LoginRequired,
     #[error("Something went wrong on our side. Please try again in a moment.")]

@@ -26,6 +26,95 @@ pub struct Profile {
     pub repositories: Vec<RepoSummary>,
     /// Starred repositories the viewer may see.
     pub starred: Vec<RepoSummary>,
+    /// Set when the name is an organization's: its page instead of a person's.
+    pub org: Option<OrgView>,
+}
+
+/// An organization's page: its repositories the viewer may see, and for members the tab asked
+/// for (members, teams, one team, settings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub name: String,
+    pub display_name: String,
+    /// The viewer's role (`member`, `editor`, `owner`), if they are a member.
+    pub role: Option<String>,
+    pub is_owner: bool,
+    /// Editors and owners create repositories here.
+    pub can_create: bool,
+    /// Members (and site administrators) see the members and teams tabs.
+    pub can_see_members: bool,
+    pub tab: String,
+    pub repositories: Vec<RepoSummary>,
+    pub members: Vec<MemberItem>,
+    /// Pending invitations, for owners.
+    pub invitations: Vec<InvitationItem>,
+    pub teams: Vec<TeamItem>,
+    pub team: Option<TeamDetailView>,
+    /// Settings, for owners.
+    pub email: String,
+    pub private_usage: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberItem {
+    pub username: String,
+    pub role: String,
+    pub joined: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationItem {
+    pub id: i64,
+    pub org: String,
+    /// The Berth ID, or the masked address for an invitation by email.
+    pub who: String,
+    pub role: String,
+    pub invited_by: String,
+    pub expires: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamItem {
+    pub name: String,
+    pub description: String,
+    pub members: i64,
+    pub repositories: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDetailView {
+    pub name: String,
+    pub description: String,
+    pub members: Vec<String>,
+    /// (repository name, permission label).
+    pub repositories: Vec<(String, String)>,
+}
+
+/// The dashboard's organizations and the invitations waiting for the user.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardOrgs {
+    /// (name, display name, role).
+    pub orgs: Vec<(String, String, String)>,
+    pub invitations: Vec<InvitationItem>,
+}
+
+/// The invitation page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub org: String,
+    pub role: String,
+    pub invited_by: String,
+    pub expires: String,
+    /// Who is logged in, if anyone.
+    pub viewer: Option<String>,
+}
+
+/// The settings tab's teams section of an organization's repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoTeams {
+    /// (team, permission `read`/`write`/`admin`, its label).
+    pub granted: Vec<(String, String, String)>,
+    pub all: Vec<String>,
 }
 
 /// Whether a reset link can be used, for the reset page.
@@ -104,6 +193,11 @@ pub struct RepoView {
     pub collaborators: Vec<String>,
     /// "1 of 1 private repository used.", for the owner on the settings tab.
     pub private_usage: Option<String>,
+    /// For an organization's repository on the settings tab: its teams' permissions (instead
+    /// of collaborators).
+    pub teams: Option<RepoTeams>,
+    /// The namespaces the viewer may move the repository to, on the settings tab.
+    pub transfer_targets: Vec<String>,
     pub tags: TagList,
     pub star: StarState,
     /// Daily pulls of the last 30 days, on the overview tab.

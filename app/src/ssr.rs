@@ -162,7 +162,47 @@ pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)
             field_refusal("name", &format!("{full} already exists."), values)
         }
         RepoError::NotFound => AppError::NotFound,
+        RepoError::Moved(full) => {
+            redirect_moved(&full);
+            // No error status: the redirect's stands.
+            return AppError::Moved(full);
+        }
         RepoError::Internal(e) => internal(e),
+        other => form_error(None, Some(other.to_string()), values),
+    };
+    set_error_status(&error);
+    error
+}
+
+/// Sends the browser from a transferred repository's old address (`/r/OLD/NAME…`) to the same
+/// page under its new name, keeping the rest of the path and the query.
+fn redirect_moved(full: &str) {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let path = parts.uri.path();
+    // `/r/NS/NAME` then the rest (`/tags/T`), for the page's own request; server functions
+    // called by a form post elsewhere go to the repository page.
+    let rest = path
+        .strip_prefix("/r/")
+        .and_then(|p| p.splitn(3, '/').nth(2))
+        .map(|r| format!("/{r}"))
+        .unwrap_or_default();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    leptos_axum::redirect(&format!("/r/{full}{rest}{query}"));
+}
+
+/// Maps an organization error to the page's error, refilling the given fields.
+pub fn org_error(e: berth_core::orgs::OrgError, values: &[(&str, &str)]) -> AppError {
+    use berth_core::orgs::OrgError;
+    let error = match e {
+        OrgError::Invalid(fields) => form_error(Some(fields), None, values),
+        OrgError::NotFound => AppError::NotFound,
+        OrgError::Internal(e) => internal(e),
         other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
@@ -216,7 +256,7 @@ pub fn page_error_status(error: &AppError) {
     set_status(match error {
         AppError::Form { .. } => 422,
         AppError::LoginRequired => 401,
-        AppError::NotFound => 404,
+        AppError::NotFound | AppError::Moved(_) => 404,
         AppError::Busy => {
             retry_after(1);
             503

@@ -89,43 +89,159 @@ pub enum Refusal {
     Denied(String),
 }
 
-/// What a person is to a repository they can see.
+/// What a person is to a repository they can see, strongest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
+    /// The person whose namespace it is, or an owner of the organization whose it is.
     Owner,
-    /// An administrator acting on someone else's repository: everything the owner may do.
+    /// An editor of the owning organization: creates, changes and deletes its repositories.
+    Editor,
+    /// A member whose team has admin permission on the repository.
+    TeamAdmin,
+    /// An administrator acting on someone else's repository: everything the owner may do
+    /// (pushing only where they could create a repository).
     Admin,
+    /// A member whose team may read and write the repository.
+    TeamWriter,
     Collaborator,
+    /// A member whose team may only read the repository (private or not).
+    TeamReader,
     /// Anyone, for a public repository.
     Reader,
 }
 
 impl Role {
     pub fn may_push(self) -> bool {
-        self != Role::Reader
+        !matches!(self, Role::Reader | Role::TeamReader)
     }
-    /// Settings, descriptions, visibility, deleting tags and the repository, collaborators.
+    /// Settings, descriptions, visibility, deleting tags and the repository, who else has access.
     pub fn may_manage(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+        matches!(
+            self,
+            Role::Owner | Role::Editor | Role::TeamAdmin | Role::Admin
+        )
     }
 }
 
-/// `user`'s role on `repo`, or `None` when the repository must not exist for them.
+/// What a member may do in an organization (Docker Hub's roles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrgRole {
+    /// Sees the organization, its members and teams; pulls what their teams may.
+    Member,
+    /// Also creates, changes and deletes the organization's repositories and sets team
+    /// permissions on them.
+    Editor,
+    /// Everything, including members, teams, the plan and deleting the organization.
+    Owner,
+}
+
+impl OrgRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Member => "member",
+            OrgRole::Editor => "editor",
+            OrgRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrgRole> {
+        match s {
+            "member" => Some(OrgRole::Member),
+            "editor" => Some(OrgRole::Editor),
+            "owner" => Some(OrgRole::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// A team's permission on a repository; each includes the ones before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TeamPermission {
+    Read = 1,
+    Write = 2,
+    Admin = 3,
+}
+
+impl TeamPermission {
+    pub fn level(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_level(level: i64) -> Option<TeamPermission> {
+        match level {
+            1 => Some(TeamPermission::Read),
+            2 => Some(TeamPermission::Write),
+            3 => Some(TeamPermission::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamPermission::Read => "read",
+            TeamPermission::Write => "write",
+            TeamPermission::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TeamPermission> {
+        match s {
+            "read" => Some(TeamPermission::Read),
+            "write" => Some(TeamPermission::Write),
+            "admin" => Some(TeamPermission::Admin),
+            _ => None,
+        }
+    }
+
+    /// As Docker Hub words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TeamPermission::Read => "Read-only",
+            TeamPermission::Write => "Read & Write",
+            TeamPermission::Admin => "Admin",
+        }
+    }
+}
+
+/// `user`'s role on `repo`, or `None` when the repository must not exist for them. The union of
+/// everything they are to it: owner, organization role, their teams' permissions, collaborator,
+/// site administrator, reader of a public repository; the strongest wins.
 pub async fn role(
     hub: &Hub,
     user: Option<&User>,
     repo: &Repository,
 ) -> Result<Option<Role>, CoreError> {
-    let role = match user {
-        Some(u) if u.id == repo.owner_id => Some(Role::Owner),
-        Some(u) if u.is_admin => Some(Role::Admin),
-        Some(u) if store::collaborators::is_collaborator(hub.db.pool(), repo.id, u.id).await? => {
-            Some(Role::Collaborator)
-        }
-        _ if !repo.is_private => Some(Role::Reader),
-        _ => None,
+    let Some(u) = user else {
+        return Ok((!repo.is_private).then_some(Role::Reader));
     };
-    Ok(role)
+    if u.id == repo.owner_id {
+        return Ok(Some(Role::Owner));
+    }
+    let (org_role, team, collaborator) =
+        store::orgs::standing(hub.db.pool(), repo.owner_id, repo.id, u.id).await?;
+    let org_role = org_role.as_deref().and_then(OrgRole::parse);
+    let team = TeamPermission::from_level(team);
+    let role = match (org_role, team) {
+        (Some(OrgRole::Owner), _) => Role::Owner,
+        (Some(OrgRole::Editor), _) => Role::Editor,
+        (_, Some(TeamPermission::Admin)) => Role::TeamAdmin,
+        _ if u.is_admin => Role::Admin,
+        (_, Some(TeamPermission::Write)) => Role::TeamWriter,
+        _ if collaborator > 0 => Role::Collaborator,
+        (_, Some(TeamPermission::Read)) => Role::TeamReader,
+        _ if !repo.is_private => Role::Reader,
+        _ => return Ok(None),
+    };
+    Ok(Some(role))
+}
+
+/// What `user` is in the organization `org_id` (none for non-members, and for a person's own
+/// namespace).
+pub async fn org_role(hub: &Hub, org_id: i64, user: &User) -> Result<Option<OrgRole>, CoreError> {
+    Ok(store::orgs::member_role(hub.db.pool(), org_id, user.id)
+        .await?
+        .as_deref()
+        .and_then(OrgRole::parse))
 }
 
 /// Whose private repositories lists (search, starred) may show `subject`: every one the user
@@ -141,9 +257,23 @@ pub fn lists_private_of(subject: &Subject) -> Option<&User> {
     }
 }
 
-/// Users own the namespace of their Berth ID; admins also own `library`.
-pub fn may_use_namespace(user: &User, namespace: &str) -> bool {
-    namespace == user.username || (user.is_admin && namespace == LIBRARY)
+/// May `user` create repositories in `namespace`? Their own Berth ID's, `library` for
+/// administrators, and those of organizations where they are an editor or an owner.
+pub async fn may_use_namespace(hub: &Hub, user: &User, namespace: &str) -> Result<bool, CoreError> {
+    if namespace == user.username || (user.is_admin && namespace == LIBRARY) {
+        return Ok(true);
+    }
+    let Some(org) = store::users::by_username(hub.db.pool(), namespace).await? else {
+        return Ok(false);
+    };
+    if org.is_org == 0 {
+        return Ok(false);
+    }
+    Ok(store::orgs::member_role(hub.db.pool(), org.id, user.id)
+        .await?
+        .as_deref()
+        .and_then(OrgRole::parse)
+        .is_some_and(|r| r >= OrgRole::Editor))
 }
 
 /// May `subject` do `action` to `repo`? On yes, their role.
@@ -159,7 +289,7 @@ pub async fn decide(
             // A push into someone else's namespace is refused the same way whether or not a
             // private repository is there, so the refusal tells nothing.
             (Subject::User(u) | Subject::Token(u, _), Action::Push)
-                if !may_use_namespace(u, &repo.namespace) =>
+                if !may_use_namespace(hub, u, &repo.namespace).await? =>
             {
                 Refusal::Denied(namespace_refusal(hub, u, &repo.full_name))
             }
@@ -173,15 +303,20 @@ pub async fn decide(
             (Some(u), _) if !u.confirmed => Err(unconfirmed(u)),
             // Administrators manage every repository but push only where they could create
             // one: their namespace and `library`.
-            (Some(u), Role::Admin) if may_use_namespace(u, &repo.namespace) => Ok(()),
-            (Some(_), Role::Owner | Role::Collaborator) => Ok(()),
+            (Some(u), Role::Admin) if may_use_namespace(hub, u, &repo.namespace).await? => Ok(()),
+            (Some(_), r) if r.may_push() && r != Role::Admin => Ok(()),
+            (Some(_), Role::TeamReader) => Err(Refusal::Denied(format!(
+                "your teams may only pull {}: ask an owner or editor of {} for read & write",
+                repo.full_name, repo.namespace
+            ))),
             (Some(u), _) => Err(Refusal::Denied(namespace_refusal(hub, u, &repo.full_name))),
         },
         Action::Delete | Action::Administer => match (subject.user(), role) {
             (None, _) => Err(Refusal::AuthenticationRequired),
             (Some(_), r) if r.may_manage() => Ok(()),
             (Some(_), _) => Err(Refusal::Denied(format!(
-                "only the owner of {} can delete from it or change it",
+                "only the owner of {} (in an organization: its owners, editors and admin teams) \
+                 can delete from it or change it",
                 repo.full_name
             ))),
         },
@@ -198,22 +333,28 @@ pub async fn decide(
 }
 
 /// May `subject` create the repository `name` (by pushing to it)?
-pub fn decide_create(hub: &Hub, subject: &Subject, name: &RepoName) -> Result<(), Refusal> {
+pub async fn decide_create(
+    hub: &Hub,
+    subject: &Subject,
+    name: &RepoName,
+) -> Result<Result<(), Refusal>, CoreError> {
     let Some(user) = subject.user() else {
-        return Err(Refusal::AuthenticationRequired);
+        return Ok(Err(Refusal::AuthenticationRequired));
     };
     if !user.confirmed {
-        return Err(unconfirmed(user));
+        return Ok(Err(unconfirmed(user)));
     }
-    if !may_use_namespace(user, &name.namespace) {
-        return Err(Refusal::Denied(namespace_refusal(hub, user, &name.full)));
+    if !may_use_namespace(hub, user, &name.namespace).await? {
+        return Ok(Err(Refusal::Denied(namespace_refusal(
+            hub, user, &name.full,
+        ))));
     }
     if let Some(token) = subject.token() {
-        token
-            .permits(&name.full, user.default_private, Action::Push)
-            .map_err(Refusal::Denied)?;
+        if let Err(why) = token.permits(&name.full, user.default_private, Action::Push) {
+            return Ok(Err(Refusal::Denied(why)));
+        }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 fn unconfirmed(user: &User) -> Refusal {
@@ -234,8 +375,9 @@ fn namespace_refusal(hub: &Hub, user: &User, full: &str) -> String {
     };
     let name = full.rsplit('/').next().unwrap_or(full);
     format!(
-        "you can push only to {u}/NAME{admin} and to repositories you collaborate on, and {full} \
-         is neither; tag the image as {host}/{u}/{name} and push that",
+        "you can push only to {u}/NAME{admin}, to organizations where you are an editor or owner, \
+         and to repositories you collaborate on or your teams may write, and {full} is none of \
+         these; tag the image as {host}/{u}/{name} and push that",
         u = user.username,
     )
 }

@@ -16,6 +16,7 @@ pub mod hub;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod orgs;
 pub mod rate;
 pub mod registry;
 pub mod repositories;

@@ -112,7 +112,11 @@ pub async fn get_session_user() -> Result<Option<SessionUser>, AppError> {
 }
 
 #[server(endpoint = "profile")]
-pub async fn get_profile(name: String) -> Result<Profile, AppError> {
+pub async fn get_profile(
+    name: String,
+    tab: Option<String>,
+    team: Option<String>,
+) -> Result<Profile, AppError> {
     let hub = hub()?;
     let user = berth_core::accounts::user_by_name(&hub, &name)
         .await
@@ -122,6 +126,20 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
             AppError::NotFound
         })?;
     let me = current_user().await?;
+    if user.is_org {
+        let org = berth_core::orgs::open(&hub, me.as_ref(), &user.username)
+            .await
+            .map_err(|e| org_error(e, &[]))?;
+        let view = orgs::org_view(&hub, me.as_ref(), org, tab, team).await?;
+        return Ok(Profile {
+            repositories: Vec::new(),
+            starred: Vec::new(),
+            joined: berth_core::clock::format_date(user.created_at),
+            is_me: false,
+            username: user.username,
+            org: Some(view),
+        });
+    }
     let repositories = berth_core::repositories::public_of(&hub, &user)
         .await
         .map_err(|e| repo_error(e, &[]))?
@@ -140,13 +158,16 @@ pub async fn get_profile(name: String) -> Result<Profile, AppError> {
         joined: berth_core::clock::format_date(user.created_at),
         is_me: me.is_some_and(|m| m.id == user.id),
         username: user.username,
+        org: None,
     })
 }
 pub(crate) mod discover;
+pub(crate) mod orgs;
 pub(crate) mod repositories;
 pub(crate) mod security;
 pub(crate) mod settings;
 pub use discover::*;
+pub use orgs::*;
 pub use repositories::*;
 pub use security::*;
 pub use settings::*;

@@ -125,7 +125,35 @@ pub async fn get_repository(
         })
         .collect();
     let on_settings = can_manage && tab == "settings";
-    let collaborators = if on_settings {
+    let org_repo = on_settings
+        && repositories::repo_is_org(&hub, &repo)
+            .await
+            .map_err(internal)?;
+    let teams = match &viewer {
+        Some(v) if org_repo => {
+            let (granted, all) = berth_core::orgs::repository_teams(&hub, v, &repo)
+                .await
+                .map_err(|e| org_error(e, &[]))?;
+            Some(crate::model::RepoTeams {
+                granted: granted
+                    .into_iter()
+                    .map(|(t, p)| (t, p.as_str().to_string(), p.label().to_string()))
+                    .collect(),
+                all,
+            })
+        }
+        _ => None,
+    };
+    let transfer_targets = match &viewer {
+        Some(v) if on_settings => repositories::namespaces_for(&hub, v)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|n| *n != repo.namespace)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let collaborators = if on_settings && !org_repo {
         repositories::collaborators(&hub, &repo, role)
             .await
             .map_err(|e| repo_error(e, &[]))?
@@ -135,14 +163,18 @@ pub async fn get_repository(
     } else {
         Vec::new()
     };
-    let private_usage = match (&viewer, role) {
-        (Some(owner), Role::Owner) if on_settings => {
-            let (used, limit) = repositories::private_usage(&hub, owner)
-                .await
-                .map_err(|e| repo_error(e, &[]))?;
-            Some(crate::format::private_usage(used, limit))
-        }
-        _ => None,
+    // The plan is the owning account's: the person's, or the organization's.
+    let private_usage = if on_settings && matches!(role, Role::Owner | Role::Editor) {
+        let owner = berth_core::accounts::user_by_id(&hub, repo.owner_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let (used, limit) = repositories::private_usage(&hub, &owner)
+            .await
+            .map_err(|e| repo_error(e, &[]))?;
+        Some(crate::format::private_usage(used, limit))
+    } else {
+        None
     };
     let star = super::discover::star_state(&hub, viewer.as_ref(), &repo)
         .await
@@ -180,6 +212,8 @@ pub async fn get_repository(
         can_manage,
         collaborators,
         private_usage,
+        teams,
+        transfer_targets,
         tags: crate::model::TagList {
             tags: items,
             total: tags.total,
@@ -285,6 +319,15 @@ pub async fn delete_repository(full_name: String, confirm: String) -> Result<(),
         .map_err(|e| repo_error(e, &[]))?;
     leptos_axum::redirect("/?deleted=1");
     Ok(())
+}
+
+/// The namespaces the user may create repositories in, their own first.
+#[server(endpoint = "repositories/namespaces")]
+pub async fn my_namespaces() -> Result<Vec<String>, AppError> {
+    let user = require_user().await?;
+    berth_core::repositories::namespaces_for(&hub()?, &user)
+        .await
+        .map_err(internal)
 }
 
 /// The dashboard's list: repositories the user owns or collaborates on whose name contains

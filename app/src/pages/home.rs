@@ -4,11 +4,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::my_repositories,
+    api::{my_orgs, my_repositories},
     components::{Auth, Notice},
     error::AppError,
-    model::{RepoSummary, SessionUser},
-    pages::{load_failed, RepoList, ResendConfirmation},
+    model::{DashboardOrgs, RepoSummary, SessionUser},
+    pages::{load_failed, OrgsPanel, RepoList, ResendConfirmation},
 };
 
 /// `/`: the dashboard when logged in, the landing page otherwise.
@@ -29,11 +29,19 @@ pub fn HomePage() -> impl IntoView {
         },
         |(_, filter)| my_repositories(filter),
     );
+    let orgs = Resource::new(
+        move || {
+            auth.user
+                .get()
+                .map(|u| u.ok().flatten().map(|u| u.username))
+        },
+        |_| my_orgs(),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => view! { <Dashboard user repos/> }.into_any(),
+                    Ok(Some(user)) => view! { <Dashboard user repos orgs/> }.into_any(),
                     _ => view! { <Landing/> }.into_any(),
                 }
             })}
@@ -78,11 +86,25 @@ fn Landing() -> impl IntoView {
 fn Dashboard(
     user: SessionUser,
     repos: Resource<Result<Vec<RepoSummary>, AppError>>,
+    orgs: Resource<Result<DashboardOrgs, AppError>>,
 ) -> impl IntoView {
     let confirmed = user.confirmed;
     let query = use_query_map();
     let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
     let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let notice = move || {
+        query.with(|q| {
+            if q.get("left").is_some() {
+                Some("You left the organization.")
+            } else if q.get("org_deleted").is_some() {
+                Some("Organization deleted.")
+            } else if q.get("declined").is_some() {
+                Some("Invitation declined.")
+            } else {
+                None
+            }
+        })
+    };
     let push_hint = format!("{}/{}/NAME", user.registry_host, user.username);
     let filter = query.with_untracked(|q| q.get("q")).unwrap_or_default();
     let filtering = !filter.is_empty();
@@ -90,6 +112,7 @@ fn Dashboard(
         <Title text="Dashboard"/>
         {move || just_confirmed().then(|| view! { <Notice text="Your email address is confirmed. Welcome aboard!"/> })}
         {move || deleted().then(|| view! { <Notice text="Repository deleted."/> })}
+        {move || notice().map(|text| view! { <Notice text=text/> })}
         {(!confirmed).then(|| view! {
             <div class="alert alert-warning" role="status">
                 <p>
@@ -144,6 +167,7 @@ fn Dashboard(
                     }}
                 </Suspense>
             </section>
+            <div class="dashboard-side">
             <aside class="panel account-card" aria-label="Your account">
                 <h2>{user.username.clone()}</h2>
                 <dl>
@@ -162,6 +186,15 @@ fn Dashboard(
                 </dl>
                 <a href=format!("/u/{}", user.username)>"View public profile"</a>
             </aside>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match orgs.await {
+                        Ok(data) => view! { <OrgsPanel data confirmed/> }.into_any(),
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Suspense>
+            </div>
         </div>
     }
 }

@@ -2,19 +2,33 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::{api::get_profile, error::AppError, pages::RepoList};
+use crate::{
+    api::get_profile,
+    error::AppError,
+    model::Profile,
+    pages::{OrgProfile, RepoList},
+};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
-    let name = move || params.with(|p| p.get("name").unwrap_or_default());
-    let profile = Resource::new(name, get_profile);
     let query = leptos_router::hooks::use_query_map();
+    let key = move || {
+        (
+            params.with(|p| p.get("name").unwrap_or_default()),
+            query.with(|q| q.get("tab")),
+            query.with(|q| q.get("team")),
+            // Every action ends in a redirect to a new query: the page loads again.
+            query.with(|q| q.get("saved")),
+        )
+    };
+    let profile = Resource::new(key, |(name, tab, team, _)| get_profile(name, tab, team));
     let starred_tab = move || query.with(|q| q.get("tab").as_deref() == Some("starred"));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match profile.await {
+                    Ok(Profile { org: Some(org), .. }) => view! { <OrgProfile org/> }.into_any(),
                     Ok(p) => view! {
                         <Title text=p.username.clone()/>
                         <section class="profile">
@@ -96,6 +110,10 @@ pub fn NotFoundPage() -> impl IntoView {
 pub fn load_failed(e: AppError) -> AnyView {
     match e {
         AppError::NotFound => view! { <NotFoundPage/> }.into_any(),
+        AppError::Moved(full) => view! {
+            <p class="alert">"This repository moved to " <a href=format!("/r/{full}")>{full.clone()}</a> "."</p>
+        }
+        .into_any(),
         e => {
             // The page says what failed; its status says so too (503 with `Retry-After` when busy).
             #[cfg(feature = "ssr")]

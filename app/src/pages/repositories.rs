@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::CreateRepository,
+    api::{my_namespaces, CreateRepository},
     components::{
         action_error, count, field_error, field_value, Auth, Field, FormError, OfficialBadge,
         PushedAndPulls, SubmitButton, VisibilityBadge,
@@ -15,6 +15,9 @@ use crate::{
 #[component]
 pub fn NewRepositoryPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    // Made here, not inside the Suspend below (see the dashboard): the namespaces one may
+    // create in, theirs first, then `library` for administrators and their organizations.
+    let namespaces = Resource::new(|| (), |_| my_namespaces());
     view! {
         <Title text="Create repository"/>
         <section class="auth-card">
@@ -30,7 +33,10 @@ pub fn NewRepositoryPage() -> impl IntoView {
                             <ResendConfirmation/>
                         }
                         .into_any(),
-                        Ok(Some(u)) => view! { <CreateForm user=u/> }.into_any(),
+                        Ok(Some(u)) => {
+                            let namespaces = namespaces.await.unwrap_or_else(|_| vec![u.username.clone()]);
+                            view! { <CreateForm user=u namespaces/> }.into_any()
+                        }
                         _ => view! {
                             <p>"Log in to create a repository."</p>
                             <a class="button button-primary" href="/login">"Log in"</a>
@@ -44,15 +50,19 @@ pub fn NewRepositoryPage() -> impl IntoView {
 }
 
 #[component]
-fn CreateForm(user: SessionUser) -> impl IntoView {
+fn CreateForm(user: SessionUser, namespaces: Vec<String>) -> impl IntoView {
     let create = ServerAction::<CreateRepository>::new();
     let err = action_error(create);
     let namespace_error = field_error(err, "namespace");
     let private_chosen = move || field_value(err, "visibility").get().as_deref() == Some("private");
-    let mut namespaces = vec![user.username.clone()];
-    if user.is_admin {
-        namespaces.push("library".into());
-    }
+    // `?namespace=ORG` (from an organization's page) chooses it; after a refusal, what was sent.
+    let asked = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("namespace"));
+    let chosen = move |n: &str| {
+        field_value(err, "namespace")
+            .get()
+            .or_else(|| asked.clone())
+            .is_some_and(|c| c == n)
+    };
     let name_hint = format!(
         "2 to {} characters: lowercase letters and digits, with - _ or . between them (the whole image name, {}/{}/NAME, can be at most 255). Names cannot be changed later.",
         user.repo_name_max, user.registry_host, user.username
@@ -63,7 +73,10 @@ fn CreateForm(user: SessionUser) -> impl IntoView {
             <div class="field" class:invalid=move || namespace_error.with(Option::is_some)>
                 <label for="field-namespace">"Namespace"</label>
                 <select id="field-namespace" name="namespace">
-                    {namespaces.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                    {namespaces.into_iter().map(|n| {
+                        let selected = { let n = n.clone(); let chosen = chosen.clone(); move || chosen(&n) };
+                        view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+                    }).collect_view()}
                 </select>
                 {move || namespace_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </div>
@@ -90,7 +103,7 @@ fn CreateForm(user: SessionUser) -> impl IntoView {
                 </label>
                 <label class="choice">
                     <input type="radio" name="visibility" value="private" checked=private_chosen/>
-                    <span><strong>"Private"</strong> " — only you and your collaborators. The free plan includes one."</span>
+                    <span><strong>"Private"</strong> " — only you and those you give access (collaborators; in an organization, its editors and teams). The free plan includes one."</span>
                 </label>
             </fieldset>
             <SubmitButton action=create label="Create" busy="Creating…"/>

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use crate::{
     api::{
         get_repository, preview_overview, AddCollaborator, DeleteRepository, RemoveCollaborator,
-        SaveDescriptions, SetVisibility,
+        SaveDescriptions, SetTeamPermission, SetVisibility, TransferRepository,
     },
     components::{
         action_error, field_error, field_value, Copyable, Field, FormError, Notice, OfficialBadge,
@@ -341,6 +341,10 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
     let remove_err = action_error(remove);
     let delete = ServerAction::<DeleteRepository>::new();
     let delete_err = action_error(delete);
+    let grant = ServerAction::<SetTeamPermission>::new();
+    let grant_err = action_error(grant);
+    let transfer = ServerAction::<TransferRepository>::new();
+    let transfer_err = action_error(transfer);
     let is_private = view.summary.is_private;
     // After a refusal, the choice that was refused stays selected.
     let chosen_private = move || {
@@ -388,7 +392,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     </label>
                     <label class="choice">
                         <input type="radio" name="visibility" value="private" checked=chosen_private/>
-                        <span><strong>"Private"</strong> " — only you, your collaborators and administrators."</span>
+                        <span><strong>"Private"</strong> " — only those given access (collaborators; in an organization, its editors, owners and teams) and administrators."</span>
                     </label>
                     <Field
                         label="Type the repository name to confirm"
@@ -400,6 +404,62 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 </ActionForm>
             </section>
 
+            {view.teams.clone().map(|teams| {
+                let granted = teams.granted.clone().into_iter().map(|(team, _, label)| view! {
+                    <li>
+                        <span class="member-name">{team.clone()}</span>
+                        <span class="badge">{label}</span>
+                        <ActionForm action=grant>
+                            <input type="hidden" name="full_name" value=full_name.get_value()/>
+                            <input type="hidden" name="team" value=team.clone()/>
+                            <input type="hidden" name="permission" value="none"/>
+                            <button type="submit" class="button button-small" aria-label=format!("Take {team}'s permission away")>"Remove"</button>
+                        </ActionForm>
+                    </li>
+                }).collect_view();
+                let none_granted = teams.granted.is_empty();
+                let has_teams = !teams.all.is_empty();
+                view! {
+                    <section class="panel">
+                        <h2>"Teams"</h2>
+                        <SavedNotice key="teams" text="Team permissions saved."/>
+                        <p class="muted">"Read-only pulls; Read & Write also pushes; Admin also changes settings and deletes. Members of the organization get what all their teams have."</p>
+                        {if none_granted {
+                            view! { <p>"No team has a permission on this repository."</p> }.into_any()
+                        } else {
+                            view! { <ul class="collaborators">{granted}</ul> }.into_any()
+                        }}
+                        {if has_teams {
+                            view! {
+                                <ActionForm action=grant attr:class="form form-inline" attr:novalidate=true>
+                                    <FormError error=grant_err/>
+                                    <input type="hidden" name="full_name" value=full_name.get_value()/>
+                                    <div class="field">
+                                        <label for="grant-team">"Team"</label>
+                                        <select id="grant-team" name="team">
+                                            {teams.all.clone().into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <div class="field">
+                                        <label for="grant-permission">"Permission"</label>
+                                        <select id="grant-permission" name="permission">
+                                            <option value="read">"Read-only"</option>
+                                            <option value="write">"Read & Write"</option>
+                                            <option value="admin">"Admin"</option>
+                                        </select>
+                                    </div>
+                                    <button type="submit" class="button">"Grant"</button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        } else {
+                            view! { <p class="muted">"The organization has no teams yet: its owners create them on its Teams tab."</p> }.into_any()
+                        }}
+                    </section>
+                }
+            })}
+
+            {view.teams.is_none().then(|| view! {
             <section class="panel">
                 <h2>"Collaborators"</h2>
                 <SavedNotice key="collaborators" text="Collaborators saved."/>
@@ -413,6 +473,28 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     <button type="submit" class="button">"Add collaborator"</button>
                 </ActionForm>
             </section>
+            })}
+
+            {(!view.transfer_targets.is_empty()).then(|| view! {
+                <section class="panel">
+                    <h2>"Transfer"</h2>
+                    <SavedNotice key="transfer" text="Repository transferred. Its old name redirects here and still serves pulls until someone creates a repository with it."/>
+                    <p class="muted">"Move this repository, with its tags, stars and pulls, to another namespace you manage. Collaborators and team permissions stay behind. Type " <code>{name.clone()}</code> " to confirm."</p>
+                    <ActionForm action=transfer attr:class="form" attr:novalidate=true>
+                        <FormError error=transfer_err/>
+                        <input type="hidden" name="full_name" value=full_name.get_value()/>
+                        <div class="field" class:invalid=move || field_error(transfer_err, "namespace").with(Option::is_some)>
+                            <label for="transfer-namespace">"New namespace"</label>
+                            <select id="transfer-namespace" name="namespace">
+                                {view.transfer_targets.clone().into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                            </select>
+                            {move || field_error(transfer_err, "namespace").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                        </div>
+                        <Field label="Repository name" name="confirm" required=true error=field_error(transfer_err, "confirm")/>
+                        <button type="submit" class="button">"Transfer repository"</button>
+                    </ActionForm>
+                </section>
+            })}
 
             <section class="panel danger-zone">
                 <h2>"Delete repository"</h2>

@@ -113,6 +113,33 @@ pub fn email_change(username: &str, new_email: &str, link: &str) -> Composed {
     }
 }
 
+/// An invitation to join an organization; `username` when the invitee has an account.
+pub fn invitation(
+    username: Option<&str>,
+    inviter: &str,
+    org: &str,
+    role: &str,
+    link: &str,
+) -> Composed {
+    let subject = format!("{inviter} invited you to join {org} on Berth");
+    let greeting = match username {
+        Some(name) => format!("Hi {name},"),
+        None => "Hello,".to_string(),
+    };
+    let lead = format!(
+        "{inviter} invited you to join the organization {org} on Berth as {role}. Open the link to accept or decline; you will need to log in, or sign up if you have no Berth ID yet."
+    );
+    let note = "The link works once and expires in 7 days. If you do not know this organization, ignore this email.";
+    let text =
+        format!("{greeting}\n\n{lead}\n\nAnswer the invitation:\n{link}\n\n{note}\n\n-- Berth\n");
+    let html = html_mail(&subject, &greeting, &lead, "See the invitation", link, note);
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
 /// Sent to the old address when someone asks to change it: a warning, with no link to follow.
 pub fn email_change_notice(username: &str, new_email: &str) -> Composed {
     let subject = "Your Berth email address is about to change".to_string();

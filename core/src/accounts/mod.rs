@@ -41,6 +41,10 @@ pub struct User {
     pub default_private: bool,
     /// Whether logging in needs a code from an authenticator app (TOTP).
     pub two_factor: bool,
+    /// An organization: a namespace with members, never logged in to.
+    pub is_org: bool,
+    /// The organization's display name (empty for people).
+    pub display_name: String,
 }
 
 impl From<UserRow> for User {
@@ -56,6 +60,8 @@ impl From<UserRow> for User {
             private_repo_limit: r.private_repo_limit,
             default_private: r.default_private != 0,
             two_factor: r.totp_secret.is_some(),
+            is_org: r.is_org != 0,
+            display_name: r.display_name,
         }
     }
 }
@@ -285,6 +291,8 @@ pub async fn authenticate(
     } else {
         store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
     };
+    // Organizations have no password: their names log in as unknown ones.
+    let row = row.filter(|r| r.is_org == 0);
     // An unknown login is checked against a decoy: both answers take one verification.
     let stored = row.as_ref().map(|r| r.password_hash.as_str());
     let ok = hub.passwords.verify(password_typed, stored).await?;
@@ -510,7 +518,7 @@ pub async fn session_user(
 ) -> Result<Option<User>, CoreError> {
     Ok(user_by_id(hub, user_id)
         .await?
-        .filter(|u| u.session_generation == generation))
+        .filter(|u| u.session_generation == generation && !u.is_org))
 }
 
 /// The account a log-in names (Berth ID or email), if any.
@@ -521,7 +529,7 @@ pub(crate) async fn find_by_login(hub: &Hub, login: &str) -> Result<Option<User>
     } else {
         store::users::by_username(hub.db.pool(), &login.to_lowercase()).await?
     };
-    Ok(row.map(User::from))
+    Ok(row.filter(|r| r.is_org == 0).map(User::from))
 }
 
 pub(crate) async fn load(hub: &Hub, id: i64) -> Result<User, AccountError> {

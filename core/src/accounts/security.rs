@@ -552,6 +552,15 @@ pub async fn delete_account(hub: &Hub, user: &User, confirm: &str) -> Result<(),
             format!("Type {} to confirm.", user.username),
         )])));
     }
+    if let Some(org) = crate::orgs::sole_owner_of(hub, user).await? {
+        return Err(AccountError::Invalid(FieldErrors(vec![(
+            "confirm",
+            format!(
+                "You are the only owner of {org}: make another member an owner, or delete the \
+                 organization, before deleting your account."
+            ),
+        )])));
+    }
     repositories::discard_uploads_of_owner(hub, user)
         .await
         .map_err(|e| AccountError::Internal(crate::error::CoreError::Unexpected(e.to_string())))?;
@@ -581,6 +590,8 @@ mod tests {
             private_repo_limit: 1,
             default_private: false,
             two_factor: false,
+            is_org: false,
+            display_name: String::new(),
         };
         let svg = setup_for(&user, "JBSWY3DPEHPK3PXP").unwrap().qr_svg;
         assert!(!svg.contains("script") && !svg.contains("alert"), "{svg}");

@@ -377,18 +377,17 @@ pub async fn grant(
             let Ok(name) = RepoName::parse(&scope.name) else {
                 return Ok(vec![]);
             };
-            let repo = repos::find(hub, &name).await?;
             let mut granted = Vec::new();
             for action in [Action::Pull, Action::Push, Action::Delete] {
                 if !wanted(action.scope_name()) {
                     continue;
                 }
-                let allowed = match &repo {
-                    Some(r) => access::decide(hub, subject, r, action).await?.is_ok(),
+                let allowed = match repos::find_for(hub, &name, action).await? {
+                    Some(r) => access::decide(hub, subject, &r, action).await?.is_ok(),
                     // Nothing to pull yet; granting the creator pull lets them hear "not found".
                     None => {
                         matches!(action, Action::Pull | Action::Push)
-                            && access::decide_create(hub, subject, &name).is_ok()
+                            && access::decide_create(hub, subject, &name).await?.is_ok()
                     }
                 };
                 if allowed {

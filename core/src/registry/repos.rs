@@ -73,6 +73,23 @@ pub async fn find(hub: &Hub, name: &RepoName) -> Result<Option<Repository>, Regi
         .map(Repository::from))
 }
 
+/// The repository `name` for `action`: by its name, or for a pull by a name it had before a
+/// transfer (pulls keep working under the old name until someone creates a repository there;
+/// pushes to the old name create that repository).
+pub async fn find_for(
+    hub: &Hub,
+    name: &RepoName,
+    action: Action,
+) -> Result<Option<Repository>, RegistryError> {
+    if let Some(repo) = find(hub, name).await? {
+        return Ok(Some(repo));
+    }
+    if action != Action::Pull {
+        return Ok(None);
+    }
+    Ok(crate::repositories::moved(hub, &name.full).await?)
+}
+
 /// The access decision for a registry request: the repository `name` if `subject` may do
 /// `action` to it; `None` when it does not exist yet and `subject` may create it by pushing.
 pub async fn check(
@@ -81,13 +98,13 @@ pub async fn check(
     name: &RepoName,
     action: Action,
 ) -> Result<Result<Option<Repository>, Refusal>, RegistryError> {
-    match find(hub, name).await? {
+    match find_for(hub, name, action).await? {
         Some(repo) => Ok(access::decide(hub, subject, &repo, action)
             .await?
             .map(|_| Some(repo))),
-        None if action == Action::Push => {
-            Ok(access::decide_create(hub, subject, name).map(|()| None))
-        }
+        None if action == Action::Push => Ok(access::decide_create(hub, subject, name)
+            .await?
+            .map(|()| None)),
         None => Ok(Err(match subject {
             Subject::Anonymous => Refusal::AuthenticationRequired,
             _ => Refusal::NotFound,

@@ -50,6 +50,9 @@ pub enum RepoError {
     NotFound,
     #[error("Only the owner of this repository can do that.")]
     NotOwner,
+    /// The repository was transferred; it is now at this full name.
+    #[error("This repository moved to {0}.")]
+    Moved(String),
     /// The name is taken (a field error in forms; a push that lost a race uses the winner's).
     #[error("{0} already exists.")]
     NameTaken(String),
@@ -146,15 +149,16 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
     let name = input.name.trim();
     let description = input.description.trim();
     let mut errors = FieldErrors::default();
+    let owner_id = namespace_owner(hub, user, input.namespace).await?;
     errors.check(
         "namespace",
-        if crate::access::may_use_namespace(user, input.namespace) {
-            Ok(())
-        } else {
-            Err(format!(
-                "You can create repositories only in {}.",
+        match owner_id {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "You can create repositories only in {} and in organizations where you are an \
+                 editor or owner.",
                 user.username
-            ))
+            )),
         },
     );
     let max = name_max(&hub.config.registry_host(), input.namespace);
@@ -163,16 +167,17 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
     if !errors.0.is_empty() {
         return Err(RepoError::Invalid(errors));
     }
+    let owner_id = owner_id.unwrap_or(user.id);
     let mut tx = hub.db.begin_write().await?;
     if input.private {
-        check_quota(&mut tx, hub, user.id).await?;
+        check_quota(&mut tx, hub, owner_id).await?;
     }
     let inserted = store::repositories::insert(
         &mut *tx,
         store::repositories::NewRepository {
             namespace: input.namespace,
             name,
-            owner_id: user.id,
+            owner_id,
             is_private: input.private,
             description,
             created_at: clock::now(),
@@ -186,9 +191,115 @@ pub async fn create(hub: &Hub, user: &User, input: NewRepo<'_>) -> Result<Reposi
         }
         Err(e) => return Err(e.into()),
     };
+    // The name is in use again: a former name of a transferred repository stops redirecting.
+    store::orgs::drop_redirect(&mut *tx, &format!("{}/{name}", input.namespace)).await?;
     tx.commit().await?;
     tracing::info!(repository = %format!("{}/{name}", input.namespace), user = %user.username, private = input.private, "repository created");
     by_id(hub, id).await
+}
+
+/// The account that owns repositories `user` creates in `namespace` (themselves, for their own
+/// namespace and, as administrators, `library`; the organization, for one where they are an
+/// editor or owner), or `None` if they may not create there.
+async fn namespace_owner(
+    hub: &Hub,
+    user: &User,
+    namespace: &str,
+) -> Result<Option<i64>, CoreError> {
+    if namespace == user.username || (user.is_admin && namespace == names::LIBRARY) {
+        return Ok(Some(user.id));
+    }
+    if !access::may_use_namespace(hub, user, namespace).await? {
+        return Ok(None);
+    }
+    Ok(store::users::by_username(hub.db.pool(), namespace)
+        .await?
+        .map(|o| o.id))
+}
+
+/// The namespaces `user` may create repositories in, their own first: the namespace chooser.
+pub async fn namespaces_for(hub: &Hub, user: &User) -> Result<Vec<String>, CoreError> {
+    let mut names = vec![user.username.clone()];
+    if user.is_admin {
+        names.push(names::LIBRARY.to_string());
+    }
+    for (org, role) in store::orgs::of_user(hub.db.pool(), user.id).await? {
+        if access::OrgRole::parse(&role).is_some_and(|r| r >= access::OrgRole::Editor) {
+            names.push(org.username);
+        }
+    }
+    Ok(names)
+}
+
+/// The repository that had the name `full_name` before a transfer, if any.
+pub async fn moved(hub: &Hub, full_name: &str) -> Result<Option<Repository>, CoreError> {
+    let Some(id) = store::orgs::redirect_target(hub.db.pool(), full_name).await? else {
+        return Ok(None);
+    };
+    Ok(store::repositories::by_id(hub.db.pool(), id)
+        .await?
+        .map(Repository::from))
+}
+
+/// Moves a repository `user` manages into another namespace where they may create
+/// repositories (theirs ↔ an organization's), with its tags, stars and pulls; `confirm`
+/// repeats its name. The old name redirects on the web and keeps serving pulls until a
+/// repository is created under it. A private repository must fit the new owner's plan.
+/// Collaborators (personal repositories only) and team permissions (the old organization's)
+/// do not move.
+pub async fn transfer(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+    namespace: &str,
+    confirm: &str,
+) -> Result<Repository, RepoError> {
+    let repo = open_to_manage(hub, user, full_name).await?;
+    let namespace = namespace.trim();
+    if namespace == repo.namespace {
+        return Err(RepoError::field(
+            "namespace",
+            format!("{} is already in {namespace}.", repo.full_name),
+        ));
+    }
+    let Some(owner_id) = namespace_owner(hub, user, namespace).await? else {
+        return Err(RepoError::field(
+            "namespace",
+            format!("You cannot create repositories in {namespace}."),
+        ));
+    };
+    check_confirmation(&repo, confirm)?;
+    let max = name_max(&hub.config.registry_host(), namespace);
+    if let Err(e) = validate_name(&repo.name, max) {
+        return Err(RepoError::field("namespace", e));
+    }
+    let mut tx = hub.db.begin_write().await?;
+    if repo.is_private {
+        check_quota(&mut tx, hub, owner_id).await?;
+    }
+    let moved = store::orgs::transfer(
+        &mut tx,
+        repo.id,
+        &repo.full_name,
+        namespace,
+        &repo.name,
+        owner_id,
+        clock::now(),
+    )
+    .await;
+    match moved {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(RepoError::field(
+                "namespace",
+                format!("{namespace}/{} already exists.", repo.name),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    tracing::info!(from = %repo.full_name, to = %format!("{namespace}/{}", repo.name), user = %user.username, "repository transferred");
+    by_id(hub, repo.id).await
 }
 
 /// Refuses one more private repository when the owner already has as many as the plan allows;
@@ -228,11 +339,20 @@ pub async fn open(
     name: &str,
 ) -> Result<(Repository, Role), RepoError> {
     let full = format!("{namespace}/{name}");
+    let subject = Subject::from_user(viewer.cloned());
     let Some(row) = store::repositories::by_full_name(hub.db.pool(), &full).await? else {
+        // A former name sends those who may see the repository to its new one.
+        if let Some(repo) = moved(hub, &full).await? {
+            if access::decide(hub, &subject, &repo, Action::Pull)
+                .await?
+                .is_ok()
+            {
+                return Err(RepoError::Moved(repo.full_name));
+            }
+        }
         return Err(RepoError::NotFound);
     };
     let repo = Repository::from(row);
-    let subject = Subject::from_user(viewer.cloned());
     match access::decide(hub, &subject, &repo, Action::Pull).await? {
         Ok(role) => Ok((repo, role)),
         Err(_) => Err(RepoError::NotFound),
@@ -394,8 +514,17 @@ pub async fn add_collaborator(
     username: &str,
 ) -> Result<(), RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
+    if repo_is_org(hub, &repo).await? {
+        return Err(RepoError::Refused(
+            "Repositories of an organization give access through its teams, not collaborators."
+                .into(),
+        ));
+    }
     let username = username.trim();
-    let Some(other) = accounts::user_by_name(hub, username).await? else {
+    let Some(other) = accounts::user_by_name(hub, username)
+        .await?
+        .filter(|u| !u.is_org)
+    else {
         return Err(RepoError::field(
             "username",
             format!("No account has the Berth ID {username:?}."),
@@ -434,6 +563,32 @@ pub async fn remove_collaborator(
         )));
     }
     Ok(())
+}
+
+/// Whether `repo` belongs to an organization.
+pub async fn repo_is_org(hub: &Hub, repo: &Repository) -> Result<bool, CoreError> {
+    Ok(store::users::by_id(hub.db.pool(), repo.owner_id)
+        .await?
+        .is_some_and(|o| o.is_org != 0))
+}
+
+/// The repositories of `owner` that `viewer` may see (an organization's page shows its members
+/// the private ones their role and teams give them), most recently pushed first.
+pub async fn visible_of(
+    hub: &Hub,
+    viewer: Option<&User>,
+    owner: &User,
+) -> Result<Vec<Repository>, RepoError> {
+    Ok(store::repositories::visible_of_owner(
+        hub.db.pool(),
+        owner.id,
+        viewer.map_or(-1, |v| v.id),
+        viewer.is_some_and(|v| v.is_admin),
+    )
+    .await?
+    .into_iter()
+    .map(Repository::from)
+    .collect())
 }
 
 /// Repositories `user` owns or collaborates on, most recently pushed first.

@@ -32,21 +32,6 @@ pub async fn remove<'c>(
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn is_collaborator<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    repository_id: i64,
-    user_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM collaborators WHERE repository_id = $1 AND user_id = $2",
-    )
-    .bind(repository_id)
-    .bind(user_id)
-    .fetch_one(ex)
-    .await?;
-    Ok(n > 0)
-}
-
 /// Berth IDs of a repository's collaborators and when they were added, by name.
 pub async fn list<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -16,6 +16,12 @@ pub const TABLES: &[&str] = &[
     "jobs",
     "repositories",
     "collaborators",
+    "org_members",
+    "org_invitations",
+    "teams",
+    "team_members",
+    "team_repositories",
+    "repository_redirects",
     "stars",
     "pull_days",
     "blobs",
@@ -40,6 +46,8 @@ const SERIAL_TABLES: &[&str] = &[
     "jobs",
     "repositories",
     "manifests",
+    "org_invitations",
+    "teams",
 ];
 
 /// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping, the

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod discover;
 pub mod jobs;
 pub mod manifests;
+pub mod orgs;
 pub mod rate;
 pub mod repositories;
 pub mod settings;

@@ -35,10 +35,15 @@ pub(super) fn r_list_columns() -> String {
 }
 
 /// Whether the viewer bound as `$1` (an account id, or -1) with admin flag `$2` (0 or 1) may see
-/// the repository `r`: public ones, their own, those they collaborate on, all for an admin.
-/// The SQL side of [`crate::access`]'s visibility rule, for lists that cannot ask it row by row.
+/// the repository `r`: public ones, their own, those they collaborate on, those of
+/// organizations where they are an editor or owner, those their teams have a permission on,
+/// all for an admin. The SQL side of [`crate::access::role`], for lists that cannot ask it
+/// row by row.
 pub(super) const VISIBLE_TO_VIEWER: &str = "(r.is_private = 0 OR r.owner_id = $1 OR $2 = 1
-    OR r.id IN (SELECT repository_id FROM collaborators WHERE user_id = $1))";
+    OR r.id IN (SELECT repository_id FROM collaborators WHERE user_id = $1)
+    OR r.owner_id IN (SELECT org_id FROM org_members WHERE user_id = $1 AND role <> 'member')
+    OR r.id IN (SELECT tr.repository_id FROM team_repositories tr
+                JOIN team_members tm ON tm.team_id = tr.team_id WHERE tm.user_id = $1))";
 
 pub async fn by_full_name<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -211,6 +216,26 @@ pub async fn public_of_owner<'c>(
         "SELECT {COLUMNS} FROM repositories WHERE owner_id = $1 AND is_private = 0
          ORDER BY COALESCE(last_pushed_at, created_at) DESC, full_name"
     ))
+    .bind(owner_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// The repositories of `owner_id` that a viewer (see [`VISIBLE_TO_VIEWER`]) may see, most
+/// recently pushed first.
+pub async fn visible_of_owner<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    owner_id: i64,
+    viewer_id: i64,
+    viewer_is_admin: bool,
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM repositories r WHERE r.owner_id = $3 AND {VISIBLE_TO_VIEWER}
+         ORDER BY COALESCE(r.last_pushed_at, r.created_at) DESC, r.full_name",
+        r_list_columns()
+    ))
+    .bind(viewer_id)
+    .bind(i64::from(viewer_is_admin))
     .bind(owner_id)
     .fetch_all(ex)
     .await

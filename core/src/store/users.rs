@@ -15,9 +15,11 @@ pub struct UserRow {
     pub totp_secret: Option<String>,
     pub totp_pending: Option<String>,
     pub totp_last_step: Option<i64>,
+    pub is_org: i64,
+    pub display_name: String,
 }
 
-const COLUMNS: &str = "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at, private_repo_limit, default_private, totp_secret, totp_pending, totp_last_step";
+pub(super) const COLUMNS: &str = "id, username, email, password_hash, email_confirmed_at, is_admin, session_generation, created_at, private_repo_limit, default_private, totp_secret, totp_pending, totp_last_step, is_org, display_name";
 
 pub struct NewUser<'a> {
     pub username: &'a str,

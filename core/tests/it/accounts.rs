@@ -39,7 +39,7 @@ fn acct<'a>(u: &'a str, e: &'a str) -> NewAccount<'a> {
 }
 
 /// The newest queued mail (not yet sent).
-async fn newest_mail(h: &Hub) -> berth_core::mail::Mail {
+pub(crate) async fn newest_mail(h: &Hub) -> berth_core::mail::Mail {
     let payload: String =
         sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id DESC LIMIT 1")
             .fetch_one(h.db.pool())

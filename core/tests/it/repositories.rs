@@ -100,7 +100,7 @@ async fn names_descriptions_and_namespaces_are_checked() {
         .unwrap_err();
     assert_eq!(
         field(err, "namespace"),
-        "You can create repositories only in alice."
+        "You can create repositories only in alice and in organizations where you are an editor or owner."
     );
     let err = repositories::create(&hub, &alice, repo("alice", "ab", false))
         .await
