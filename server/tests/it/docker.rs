@@ -2,7 +2,9 @@
 //! docker login, push, push again, mount into a second repository, pull, run; refusals for a bad
 //! password and for another user's namespace; anonymous pull of a public repository; personal
 //! access tokens as the password (each level, a limit, deactivation, two-factor accounts);
-//! `docker search` (official images, stars, private repositories) and official images by short name.
+//! `docker search` (official images, stars, private repositories) and official images by short name;
+//! organizations (an editor creates by push, a read team pulls but cannot push, a removed member's
+//! next pull fails, a transferred repository pulls under its new name and its old one).
 
 use crate::common;
 
@@ -24,6 +26,9 @@ async fn docker_login_push_pull_and_run() {
     account(s, "dockerbob").await;
     account(s, "dockercarol").await;
     common::register(s.hub(), "dockeradmin", PASSWORD, true, true).await;
+    for name in ["dockerboss", "dockereditor", "dockerreader"] {
+        account(s, name).await;
+    }
     let tokens = Tokens::make(s).await;
     let host = s.base.trim_start_matches("http://").to_string();
     let work = tempfile::tempdir().unwrap();
@@ -140,6 +145,7 @@ async fn docker_login_push_pull_and_run() {
         );
         tokens.check(&engine, &host);
         discover(&engine, &host);
+        organizations(&engine, &host);
         (engine, seen)
     })
     .await
@@ -264,6 +270,116 @@ fn discover(engine: &Engine, host: &str) {
     login("dockeralice");
     let owner = engine.ok(&["search", "--limit", "10", &format!("{host}/dockeralice")]);
     assert!(owner.contains("dockeralice/other"), "{owner}");
+    engine.ok(&["logout", host]);
+}
+
+/// Organizations with the engine, after `discover` (dockeralice/app:v1 is in the engine). The
+/// organization, invitations and teams are made through the domain, as the pages would.
+fn organizations(engine: &Engine, host: &str) {
+    use berth_core::{accounts::user_by_name, orgs, repositories};
+    let rt = tokio::runtime::Handle::current();
+    let s = TestServer::shared();
+    let hub = s.hub();
+    let app = format!("{host}/dockeralice/app:v1");
+    let login = |user: &str| {
+        let out = engine.login(host, user, PASSWORD);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let user = |name: &str| rt.block_on(user_by_name(hub, name)).unwrap().unwrap();
+    let boss = user("dockerboss");
+    rt.block_on(async {
+        orgs::create(hub, &boss, "dockeracme", "", "ops@example.com")
+            .await
+            .unwrap();
+        for (name, role) in [("dockereditor", "editor"), ("dockerreader", "member")] {
+            orgs::invite(hub, &boss, "dockeracme", name, role)
+                .await
+                .unwrap();
+            let mail = s.mail_to(&format!("{name}@example.com"), 1).await;
+            let start = mail.find("/invitations/").unwrap() + "/invitations/".len();
+            let token: String = mail[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            let invitee = user_by_name(hub, name).await.unwrap().unwrap();
+            orgs::respond(hub, &invitee, &token, true).await.unwrap();
+        }
+    });
+
+    // The editor creates dockeracme/app by pushing to it; it belongs to the organization.
+    login("dockereditor");
+    let acme = format!("{host}/dockeracme/app:v1");
+    engine.ok(&["tag", &app, &acme]);
+    engine.ok(&["push", &acme]);
+    engine.ok(&["logout", host]);
+    rt.block_on(async {
+        let (repo, _) = repositories::open(hub, Some(&boss), "dockeracme", "app")
+            .await
+            .unwrap();
+        assert!(repositories::repo_is_org(hub, &repo).await.unwrap());
+        repositories::set_visibility(hub, &boss, "dockeracme/app", true, "app")
+            .await
+            .unwrap();
+        orgs::create_team(hub, &boss, "dockeracme", "readers", "")
+            .await
+            .unwrap();
+        orgs::add_team_member(hub, &boss, "dockeracme", "readers", "dockerreader")
+            .await
+            .unwrap();
+        orgs::set_team_permission(hub, &boss, "dockeracme/app", "readers", "read")
+            .await
+            .unwrap();
+    });
+
+    // The read team's member pulls the private repository but may not push, and hears why.
+    engine.ok(&["rmi", &acme]);
+    login("dockerreader");
+    let pulled = engine.ok(&["pull", &acme]);
+    assert!(
+        pulled.contains("Downloaded newer image") || pulled.contains("up to date"),
+        "{pulled}"
+    );
+    let refused = engine.fails(&["push", &acme]);
+    assert!(
+        refused.contains("denied") && refused.contains("may only pull"),
+        "{refused}"
+    );
+
+    // Removed, the same logged-in engine can no longer pull it.
+    rt.block_on(orgs::remove_member(
+        hub,
+        &boss,
+        "dockeracme",
+        "dockerreader",
+    ))
+    .unwrap();
+    engine.ok(&["rmi", &acme]);
+    let gone = engine.fails(&["pull", &acme]);
+    // To them it no longer exists (private: no hint that it does).
+    assert!(gone.contains("name unknown"), "{gone}");
+    engine.ok(&["logout", host]);
+
+    // Transferred to the owner's namespace: it pulls under the new name, and the old name keeps
+    // serving pulls until a repository is created there.
+    rt.block_on(repositories::transfer(
+        hub,
+        &boss,
+        "dockeracme/app",
+        "dockerboss",
+        "app",
+    ))
+    .unwrap();
+    login("dockerboss");
+    let moved = format!("{host}/dockerboss/app:v1");
+    let pulled = engine.ok(&["pull", &moved]);
+    assert!(pulled.contains("dockerboss/app:v1"), "{pulled}");
+    let old = engine.ok(&["pull", &acme]);
+    assert!(old.contains("dockeracme/app:v1"), "{old}");
+    engine.ok(&["rmi", &moved, &acme]);
     engine.ok(&["logout", host]);
 }
 

@@ -13,6 +13,7 @@ mod hardening;
 mod http;
 mod https;
 mod migrate_data;
+mod orgs;
 mod registry;
 mod replicas;
 mod repo_pages;
