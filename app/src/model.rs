@@ -66,7 +66,8 @@ pub struct MemberItem {
 pub struct InvitationItem {
     pub id: i64,
     pub org: String,
-    /// The Berth ID, or the masked address for an invitation by email.
+    /// The Berth ID, or the address of an invitation by email (shown to the organization's
+    /// owners, who typed it, and to its recipient).
     pub who: String,
     pub role: String,
     pub invited_by: String,

@@ -306,13 +306,21 @@ pub async fn invite(
     }
     let role = OrgRole::parse(role.trim())
         .ok_or_else(|| field("role", "Choose member, editor or owner."))?;
-    // The invitee's account, if there is one, and the address the mail goes to.
+    // The invitee's account when invited by Berth ID, and the address the mail goes to. An
+    // invitation by address names no account (whose address it is stays private); it is for
+    // whoever follows the mailed link, and is listed for the account with that confirmed
+    // address.
     let (invitee, email) = if who.contains('@') {
         validate::email(who).map_err(|e| field("who", e))?;
-        let account = store::users::by_email(hub.db.pool(), who)
-            .await?
-            .map(User::from);
-        (account, who.to_string())
+        if let Some(account) = store::users::by_email(hub.db.pool(), who).await? {
+            if store::orgs::member_role(hub.db.pool(), org.account.id, account.id)
+                .await?
+                .is_some()
+            {
+                return Err(field("who", "This address is already a member's."));
+            }
+        }
+        (None, who.to_string())
     } else {
         let account = accounts::user_by_name(hub, &who.to_lowercase())
             .await?

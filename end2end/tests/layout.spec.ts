@@ -33,8 +33,27 @@ async function fixture(browser: Browser, baseURL: string) {
   await page.getByLabel('Limit to repositories or namespaces (optional)').fill(repo);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.locator('#new-token')).toBeVisible();
+  // An organization with a repository, a team and a pending invitation, for its pages.
+  const org = uniqueName('layorg');
+  await page.goto('/organizations/new');
+  await ready(page, true);
+  await page.getByLabel('Organization name').fill(org);
+  await page.getByLabel('Display name').fill('Layout Testing Organization With A Long Display Name');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page).toHaveURL(new RegExp(`/u/${org}\\?created=1$`));
+  await pushImage(baseURL, name, `${org}/service-with-a-long-name`, 'latest');
+  await page.goto(`/u/${org}?tab=members`);
+  await ready(page, true);
+  await page.getByLabel('Berth ID or email address').fill('someone.with.a.long.address@example.com');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByText('Invitation sent')).toBeVisible();
+  await page.goto(`/u/${org}?tab=teams`);
+  await ready(page, true);
+  await page.getByLabel('Team name').fill('release-engineering');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page).toHaveURL(/team=release-engineering$/);
   await context.close();
-  return { name, repo };
+  return { name, repo, org };
 }
 
 /** Checks the page fits its width and that buttons and commands are whole. */
@@ -70,12 +89,12 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 15 pages × 3 widths × 2 schemes, each checked with axe and photographed.
-  test.describe.configure({ timeout: 360_000 });
+  // 18 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
     fs.mkdirSync(shots, { recursive: true });
-    const { name, repo } = await fixture(browser, baseURL!);
+    const { name, repo, org } = await fixture(browser, baseURL!);
     const pages: [string, string, boolean][] = [
       ['landing', '/', false],
       ['signup', '/signup', false],
@@ -92,6 +111,9 @@ test.describe('every main page at every width, light and dark', () => {
       ['profile', `/u/${name}`, true],
       ['search', '/search?q=layout', true],
       ['explore', '/explore', true],
+      ['organization', `/u/${org}`, true],
+      ['organization-members', `/u/${org}?tab=members`, true],
+      ['organization-team', `/u/${org}?tab=teams&team=release-engineering`, true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {

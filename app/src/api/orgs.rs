@@ -18,11 +18,11 @@ fn org_page(org: &str, query: &str) -> String {
 
 #[cfg(feature = "ssr")]
 fn invitation_item(i: &berth_core::orgs::Invitation) -> InvitationItem {
-    use berth_core::{accounts::mask_email, clock};
+    use berth_core::clock;
     InvitationItem {
         id: i.id,
         org: i.org.clone(),
-        who: i.invitee.clone().unwrap_or_else(|| mask_email(&i.email)),
+        who: i.invitee.clone().unwrap_or_else(|| i.email.clone()),
         role: i.role.as_str().to_string(),
         invited_by: i.invited_by.clone().unwrap_or_default(),
         expires: clock::format_date(i.expires_at),

@@ -157,7 +157,7 @@ pub fn OrgProfile(org: OrgView) -> impl IntoView {
                 {org.can_see_members.then(|| tab_link("teams", "Teams".into()))}
                 {org.is_owner.then(|| tab_link("settings", "Settings".into()))}
             </nav>
-            {body}
+            <div class="settings org-tab">{body}</div>
         </section>
     }
 }
@@ -236,6 +236,7 @@ fn MembersTab(org: OrgView) -> impl IntoView {
                         let role_label = format!("Role of {}", name.get_value());
                         let remove_label = format!("Remove {}", name.get_value());
                         view! {
+                            <div class="member-actions">
                             <ActionForm action=role attr:class="form-inline member-role">
                                 <input type="hidden" name="org" value=org_name.get_value()/>
                                 <input type="hidden" name="member" value=name.get_value()/>
@@ -250,6 +251,7 @@ fn MembersTab(org: OrgView) -> impl IntoView {
                                 <input type="hidden" name="member" value=name.get_value()/>
                                 <button type="submit" class="button button-small button-danger-quiet" aria-label=remove_label.clone()>"Remove"</button>
                             </ActionForm>
+                            </div>
                         }
                     })}
                 </li>
