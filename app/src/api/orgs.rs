@@ -5,11 +5,14 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{DashboardOrgs, InvitationItem, InvitationView, OrgView},
+    model::{DashboardOrgs, InvitationView},
 };
 
 #[cfg(feature = "ssr")]
-use crate::ssr::*;
+use crate::{
+    model::{InvitationItem, OrgView},
+    ssr::*,
+};
 
 #[cfg(feature = "ssr")]
 fn org_page(org: &str, query: &str) -> String {

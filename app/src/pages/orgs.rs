@@ -401,8 +401,8 @@ fn TeamDetail(org: OrgView, team: crate::model::TeamDetailView) -> impl IntoView
     let members = team
         .members
         .iter()
-        .cloned()
         .map(|m| {
+            let m = m.clone();
             view! {
                 <li>
                     <a href=format!("/u/{m}")>{m.clone()}</a>

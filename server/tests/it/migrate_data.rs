@@ -69,6 +69,19 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     berth_core::discover::set_star(&old.hub, &bob, "movealice", "app", true)
         .await
         .unwrap();
+    // An organization with a team and a pending invitation.
+    berth_core::orgs::create(&old.hub, &bob, "moveacme", "", "ops@example.com")
+        .await
+        .unwrap();
+    berth_core::orgs::create_team(&old.hub, &bob, "moveacme", "devs", "")
+        .await
+        .unwrap();
+    berth_core::orgs::add_team_member(&old.hub, &bob, "moveacme", "devs", "movebob")
+        .await
+        .unwrap();
+    berth_core::orgs::invite(&old.hub, &bob, "moveacme", "new@example.com", "member")
+        .await
+        .unwrap();
     berth_core::registry::repos::flush_pulls(&old.hub)
         .await
         .unwrap();
@@ -98,7 +111,11 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     );
     for line in [
         "blobs: 3 copied",
-        "users: 2 rows copied, counts match",
+        "users: 3 rows copied, counts match",
+        "org_members: 1 rows copied, counts match",
+        "org_invitations: 1 rows copied, counts match",
+        "teams: 1 rows copied, counts match",
+        "team_members: 1 rows copied, counts match",
         "repositories: 2 rows copied, counts match",
         "manifests: 2 rows copied, counts match",
         "tags: 2 rows copied, counts match",
@@ -110,7 +127,7 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
     let again = migrate(&["--from", &from, "--to", pg], old_dir.path());
     assert!(!again.status.success());
     assert!(
-        String::from_utf8_lossy(&again.stderr).contains("already holds 2 accounts"),
+        String::from_utf8_lossy(&again.stderr).contains("already holds 3 accounts"),
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
@@ -169,5 +186,31 @@ async fn a_sqlite_hub_moves_to_postgres_and_s3() {
         .push_image("movealice/third", "v1", b"pushed after the move")
         .await;
     common::register(&new.hub, "movecarol", PASSWORD, true, false).await;
+    // The organization came along, and its ids continue too.
+    let bob = berth_core::accounts::user_by_name(&new.hub, "movebob")
+        .await
+        .unwrap()
+        .unwrap();
+    let org = berth_core::orgs::open(&new.hub, Some(&bob), "moveacme")
+        .await
+        .unwrap();
+    assert_eq!(org.role, Some(berth_core::access::OrgRole::Owner));
+    let team = berth_core::orgs::team(&new.hub, &bob, &org, "devs")
+        .await
+        .unwrap();
+    assert_eq!(team.members, ["movebob"]);
+    assert_eq!(
+        berth_core::orgs::invitations(&new.hub, &org)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    berth_core::orgs::create_team(&new.hub, &bob, "moveacme", "ops", "")
+        .await
+        .unwrap();
+    berth_core::orgs::invite(&new.hub, &bob, "moveacme", "other@example.com", "member")
+        .await
+        .unwrap();
     new.shutdown().await.unwrap();
 }
