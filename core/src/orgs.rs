@@ -626,14 +626,18 @@ pub async fn update(
 }
 
 /// Deletes the organization with its repositories, teams and invitations, once `confirm`
-/// repeats its name.
+/// repeats its name; the name stays retired.
 pub async fn delete(hub: &Hub, user: &User, org_name: &str, confirm: &str) -> Result<(), OrgError> {
     let org = open_as(hub, user, org_name, OrgRole::Owner).await?;
     if confirm.trim() != org.name() {
         return Err(field("confirm", format!("Type {} to confirm.", org.name())));
     }
     repositories::discard_uploads_of_owner(hub, &org.account).await?;
-    store::orgs::delete(hub.db.pool(), org.account.id).await?;
+    // Repositories, members, teams and invitations cascade. The name is retired like a deleted
+    // person's: nobody else can take it and publish images under names people pulled from it.
+    let mut tx = hub.db.begin_write().await?;
+    store::users::delete(&mut tx, org.account.id, org.name(), clock::now()).await?;
+    tx.commit().await?;
     tracing::info!(org = %org.name(), by = %user.username, "organization deleted");
     Ok(())
 }

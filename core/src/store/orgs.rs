@@ -49,19 +49,6 @@ pub async fn set_profile<'c>(
     Ok(())
 }
 
-/// Deletes the organization's row; repositories, members, teams and invitations cascade. The
-/// name is not kept from reuse the way a person's Berth ID is: nobody logs in with it.
-pub async fn delete<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    org_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM users WHERE id = $1 AND is_org = 1")
-        .bind(org_id)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
 /// Adds a member; false if they already were one.
 pub async fn add_member<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -409,6 +409,14 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
         orgs::open(&hub, Some(&boss), "acme3").await,
         Err(OrgError::NotFound)
     ));
+    // Its name is retired: nobody takes it over with the image names people pulled.
+    let retired = orgs::create(&hub, &outsider, "acme3", "", "x@example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        field(retired, "name").contains("already taken"),
+        "retired name"
+    );
 }
 
 #[tokio::test]
