@@ -235,6 +235,18 @@ pub async fn role(
     Ok(Some(role))
 }
 
+/// Whether an administrator would push to `repo` as anyone else could: through a team with
+/// write permission or as a collaborator (their `Admin` role covers everything else).
+async fn writes_without_admin(
+    hub: &Hub,
+    user: &User,
+    repo: &Repository,
+) -> Result<bool, CoreError> {
+    let (_, team, collaborator) =
+        store::orgs::standing(hub.db.pool(), repo.owner_id, repo.id, user.id).await?;
+    Ok(team >= TeamPermission::Write.level() || collaborator > 0)
+}
+
 /// What `user` is in the organization `org_id` (none for non-members, and for a person's own
 /// namespace).
 pub async fn org_role(hub: &Hub, org_id: i64, user: &User) -> Result<Option<OrgRole>, CoreError> {
@@ -303,7 +315,12 @@ pub async fn decide(
             (Some(u), _) if !u.confirmed => Err(unconfirmed(u)),
             // Administrators manage every repository but push only where they could create
             // one: their namespace and `library`.
-            (Some(u), Role::Admin) if may_use_namespace(hub, u, &repo.namespace).await? => Ok(()),
+            (Some(u), Role::Admin)
+                if may_use_namespace(hub, u, &repo.namespace).await?
+                    || writes_without_admin(hub, u, repo).await? =>
+            {
+                Ok(())
+            }
             (Some(_), r) if r.may_push() && r != Role::Admin => Ok(()),
             (Some(_), Role::TeamReader) => Err(Refusal::Denied(format!(
                 "your teams may only pull {}: ask an owner or editor of {} for read & write",

@@ -356,6 +356,28 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
         .await
         .unwrap()
         .is_ok());
+    // A site administrator in a writing team pushes like its other members, and still manages.
+    let admin = crate::account(&hub, "admin3", true, true).await;
+    let as_admin = Subject::User(admin.clone());
+    assert!(matches!(
+        access::decide(&hub, &as_admin, &api, Action::Push)
+            .await
+            .unwrap(),
+        Err(Refusal::Denied(_))
+    ));
+    join(&hub, &boss, "acme3", &admin, "member").await;
+    orgs::add_team_member(&hub, &boss, "acme3", "devs", "admin3")
+        .await
+        .unwrap();
+    for action in [Action::Push, Action::Delete, Action::Administer] {
+        assert!(
+            access::decide(&hub, &as_admin, &api, action)
+                .await
+                .unwrap()
+                .is_ok(),
+            "{action:?}"
+        );
+    }
     // Only those who manage the repository set team permissions.
     assert!(matches!(
         orgs::set_team_permission(&hub, &dev, "acme3/api", "devs", "admin").await,
@@ -369,7 +391,7 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
     )
     .await
     .unwrap();
-    assert_eq!(detail.members, ["dev3"]);
+    assert_eq!(detail.members, ["admin3", "dev3"]);
     assert_eq!(
         detail.repositories,
         [("api".to_string(), access::TeamPermission::Write)]
@@ -393,7 +415,7 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
     )
     .await
     .unwrap();
-    assert!(detail.members.is_empty(), "removal also leaves the teams");
+    assert_eq!(detail.members, ["admin3"], "removal also leaves the teams");
 
     // Deleting the organization deletes its repositories.
     let wrong = orgs::delete(&hub, &boss, "acme3", "acme")
