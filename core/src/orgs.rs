@@ -351,6 +351,20 @@ pub async fn invite(
             ),
         ));
     }
+    // Each invitation is a mail: an organization sends a bounded number an hour.
+    if let Err(limited) =
+        crate::rate::hit(hub, crate::rate::INVITATIONS_PER_ORG, org.name()).await?
+    {
+        return Err(field(
+            "who",
+            format!(
+                "{} sent {} invitations in the last hour. Try again in {}.",
+                org.name(),
+                crate::rate::INVITATIONS_PER_ORG.max,
+                clock::duration_words(limited.retry_after)
+            ),
+        ));
+    }
     let (plain, hash) = tokens::generate();
     let mut tx = hub.db.begin_write().await?;
     let id = store::orgs::insert_invitation(

@@ -77,6 +77,14 @@ pub const RESENDS_PER_ADDRESS: Limit = Limit {
     per_address: true,
 };
 
+/// Invitation mails sent by one organization.
+pub const INVITATIONS_PER_ORG: Limit = Limit {
+    name: "invite-org",
+    max: 50,
+    window: HOUR,
+    per_address: false,
+};
+
 /// Over a limit: try again in `retry_after` seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("too many attempts; try again in {retry_after} s")]

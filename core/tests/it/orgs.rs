@@ -232,6 +232,27 @@ async fn organizations_share_the_name_space_and_join_by_invitation() {
         format!("{kept:?}").contains("only owner of acme2"),
         "{kept:?}"
     );
+    // Invitations are mails: an organization sends at most 50 an hour (this test sent some).
+    let mut sent = 0;
+    let refusal = loop {
+        match orgs::invite(
+            &hub,
+            &boss,
+            "acme2",
+            &format!("many{sent}@example.com"),
+            "member",
+        )
+        .await
+        {
+            Ok(_) => sent += 1,
+            Err(e) => break field(e, "who"),
+        }
+        assert!(sent <= 50, "an hour's invitations are bounded");
+    };
+    assert!(
+        refusal.contains("50 invitations in the last hour"),
+        "{refusal}"
+    );
     orgs::set_role(&hub, &boss, "acme2", "ann2", "owner")
         .await
         .unwrap();
