@@ -107,6 +107,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:namespace/:name/webhooks/:id") view=WebhookPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <components::CopyButtons/>

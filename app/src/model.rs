@@ -199,6 +199,8 @@ pub struct RepoView {
     pub teams: Option<RepoTeams>,
     /// The namespaces the viewer may move the repository to, on the settings tab.
     pub transfer_targets: Vec<String>,
+    /// The repository's webhooks, on the settings tab.
+    pub webhooks: Vec<WebhookItem>,
     pub tags: TagList,
     pub star: StarState,
     /// Daily pulls of the last 30 days, on the overview tab.
@@ -392,4 +394,49 @@ pub struct SecurityView {
     /// Two-factor setup in progress: (secret for typing in, QR code as SVG made by Berth).
     pub setup: Option<(String, String)>,
     pub activity: Vec<ActivityItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookItem {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    /// Event names (`tag_pushed`, …).
+    pub events: Vec<String>,
+    pub has_secret: bool,
+    pub active: bool,
+    pub last_state: Option<String>,
+}
+
+/// A webhook's page: its settings and its delivery log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub full_name: String,
+    pub hook: WebhookItem,
+    /// (event name, label) of the events a webhook may subscribe to.
+    pub choices: Vec<(String, String)>,
+    pub deliveries: Vec<DeliveryItem>,
+    pub kept: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryItem {
+    pub row: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub state: String,
+    pub status: Option<i64>,
+    pub when: String,
+    pub body: String,
+    pub attempts: Vec<AttemptItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptItem {
+    pub when: String,
+    pub duration_ms: i64,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    pub request_headers: String,
+    pub response_body: String,
 }

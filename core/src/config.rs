@@ -47,6 +47,9 @@ pub struct Config {
     /// Multiplies every per-address rate limit, for hubs whose users share an address (an
     /// office behind one NAT). Per-account limits stay as they are.
     pub address_limit_scale: i64,
+    /// Ranges webhooks may reach although the guard refuses them by default (loopback, private,
+    /// link-local, metadata addresses): `BERTH_WEBHOOK_ALLOW=10.1.0.0/16,127.0.0.1`.
+    pub webhook_allow: Vec<IpRange>,
 }
 
 /// An address range, `10.0.0.0/8` or a single address.
@@ -112,6 +115,24 @@ struct FileConfig {
     shutdown_grace: Option<String>,
     trusted_proxies: Option<String>,
     address_limit_scale: Option<String>,
+    webhook_allow: Option<String>,
+}
+
+/// A comma-separated list of addresses and ranges.
+fn ranges(name: &str, value: Option<String>) -> Result<Vec<IpRange>, CoreError> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            IpRange::parse(entry).ok_or_else(|| {
+                CoreError::Config(format!(
+                    "BERTH_{name}: {entry:?} is not an address or a range like 10.0.0.0/8"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// A whole number setting within `range`, or its default.
@@ -233,19 +254,11 @@ impl Config {
             30,
             0..=3600,
         )?;
-        let mut trusted_proxies = Vec::new();
-        for entry in pick("TRUSTED_PROXIES", file.trusted_proxies)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            trusted_proxies.push(IpRange::parse(entry).ok_or_else(|| {
-                CoreError::Config(format!(
-                    "BERTH_TRUSTED_PROXIES: {entry:?} is not an address or a range like 10.0.0.0/8"
-                ))
-            })?);
-        }
+        let trusted_proxies = ranges(
+            "TRUSTED_PROXIES",
+            pick("TRUSTED_PROXIES", file.trusted_proxies),
+        )?;
+        let webhook_allow = ranges("WEBHOOK_ALLOW", pick("WEBHOOK_ALLOW", file.webhook_allow))?;
         let address_limit_scale = number(
             "ADDRESS_LIMIT_SCALE",
             pick("ADDRESS_LIMIT_SCALE", file.address_limit_scale),
@@ -268,6 +281,7 @@ impl Config {
             shutdown_grace_secs,
             trusted_proxies,
             address_limit_scale,
+            webhook_allow,
         })
     }
 

@@ -1,5 +1,5 @@
-//! The durable job queue: every piece of background work (mail, password-reset requests, and
-//! later webhooks, builds and garbage collection) is a row in `jobs`, written in the transaction
+//! The durable job queue: every piece of background work (mail, password-reset requests, layer
+//! measuring, webhook deliveries, and later builds and garbage collection) is a row in `jobs`, written in the transaction
 //! of the change that causes it, and run by a worker that leases it. Every replica runs a worker;
 //! the lease makes each job run on one of them at a time. A failed attempt is retried with
 //! exponential backoff for about a day, then the job is marked failed.
@@ -34,6 +34,8 @@ pub enum Job {
     PasswordReset { email: String },
     /// Measure the uncompressed size of newly pushed layers (for the image view).
     MeasureLayers { layers: Vec<LayerRef> },
+    /// Send a webhook delivery (the row in `webhook_deliveries`).
+    Webhook { delivery: i64 },
 }
 
 impl Job {
@@ -42,6 +44,7 @@ impl Job {
             Job::Mail(_) => "mail",
             Job::PasswordReset { .. } => "password_reset",
             Job::MeasureLayers { .. } => "measure_layers",
+            Job::Webhook { .. } => "webhook",
         }
     }
 }
@@ -98,8 +101,11 @@ pub async fn run_due(hub: &Hub) -> Result<usize, CoreError> {
 /// Runs a leased job and records the outcome; true if it finished.
 async fn run_leased(hub: &Hub, row: store::jobs::JobRow) -> Result<bool, CoreError> {
     let pool = hub.db.pool();
+    // Whether a failure now would be given up: jobs that keep a state of their own (webhook
+    // deliveries) record it.
+    let last = clock::now() + retry_delay(row.attempts) - row.created_at > GIVE_UP_AFTER;
     let outcome = match serde_json::from_str::<Job>(&row.payload) {
-        Ok(job) => run_one(hub, job).await,
+        Ok(job) => run_one(hub, job, last).await,
         Err(e) => Err(format!("unreadable job payload: {e}")),
     };
     let at = clock::now();
@@ -122,7 +128,7 @@ async fn run_leased(hub: &Hub, row: store::jobs::JobRow) -> Result<bool, CoreErr
     }
 }
 
-async fn run_one(hub: &Hub, job: Job) -> Result<(), String> {
+async fn run_one(hub: &Hub, job: Job, last: bool) -> Result<(), String> {
     match job {
         Job::Mail(mail) => hub.mailer.send(&mail).await.map(|()| {
             tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent");
@@ -133,6 +139,7 @@ async fn run_one(hub: &Hub, job: Job) -> Result<(), String> {
         Job::MeasureLayers { layers } => crate::registry::blobs::measure_layers(hub, &layers)
             .await
             .map_err(|e| e.to_string()),
+        Job::Webhook { delivery } => crate::webhooks::deliver(hub, delivery, last).await,
     }
 }
 

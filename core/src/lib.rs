@@ -25,6 +25,7 @@ pub(crate) mod store;
 pub mod testing;
 pub mod tokens;
 pub mod transfer;
+pub mod webhooks;
 
 pub use config::Config;
 pub use error::CoreError;

@@ -153,6 +153,15 @@ pub async fn get_repository(
             .collect(),
         _ => Vec::new(),
     };
+    let webhooks = match &viewer {
+        Some(v) if on_settings => berth_core::webhooks::list(&hub, v, &repo.full_name)
+            .await
+            .map_err(|e| internal(e.to_string()))?
+            .iter()
+            .map(super::webhooks::item)
+            .collect(),
+        _ => Vec::new(),
+    };
     let collaborators = if on_settings && !org_repo {
         repositories::collaborators(&hub, &repo, role)
             .await
@@ -214,6 +223,7 @@ pub async fn get_repository(
         private_usage,
         teams,
         transfer_targets,
+        webhooks,
         tags: crate::model::TagList {
             tags: items,
             total: tags.total,

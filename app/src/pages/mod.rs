@@ -13,6 +13,7 @@ mod repository;
 mod security;
 mod settings;
 mod tag;
+mod webhooks;
 
 pub use account::{LoginPage, SignupPage, WelcomePage};
 pub use admin::PlansPage;
@@ -27,3 +28,4 @@ pub use repository::RepositoryPage;
 pub use security::{LoginCodePage, SecurityPage};
 pub use settings::AccountSettingsPage;
 pub use tag::TagPage;
+pub use webhooks::{WebhookPage, WebhooksSection};

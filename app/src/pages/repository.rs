@@ -15,6 +15,7 @@ use crate::{
     },
     model::{RepoView, TagList},
     pages::load_failed,
+    pages::WebhooksSection,
 };
 
 #[component]
@@ -495,6 +496,8 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     </ActionForm>
                 </section>
             })}
+
+            <WebhooksSection full_name=full_name.get_value() hooks=view.webhooks.clone()/>
 
             <section class="panel danger-zone">
                 <h2>"Delete repository"</h2>

@@ -350,6 +350,20 @@ pub async fn put(
     .await?;
     if let Reference::Tag(tag) = reference {
         store::tags::upsert(&mut *tx, repo.id, tag, &d, now, user.id).await?;
+        crate::webhooks::record(
+            &mut tx,
+            hub,
+            repo,
+            crate::webhooks::Change {
+                event: crate::webhooks::Event::TagPushed,
+                actor: &user.username,
+                tag: Some(tag),
+                digest: Some(&d),
+                media_type: Some(&parsed.media_type),
+                platforms: Some(&platforms_json),
+            },
+        )
+        .await?;
     }
     store::repositories::touch_pushed(&mut *tx, repo.id, now).await?;
     let to_measure = match &parsed.kind {
@@ -506,6 +520,11 @@ pub async fn delete(
     origin: &crate::activity::Origin,
 ) -> Result<(), RegistryError> {
     let mut tx = hub.db.begin_write().await?;
+    // The tag's digest, for the webhook event, read in the transaction that deletes it.
+    let deleted_digest = match reference {
+        Reference::Tag(t) => store::tags::digest_of(&mut *tx, repo.id, t).await?,
+        Reference::Digest(_) => None,
+    };
     let found = match reference {
         Reference::Tag(t) => store::tags::delete(&mut *tx, repo.id, t).await?,
         Reference::Digest(d) => {
@@ -517,7 +536,24 @@ pub async fn delete(
     if !found {
         return Err(RegistryError::ManifestUnknown);
     }
+    if let Reference::Tag(t) = reference {
+        crate::webhooks::record(
+            &mut tx,
+            hub,
+            repo,
+            crate::webhooks::Change {
+                event: crate::webhooks::Event::TagDeleted,
+                actor: by.map_or("", |u| u.username.as_str()),
+                tag: Some(t),
+                digest: deleted_digest.as_deref(),
+                media_type: None,
+                platforms: None,
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
+    hub.jobs.wake();
     if let Some(user) = by {
         let what = match reference {
             Reference::Tag(t) => format!("{}:{t}", repo.full_name),

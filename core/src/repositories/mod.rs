@@ -390,7 +390,26 @@ pub async fn set_visibility(
         check_quota(&mut tx, hub, repo.owner_id).await?;
     }
     store::repositories::set_private(&mut *tx, repo.id, private).await?;
+    let changed = Repository {
+        is_private: private,
+        ..repo
+    };
+    crate::webhooks::record(
+        &mut tx,
+        hub,
+        &changed,
+        crate::webhooks::Change {
+            event: crate::webhooks::Event::VisibilityChanged,
+            actor: &user.username,
+            tag: None,
+            digest: None,
+            media_type: None,
+            platforms: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
+    hub.jobs.wake();
     Ok(())
 }
 

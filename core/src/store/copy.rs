@@ -22,6 +22,9 @@ pub const TABLES: &[&str] = &[
     "team_members",
     "team_repositories",
     "repository_redirects",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_attempts",
     "stars",
     "pull_days",
     "blobs",
@@ -48,6 +51,9 @@ const SERIAL_TABLES: &[&str] = &[
     "manifests",
     "org_invitations",
     "teams",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_attempts",
 ];
 
 /// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping, the

@@ -16,6 +16,7 @@ pub mod tags;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 /// `%text%` for a case-insensitive LIKE on `LOWER(column)`, with LIKE's own wildcards in `text`
 /// taken literally (used with `ESCAPE '\\'`).

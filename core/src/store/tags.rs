@@ -61,6 +61,19 @@ pub async fn pull_tag<'c>(
     .await
 }
 
+/// The manifest a tag points at.
+pub async fn digest_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT manifest_digest FROM tags WHERE repository_id = $1 AND name = $2")
+        .bind(repository_id)
+        .bind(name)
+        .fetch_optional(ex)
+        .await
+}
+
 pub async fn delete<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,

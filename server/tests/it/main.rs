@@ -21,3 +21,4 @@ mod robustness;
 mod security;
 mod skopeo;
 mod smtp;
+mod webhooks;

@@ -3,6 +3,7 @@
 
 pub mod docker;
 pub mod process;
+pub mod receiver;
 pub mod reg;
 pub mod smtp;
 
@@ -44,8 +45,12 @@ impl TestServer {
                 rt.block_on(async move {
                     // Clients tell the server their address as a proxy would (see
                     // [`client_address`]), so per-address rate limits count per test.
-                    let server =
-                        TestServer::start_with(&[("BERTH_TRUSTED_PROXIES", "127.0.0.1")]).await;
+                    // Webhooks may reach the tests' receivers on loopback.
+                    let server = TestServer::start_with(&[
+                        ("BERTH_TRUSTED_PROXIES", "127.0.0.1"),
+                        ("BERTH_WEBHOOK_ALLOW", "127.0.0.1"),
+                    ])
+                    .await;
                     tx.send(server).unwrap();
                     std::future::pending::<()>().await;
                 });
