@@ -7,6 +7,7 @@ mod discover;
 mod orgs;
 mod repositories;
 mod security;
+mod webhooks;
 
 /// A new account on `hub`, confirmed or not, administrator or not (password `s3cret-pass`).
 pub async fn account(

@@ -4,7 +4,8 @@
 //! access tokens as the password (each level, a limit, deactivation, two-factor accounts);
 //! `docker search` (official images, stars, private repositories) and official images by short name;
 //! organizations (an editor creates by push, a read team pulls but cannot push, a removed member's
-//! next pull fails, a transferred repository pulls under its new name and its old one).
+//! next pull fails, a transferred repository pulls under its new name and its old one); a webhook
+//! hearing a push, signed, with the digest docker printed.
 
 use crate::common;
 
@@ -146,6 +147,7 @@ async fn docker_login_push_pull_and_run() {
         tokens.check(&engine, &host);
         discover(&engine, &host);
         organizations(&engine, &host);
+        webhook(&engine, &host);
         (engine, seen)
     })
     .await
@@ -381,6 +383,68 @@ fn organizations(engine: &Engine, host: &str) {
     assert!(old.contains("dockeracme/app:v1"), "{old}");
     engine.ok(&["rmi", &moved, &acme]);
     engine.ok(&["logout", host]);
+}
+
+/// A webhook on dockeralice/app hears `docker push` of a new tag: signed, with the digest the
+/// engine printed.
+fn webhook(engine: &Engine, host: &str) {
+    use common::receiver::{hmac_sha256_hex, Receiver};
+    let rt = tokio::runtime::Handle::current();
+    let s = TestServer::shared();
+    let receiver = rt.block_on(Receiver::start(&[]));
+    rt.block_on(async {
+        let alice = berth_core::accounts::user_by_name(s.hub(), "dockeralice")
+            .await
+            .unwrap()
+            .unwrap();
+        berth_core::webhooks::create(
+            s.hub(),
+            &alice,
+            "dockeralice/app",
+            berth_core::webhooks::Form {
+                name: "deploy",
+                url: &receiver.url,
+                events: &["tag_pushed".to_string()],
+                secret: "docker webhook secret",
+                remove_secret: false,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    });
+    let out = engine.login(host, "dockeralice", PASSWORD);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = format!("{host}/dockeralice/app:v1");
+    let v2 = format!("{host}/dockeralice/app:v2");
+    engine.ok(&["tag", &app, &v2]);
+    let pushed = engine.ok(&["push", &v2]);
+    let digest = pushed
+        .split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap_or_else(|| panic!("{pushed}"))
+        .to_string();
+    engine.ok(&["logout", host]);
+    let got = rt.block_on(receiver.wait_for(1));
+    let r = &got[0];
+    assert_eq!(
+        r.header("x-berth-signature-256"),
+        format!(
+            "sha256={}",
+            hmac_sha256_hex(b"docker webhook secret", r.body.as_bytes())
+        )
+    );
+    let p = r.json();
+    assert_eq!(p["event"], "tag_pushed");
+    assert_eq!(p["push_data"]["tag"], "v2");
+    assert_eq!(p["push_data"]["pusher"], "dockeralice");
+    assert_eq!(p["repository"]["repo_name"], "dockeralice/app");
+    assert_eq!(p["digest"], digest.as_str(), "{pushed}");
+    assert_eq!(p["platforms"][0]["architecture"], "amd64");
 }
 
 /// Access tokens for the engine to log in with, made through the domain.

@@ -19,12 +19,14 @@ use std::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc,
     },
+    time::Duration,
 };
 
 use common::{
     docker::{rootfs_tar, Engine},
     location,
     process::{add_user, free_port, Berth},
+    receiver::Receiver,
     reg::{sha256, Reg},
     smtp::SmtpServer,
 };
@@ -158,6 +160,7 @@ async fn two_replicas_behind_a_proxy_serve_as_one_hub() {
             "BERTH_SITE_ROOT".to_string(),
             repo_root().join("target/site").display().to_string(),
         ),
+        ("BERTH_WEBHOOK_ALLOW".to_string(), "127.0.0.1".to_string()),
     ]);
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     // Both start at once on the empty database: migrations and the token key must not race.
@@ -249,6 +252,57 @@ async fn two_replicas_behind_a_proxy_serve_as_one_hub() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().to_vec(), content, "B serves it");
+
+    // A webhook added on A hears pushes made on both replicas, each event exactly once (each
+    // replica's worker competes for the same queue).
+    let receiver = Receiver::start(&[]).await;
+    let res = browser
+        .post(a.base.clone() + "/api/webhooks/create")
+        .header("accept", "text/html")
+        .header("origin", &proxy)
+        .header("referer", format!("{proxy}/r/{repo}?tab=settings"))
+        .form(&[
+            ("full_name", repo),
+            ("name", "replicas"),
+            ("url", receiver.url.as_str()),
+            ("secret", ""),
+            ("tag_pushed", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let hook_page = location(&res).replace(&proxy, "");
+    assert!(hook_page.contains("/webhooks/"), "{hook_page}");
+    for (n, on) in [&on_a, &on_b, &on_a, &on_b, &on_a, &on_b].into_iter().enumerate() {
+        on.push_image(repo, &format!("hook{n}"), format!("layer {n}").as_bytes())
+            .await;
+    }
+    let got = receiver.wait_for(6).await;
+    let mut ids: Vec<&str> = got.iter().map(|r| r.header("x-berth-delivery")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "six events, six deliveries");
+    // Every delivery shows one attempt, delivered, on either replica's page.
+    for base in [&a.base, &b.base] {
+        let page = loop {
+            let page = browser
+                .get(format!("{base}{hook_page}"))
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .replace("<!>", "");
+            if page.matches(">delivered<").count() >= 6 {
+                break page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(!page.contains("Attempt 2"), "no event was sent twice");
+    }
+    assert_eq!(receiver.received().len(), 6);
 
     // docker through the proxy: login, push (several connections, so both replicas), pull, run.
     let host = proxy.trim_start_matches("http://").to_string();

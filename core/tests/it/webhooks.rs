@@ -1,0 +1,181 @@
+//! Webhook settings and the log's bounds, on both backends (delivery to a real receiver is in
+//! the server's tests).
+
+use berth_core::{
+    jobs,
+    repositories::{self, NewRepo},
+    webhooks::{self, Form, WebhookError},
+};
+
+fn form<'a>(name: &'a str, url: &'a str, events: &'a [String], secret: &'a str) -> Form<'a> {
+    Form {
+        name,
+        url,
+        events,
+        secret,
+        remove_secret: false,
+        active: true,
+    }
+}
+
+#[tokio::test]
+async fn settings_limits_and_the_kept_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let owner = crate::account(&hub, "hooker", true, false).await;
+    let other = crate::account(&hub, "nothooker", true, false).await;
+    repositories::create(
+        &hub,
+        &owner,
+        NewRepo {
+            namespace: "hooker",
+            name: "app",
+            description: "",
+            private: false,
+        },
+    )
+    .await
+    .unwrap();
+    let pushed = vec!["tag_pushed".to_string()];
+    // Field errors: no name, no events, an unknown event, a URL that is not one.
+    let bad = webhooks::create(
+        &hub,
+        &owner,
+        "hooker/app",
+        form("", "not a url", &["nope".into()], ""),
+    )
+    .await
+    .unwrap_err();
+    let WebhookError::Invalid(f) = bad else {
+        panic!("{bad:?}")
+    };
+    assert!(f.get("name").is_some() && f.get("url").is_some() && f.get("events").is_some());
+    let none = webhooks::create(
+        &hub,
+        &owner,
+        "hooker/app",
+        form("ci", "https://ci.example.com/hook", &[], ""),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(none, WebhookError::Invalid(ref f) if f.get("events") == Some("Choose at least one event."))
+    );
+    // Only those who manage the repository.
+    assert!(matches!(
+        webhooks::create(
+            &hub,
+            &other,
+            "hooker/app",
+            form("ci", "https://ci.example.com/hook", &pushed, "")
+        )
+        .await,
+        Err(WebhookError::Repo(_))
+    ));
+
+    let hook = webhooks::create(
+        &hub,
+        &owner,
+        "hooker/app",
+        form("ci", "https://ci.example.com/hook", &pushed, "s3cret"),
+    )
+    .await
+    .unwrap();
+    assert!(hook.has_secret && hook.active);
+    // Editing: the secret is kept when left empty, removed when asked.
+    let both = vec!["tag_pushed".to_string(), "visibility_changed".to_string()];
+    webhooks::update(
+        &hub,
+        &owner,
+        "hooker/app",
+        hook.id,
+        form("deploy", "https://ci.example.com/other", &both, ""),
+    )
+    .await
+    .unwrap();
+    let listed = webhooks::list(&hub, &owner, "hooker/app").await.unwrap();
+    assert_eq!(
+        (
+            listed[0].name.as_str(),
+            listed[0].has_secret,
+            listed[0].events.len()
+        ),
+        ("deploy", true, 2)
+    );
+    webhooks::update(
+        &hub,
+        &owner,
+        "hooker/app",
+        hook.id,
+        Form {
+            remove_secret: true,
+            active: false,
+            ..form("deploy", "https://ci.example.com/other", &both, "")
+        },
+    )
+    .await
+    .unwrap();
+    let listed = webhooks::list(&hub, &owner, "hooker/app").await.unwrap();
+    assert!(!listed[0].has_secret && !listed[0].active);
+
+    // A disabled webhook records no events, and a pending delivery to it is skipped.
+    repositories::set_visibility(&hub, &owner, "hooker/app", true, "app")
+        .await
+        .unwrap();
+    let (_, log) = webhooks::log(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
+    assert!(log.is_empty(), "disabled: nothing recorded");
+    webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
+    jobs::run_due(&hub).await.unwrap();
+    let (_, log) = webhooks::log(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
+    assert_eq!(log[0].state, "skipped");
+    assert!(log[0].attempts.is_empty(), "nothing was sent");
+
+    // The log keeps the newest 50 deliveries.
+    for _ in 0..(webhooks::DELIVERIES_KEPT + 5) {
+        webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
+            .await
+            .unwrap();
+    }
+    let (_, log) = webhooks::log(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
+    assert_eq!(log.len() as i64, webhooks::DELIVERIES_KEPT);
+    assert!(log.windows(2).all(|w| w[0].row > w[1].row), "newest first");
+
+    // At most 20 webhooks per repository.
+    for n in 1..webhooks::PER_REPOSITORY {
+        webhooks::create(
+            &hub,
+            &owner,
+            "hooker/app",
+            form(&format!("h{n}"), "https://ci.example.com/h", &pushed, ""),
+        )
+        .await
+        .unwrap();
+    }
+    let over = webhooks::create(
+        &hub,
+        &owner,
+        "hooker/app",
+        form("one more", "https://ci.example.com/h", &pushed, ""),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(over, WebhookError::Invalid(ref f) if f.get("name").is_some_and(|m| m.contains("20 webhooks")))
+    );
+    // Deleting a webhook deletes its log.
+    webhooks::delete(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        webhooks::log(&hub, &owner, "hooker/app", hook.id).await,
+        Err(WebhookError::NotFound)
+    ));
+}
