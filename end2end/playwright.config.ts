@@ -53,6 +53,8 @@ export default defineConfig({
       // Every test's browser comes from 127.0.0.1: per-address limits (sign-ups, resets) scaled
       // as for an office behind one address. The limits themselves are tested in server/tests.
       BERTH_ADDRESS_LIMIT_SCALE: '100',
+      // The webhook test's receiver listens on loopback, which the address guard refuses unless allowed.
+      BERTH_WEBHOOK_ALLOW: '127.0.0.1',
     },
   },
 });

@@ -33,6 +33,17 @@ async function fixture(browser: Browser, baseURL: string) {
   await page.getByLabel('Limit to repositories or namespaces (optional)').fill(repo);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.locator('#new-token')).toBeVisible();
+  // A webhook whose receiver does not resolve: a failed attempt with its error in the log.
+  await page.goto(`/r/${repo}?tab=settings`);
+  await ready(page, true);
+  await page.locator('#webhooks').getByLabel('Webhook name').fill('continuous deployment to the staging cluster');
+  await page.locator('#webhooks').getByLabel('Destination URL').fill('https://deploy.example.invalid/hooks/berth/a-rather-long-path-for-layout?token=abcdef');
+  await page.locator('#webhooks').getByRole('button', { name: 'Add webhook' }).click();
+  await expect(page).toHaveURL(/\/webhooks\/\d+\?saved=created$/);
+  const webhook = new URL(page.url()).pathname;
+  await ready(page, true);
+  await page.getByRole('button', { name: 'Send test event' }).click();
+  await expect(page.getByText('Test event queued')).toBeVisible();
   // An organization with a repository, a team and a pending invitation, for its pages.
   const org = uniqueName('layorg');
   await page.goto('/organizations/new');
@@ -53,7 +64,7 @@ async function fixture(browser: Browser, baseURL: string) {
   await page.getByRole('button', { name: 'Create team' }).click();
   await expect(page).toHaveURL(/team=release-engineering$/);
   await context.close();
-  return { name, repo, org };
+  return { name, repo, org, webhook };
 }
 
 /** Checks the page fits its width and that buttons and commands are whole. */
@@ -89,12 +100,12 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 18 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  // 19 pages × 3 widths × 2 schemes, each checked with axe and photographed.
   test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
     fs.mkdirSync(shots, { recursive: true });
-    const { name, repo, org } = await fixture(browser, baseURL!);
+    const { name, repo, org, webhook } = await fixture(browser, baseURL!);
     const pages: [string, string, boolean][] = [
       ['landing', '/', false],
       ['signup', '/signup', false],
@@ -114,6 +125,7 @@ test.describe('every main page at every width, light and dark', () => {
       ['organization', `/u/${org}`, true],
       ['organization-members', `/u/${org}?tab=members`, true],
       ['organization-team', `/u/${org}?tab=teams&team=release-engineering`, true],
+      ['webhook', webhook, true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {
