@@ -557,3 +557,15 @@ mod tests {
         assert_eq!(super::count(1234567, "tag", "tags"), "1,234,567 tags");
     }
 }
+
+/// "Saved." beside the form that saved (`?saved=KEY` after its redirect), not at the top of the
+/// page where it would stand above another form's later refusal.
+#[component]
+pub fn SavedNotice(key: &'static str, text: &'static str) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .with(|q| q.get("saved").as_deref() == Some(key))
+            .then(|| view! { <Notice text=text/> })
+    }
+}

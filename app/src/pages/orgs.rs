@@ -13,7 +13,8 @@ use crate::{
         SaveOrgSettings, SetMemberRole,
     },
     components::{
-        action_error, count, field_error, field_value, Auth, Field, FormError, Notice, SubmitButton,
+        action_error, count, field_error, field_value, Auth, Field, FormError, Notice, SavedNotice,
+        SubmitButton,
     },
     model::{DashboardOrgs, OrgView},
     pages::{load_failed, RepoList, ResendConfirmation},
@@ -194,15 +195,6 @@ fn OrgRepositories(org: OrgView) -> impl IntoView {
     }
 }
 
-#[component]
-fn SavedNotice(key: &'static str, text: &'static str) -> impl IntoView {
-    let query = use_query_map();
-    move || {
-        query
-            .with(|q| q.get("saved").as_deref() == Some(key))
-            .then(|| view! { <Notice text=text/> })
-    }
-}
 
 #[component]
 fn MembersTab(org: OrgView) -> impl IntoView {

@@ -11,7 +11,7 @@ use crate::{
     },
     components::{
         action_error, field_error, field_value, Copyable, Field, FormError, Notice, OfficialBadge,
-        Pager, PullChart, PushedAndPulls, Star, TextArea, VisibilityBadge,
+        Pager, PullChart, PushedAndPulls, SavedNotice, Star, TextArea, VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,
@@ -513,14 +513,3 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
     }
 }
 
-/// "Saved." beside the form that saved (`?saved=KEY` after its redirect), not at the top of the
-/// page where it would stand above another form's later refusal.
-#[component]
-fn SavedNotice(key: &'static str, text: &'static str) -> impl IntoView {
-    let query = use_query_map();
-    move || {
-        query
-            .with(|q| q.get("saved").as_deref() == Some(key))
-            .then(|| view! { <Notice text=text/> })
-    }
-}

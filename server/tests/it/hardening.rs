@@ -17,17 +17,7 @@ const PAYLOAD: &str = "</textarea><script>window.__pwned=1</script><title>x</tit
 /// A confirmed account logged in with a fresh cookie jar.
 async fn logged_in(s: &TestServer, name: &str) -> reqwest::Client {
     register(s.hub(), name, PASSWORD, true, false).await;
-    let c = s.client();
-    let res = post_form(
-        s,
-        &c,
-        "/api/login",
-        "/login",
-        &[("login", name), ("password", PASSWORD)],
-    )
-    .await;
-    assert_eq!(location(&res), "/", "{name} logged in");
-    c
+    web_session(s, name, PASSWORD).await
 }
 
 async fn error_code(res: reqwest::Response) -> String {

@@ -11,33 +11,7 @@ use reqwest::Method;
 /// A browser session for a registry user (same password).
 async fn web(s: &TestServer, user: &Reg) -> reqwest::Client {
     let (name, password) = user.login.clone().unwrap();
-    let c = s.client();
-    let res = post_form(
-        s,
-        &c,
-        "/api/login",
-        "/login",
-        &[("login", &name), ("password", &password)],
-    )
-    .await;
-    assert_eq!(location(&res), "/", "{name} logged in");
-    c
-}
-
-/// Posts a form and follows its redirect; returns where it landed and the page there.
-async fn submit(
-    s: &TestServer,
-    c: &reqwest::Client,
-    path: &str,
-    from: &str,
-    form: &[(&str, &str)],
-) -> (String, String) {
-    let res = post_form(s, c, path, from, form).await;
-    let to = location(&res);
-    let to = to.trim_start_matches(&s.base).to_string();
-    let (status, html) = get_html(s, c, &to).await;
-    assert_eq!(status, 200, "{to}: {html}");
-    (to, html)
+    web_session(s, &name, &password).await
 }
 
 async fn status(user: &Reg, method: Method, path: &str, token: &str) -> u16 {

@@ -273,7 +273,10 @@ async fn two_replicas_behind_a_proxy_serve_as_one_hub() {
         .unwrap();
     let hook_page = location(&res).replace(&proxy, "");
     assert!(hook_page.contains("/webhooks/"), "{hook_page}");
-    for (n, on) in [&on_a, &on_b, &on_a, &on_b, &on_a, &on_b].into_iter().enumerate() {
+    for (n, on) in [&on_a, &on_b, &on_a, &on_b, &on_a, &on_b]
+        .into_iter()
+        .enumerate()
+    {
         on.push_image(repo, &format!("hook{n}"), format!("layer {n}").as_bytes())
             .await;
     }

@@ -15,33 +15,7 @@ const PW: &str = "repo pages password";
 /// A confirmed account logged in with a fresh cookie jar.
 async fn logged_in(s: &TestServer, name: &str) -> reqwest::Client {
     register(s.hub(), name, PW, true, false).await;
-    let c = s.client();
-    let res = post_form(
-        s,
-        &c,
-        "/api/login",
-        "/login",
-        &[("login", name), ("password", PW)],
-    )
-    .await;
-    assert_eq!(location(&res), "/", "{name} logged in");
-    c
-}
-
-/// Posts a form and follows its redirect; returns where it landed and the page there.
-async fn submit(
-    s: &TestServer,
-    c: &reqwest::Client,
-    path: &str,
-    from: &str,
-    form: &[(&str, &str)],
-) -> (String, String) {
-    let res = post_form(s, c, path, from, form).await;
-    let to = location(&res);
-    let to = to.trim_start_matches(&s.base).to_string();
-    let (status, html) = get_html(s, c, &to).await;
-    assert_eq!(status, 200, "{to}: {html}");
-    (to, html)
+    web_session(s, name, PW).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -344,16 +344,7 @@ async fn webhooks_on_the_pages_with_plain_forms() {
     let repo = format!("{}/app", alice.name());
     alice.push_image(&repo, "v0", b"first").await;
     let (name, password) = alice.login.clone().unwrap();
-    let c = s.client();
-    let res = post_form(
-        s,
-        &c,
-        "/api/login",
-        "/login",
-        &[("login", &name), ("password", &password)],
-    )
-    .await;
-    assert_eq!(location(&res), "/");
+    let c = web_session(s, &name, &password).await;
     let receiver = Receiver::start(&[]).await;
     let settings = format!("/r/{repo}?tab=settings");
 
@@ -425,16 +416,8 @@ async fn webhooks_on_the_pages_with_plain_forms() {
     assert!(html.contains("X-Berth-Event: test"), "{html}");
     // Another user, and a visitor, find no such page.
     let other = Reg::user("hookother", true, false).await;
-    let oc = s.client();
     let (on, op) = other.login.clone().unwrap();
-    post_form(
-        s,
-        &oc,
-        "/api/login",
-        "/login",
-        &[("login", &on), ("password", &op)],
-    )
-    .await;
+    let oc = web_session(s, &on, &op).await;
     for client in [&oc, &s.client()] {
         let (code, html) = get_html(s, client, &hook_page).await;
         assert!(

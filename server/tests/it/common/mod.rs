@@ -286,3 +286,34 @@ pub async fn get_html(server: &TestServer, client: &reqwest::Client, path: &str)
     // Leptos marks text boundaries with empty comments for hydration; a reader does not see them.
     (status, res.text().await.unwrap().replace("<!>", ""))
 }
+
+/// A browser session (fresh cookie jar) logged in as `name` with `password` by the plain form.
+pub async fn web_session(server: &TestServer, name: &str, password: &str) -> reqwest::Client {
+    let c = server.client();
+    let res = post_form(
+        server,
+        &c,
+        "/api/login",
+        "/login",
+        &[("login", name), ("password", password)],
+    )
+    .await;
+    assert_eq!(location(&res), "/", "{name} logged in");
+    c
+}
+
+/// Posts a form and follows its redirect; returns where it landed and the page there.
+pub async fn submit(
+    server: &TestServer,
+    c: &reqwest::Client,
+    path: &str,
+    from: &str,
+    form: &[(&str, &str)],
+) -> (String, String) {
+    let res = post_form(server, c, path, from, form).await;
+    let to = location(&res);
+    let to = to.trim_start_matches(&server.base).to_string();
+    let (status, html) = get_html(server, c, &to).await;
+    assert_eq!(status, 200, "{to}: {html}");
+    (to, html)
+}
