@@ -12,7 +12,7 @@ use crate::{
     hub::Hub,
     jobs,
     registry::repos::Repository,
-    repositories::{self, RepoError},
+    repositories::{self, at_most, RepoError},
     store, tokens,
 };
 
@@ -23,6 +23,10 @@ pub const TEAM_DESCRIPTION_MAX: usize = 100;
 pub const TEAM_NAME_MAX: usize = 30;
 /// Pending invitations one organization may have at once (each sends a mail).
 pub const PENDING_INVITATIONS_MAX: usize = 100;
+/// Organizations one person may own (each is a name taken for good).
+pub const OWNED_MAX: usize = 20;
+/// Teams one organization may have.
+pub const TEAMS_MAX: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
@@ -211,6 +215,17 @@ pub async fn create(
     if !errors.0.is_empty() {
         return Err(OrgError::Invalid(errors));
     }
+    let owned = store::orgs::of_user(hub.db.pool(), user.id)
+        .await?
+        .iter()
+        .filter(|(_, role)| role == OrgRole::Owner.as_str())
+        .count();
+    if owned >= OWNED_MAX {
+        return Err(field(
+            "name",
+            format!("You own {owned} organizations, the most one person may."),
+        ));
+    }
     let now = clock::now();
     let mut tx = hub.db.begin_write().await?;
     let inserted = store::orgs::insert(
@@ -238,15 +253,6 @@ pub async fn create(
     tx.commit().await?;
     tracing::info!(org = %name, owner = %user.username, "organization created");
     open(hub, Some(user), &name).await
-}
-
-fn at_most(text: &str, max: usize) -> Result<(), String> {
-    let len = text.chars().count();
-    if len > max {
-        Err(format!("At most {max} characters (this has {len})."))
-    } else {
-        Ok(())
-    }
 }
 
 /// The organizations `user` belongs to, by name, with their role.
@@ -710,6 +716,19 @@ pub async fn create_team(
     errors.check("description", at_most(description, TEAM_DESCRIPTION_MAX));
     if !errors.0.is_empty() {
         return Err(OrgError::Invalid(errors));
+    }
+    if store::orgs::teams_of(hub.db.pool(), org.account.id)
+        .await?
+        .len()
+        >= TEAMS_MAX
+    {
+        return Err(field(
+            "name",
+            format!(
+                "{} has {TEAMS_MAX} teams, the most an organization may.",
+                org.name()
+            ),
+        ));
     }
     match store::orgs::insert_team(
         hub.db.pool(),

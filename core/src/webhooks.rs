@@ -206,10 +206,8 @@ async fn check_form(hub: &Hub, form: &Form<'_>) -> Result<String, WebhookError> 
         "name",
         if name.is_empty() {
             Err("Give the webhook a name.".into())
-        } else if name.chars().count() > NAME_MAX {
-            Err(format!("At most {NAME_MAX} characters."))
         } else {
-            Ok(())
+            repositories::at_most(name, NAME_MAX)
         },
     );
     errors.check("url", check_url(hub, form.url.trim()).await.map(|_| ()));
@@ -226,14 +224,7 @@ async fn check_form(hub: &Hub, form: &Form<'_>) -> Result<String, WebhookError> 
     if events.is_empty() {
         errors.check("events", Err("Choose at least one event.".into()));
     }
-    errors.check(
-        "secret",
-        if form.secret.chars().count() > SECRET_MAX {
-            Err(format!("At most {SECRET_MAX} characters."))
-        } else {
-            Ok(())
-        },
-    );
+    errors.check("secret", repositories::at_most(form.secret, SECRET_MAX));
     if !errors.0.is_empty() {
         return Err(WebhookError::Invalid(errors));
     }

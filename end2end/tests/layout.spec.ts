@@ -100,7 +100,7 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 19 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  // 21 pages × 3 widths × 2 schemes, each checked with axe and photographed.
   test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
@@ -126,6 +126,8 @@ test.describe('every main page at every width, light and dark', () => {
       ['organization-members', `/u/${org}?tab=members`, true],
       ['organization-team', `/u/${org}?tab=teams&team=release-engineering`, true],
       ['webhook', webhook, true],
+      ['organization-new', '/organizations/new', true],
+      ['organization-settings', `/u/${org}?tab=settings`, true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {

@@ -218,35 +218,21 @@ fn rss_now_mib(pid: u32) -> f64 {
     measure::memory_mib(pid, "VmRSS")
 }
 
-/// `wrk` with `CONNECTIONS` connections for `LOAD_SECONDS` on one request; returns (req/s, p50
-/// ms, p99 ms). Panics on non-2xx answers.
-fn load(t: &Target, method: &str, path: &str, accept: &str) -> (f64, f64, f64) {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("method.lua");
-    std::fs::write(&script, format!("wrk.method = \"{method}\"\n")).unwrap();
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
-        &format!("-d{LOAD_SECONDS}s"),
-        "--latency",
-        "-s",
-    ])
-    .arg(&script)
-    .args(["-H", &format!("Accept: {accept}")]);
-    if let Some(token) = &t.token {
-        cmd.args(["-H", &format!("Authorization: Bearer {token}")]);
+/// `wrk` with `CONNECTIONS` connections for `LOAD_SECONDS` on one GET; returns (req/s, p50 ms,
+/// p99 ms). Panics on non-2xx answers.
+fn load(t: &Target, path: &str, accept: &str) -> (f64, f64, f64) {
+    let auth = t.token.as_ref().map(|token| format!("Bearer {token}"));
+    let mut headers = vec![("Accept", accept)];
+    if let Some(auth) = &auth {
+        headers.push(("Authorization", auth.as_str()));
     }
-    let out = cmd
-        .arg(format!("{}{path}", t.base))
-        .output()
-        .expect("wrk (Debian package) must be installed; `make bench` installs it");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        !text.contains("Non-2xx"),
-        "wrk saw errors on {path}:\n{text}"
+    let w = measure::run(
+        &format!("{}{path}", t.base),
+        CONNECTIONS as u32,
+        LOAD_SECONDS as u32,
+        &headers,
     );
-    let w = measure::parse(&text);
+    assert_eq!(w.errors, 0, "wrk saw errors on {path}");
     (w.rps, w.p50_ms, w.p99_ms)
 }
 
@@ -383,7 +369,7 @@ async fn run(t: Target, http: &reqwest::Client) -> Figures {
     assert_eq!(res.status(), 201);
     let oci = "application/vnd.oci.image.manifest.v1+json";
     let (manifest_rps, manifest_p50_ms, manifest_p99_ms) =
-        load(&t, "GET", &format!("/v2/{}/manifests/v1", t.repo), oci);
+        load(&t, &format!("/v2/{}/manifests/v1", t.repo), oci);
     let (head_rps, head_p99_ms) = load_head(&t, http, &format!("/v2/{}/blobs/{ld}", t.repo)).await;
     let peak_rss_mib = rss_mib(t.child.id());
     tokio::time::sleep(Duration::from_secs(2)).await;

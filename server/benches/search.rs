@@ -182,9 +182,10 @@ async fn run(backend: &str, env: Vec<(String, String)>, db_url: String) {
         );
     }
     let w = measure::run(&format!("{base}/v1/search?q=kedenus&n=25"), 16, 8, &[]);
-    let (rps, p99, refused) = (w.rps, w.p99_ms, w.errors);
+    let (rps, p50, p99, refused) = (w.rps, w.p50_ms, w.p99_ms, w.errors);
+    let peak = measure::memory_mib(server.child.id(), "VmHWM");
     println!(
-        "\nwrk -t2 -c16 -d8s on /v1/search?q=kedenus: {rps:.0} req/s, p99 {p99:.1} ms, {refused} turned away (429)"
+        "\nwrk -t2 -c16 -d8s on /v1/search?q=kedenus: {rps:.0} req/s, p50 {p50:.1} ms, p99 {p99:.1} ms, {refused} turned away (429); server peak RSS {peak:.1} MiB"
     );
     drop(server);
 }

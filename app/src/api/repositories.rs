@@ -144,13 +144,21 @@ pub async fn get_repository(
         }
         _ => None,
     };
+    // Offered only to those who manage the repository's namespace (see `repositories::transfer`).
     let transfer_targets = match &viewer {
-        Some(v) if on_settings => repositories::namespaces_for(&hub, v)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .filter(|n| *n != repo.namespace)
-            .collect(),
+        Some(v) if on_settings => {
+            let managed = repositories::namespaces_for(&hub, v)
+                .await
+                .map_err(internal)?;
+            if managed.contains(&repo.namespace) {
+                managed
+                    .into_iter()
+                    .filter(|n| *n != repo.namespace)
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        }
         _ => Vec::new(),
     };
     let webhooks = match &viewer {

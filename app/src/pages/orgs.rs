@@ -195,7 +195,6 @@ fn OrgRepositories(org: OrgView) -> impl IntoView {
     }
 }
 
-
 #[component]
 fn MembersTab(org: OrgView) -> impl IntoView {
     let org_name = StoredValue::new(org.name.clone());

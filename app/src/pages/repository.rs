@@ -512,4 +512,3 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
         </div>
     }
 }
-

@@ -113,7 +113,8 @@ pub fn validate_name(name: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn at_most(text: &str, max: usize) -> Result<(), String> {
+/// The length rule every free-text field shares.
+pub(crate) fn at_most(text: &str, max: usize) -> Result<(), String> {
     let len = text.chars().count();
     if len > max {
         return Err(format!("At most {max} characters (this has {len})."));
@@ -241,8 +242,8 @@ pub async fn moved(hub: &Hub, full_name: &str) -> Result<Option<Repository>, Cor
         .map(Repository::from))
 }
 
-/// Moves a repository `user` manages into another namespace where they may create
-/// repositories (theirs ↔ an organization's), with its tags, stars and pulls; `confirm`
+/// Moves a repository `user` manages, from a namespace where they may create repositories into
+/// another such namespace (theirs ↔ an organization's), with its tags, stars and pulls; `confirm`
 /// repeats its name. The old name redirects on the web and keeps serving pulls until a
 /// repository is created under it. A private repository must fit the new owner's plan.
 /// Collaborators (personal repositories only) and team permissions (the old organization's)
@@ -255,6 +256,15 @@ pub async fn transfer(
     confirm: &str,
 ) -> Result<Repository, RepoError> {
     let repo = open_to_manage(hub, user, full_name).await?;
+    // Between namespaces one manages: an admin team may change a repository but not take it
+    // out of its organization.
+    if namespace_owner(hub, user, &repo.namespace).await?.is_none() {
+        return Err(RepoError::Refused(format!(
+            "Only those who create repositories in {} (its owners and editors) can move its \
+             repositories out.",
+            repo.namespace
+        )));
+    }
     let namespace = namespace.trim();
     if namespace == repo.namespace {
         return Err(RepoError::field(

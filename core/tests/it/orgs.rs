@@ -418,6 +418,21 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
         [("api".to_string(), access::TeamPermission::Write)]
     );
 
+    // An admin team manages the repository but cannot take it out of the organization.
+    orgs::set_team_permission(&hub, &boss, "acme3/api", "devs", "admin")
+        .await
+        .unwrap();
+    assert!(access::decide(&hub, &as_dev, &api, Action::Administer)
+        .await
+        .unwrap()
+        .is_ok());
+    let taken = repositories::transfer(&hub, &dev, "acme3/api", "dev3", "api")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, RepoError::Refused(ref m) if m.contains("owners and editors")),
+        "{taken:?}"
+    );
     // Removing the member ends their access with the next decision.
     orgs::remove_member(&hub, &boss, "acme3", "dev3")
         .await
@@ -452,6 +467,25 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
         orgs::open(&hub, Some(&boss), "acme3").await,
         Err(OrgError::NotFound)
     ));
+    // One person owns at most 20 organizations; one organization has at most 100 teams.
+    for n in 0..orgs::OWNED_MAX {
+        orgs::create(&hub, &outsider, &format!("many{n}org"), "", "x@example.com")
+            .await
+            .unwrap();
+    }
+    let over = orgs::create(&hub, &outsider, "onemoreorg", "", "x@example.com")
+        .await
+        .unwrap_err();
+    assert!(field(over, "name").contains("the most one person may"));
+    for n in 0..orgs::TEAMS_MAX {
+        orgs::create_team(&hub, &outsider, "many0org", &format!("team{n}"), "")
+            .await
+            .unwrap();
+    }
+    let over = orgs::create_team(&hub, &outsider, "many0org", "onemore", "")
+        .await
+        .unwrap_err();
+    assert!(field(over, "name").contains("100 teams"));
     // Its name is retired: nobody takes it over with the image names people pulled.
     let retired = orgs::create(&hub, &outsider, "acme3", "", "x@example.com")
         .await

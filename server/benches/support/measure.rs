@@ -1,6 +1,4 @@
 //! What the benchmarks share: running `wrk` and reading its report, and a process's memory.
-// Each benchmark uses a part of this module.
-#![allow(dead_code)]
 
 /// What `wrk --latency` reports.
 pub struct Wrk {
