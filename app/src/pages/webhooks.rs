@@ -36,9 +36,9 @@ fn state_badge(state: Option<String>) -> impl IntoView {
 pub fn WebhooksSection(full_name: String, hooks: Vec<WebhookItem>) -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let err = action_error(create);
+    let none = hooks.is_empty();
     let items = hooks
-        .iter()
-        .cloned()
+        .into_iter()
         .map(|h| {
             let href = format!("/r/{full_name}/webhooks/{}", h.id);
             let events = h
@@ -60,7 +60,6 @@ pub fn WebhooksSection(full_name: String, hooks: Vec<WebhookItem>) -> impl IntoV
             }
         })
         .collect_view();
-    let none = hooks.is_empty();
     view! {
         <section class="panel" id="webhooks">
             <h2>"Webhooks"</h2>
