@@ -50,6 +50,10 @@ pub struct Config {
     /// Ranges webhooks may reach although the guard refuses them by default (loopback, private,
     /// link-local, metadata addresses): `BERTH_WEBHOOK_ALLOW=10.1.0.0/16,127.0.0.1`.
     pub webhook_allow: Vec<IpRange>,
+    /// Seconds a blob stays after it was found unreferenced (or last uploaded, mounted or read)
+    /// before garbage collection deletes it: longer than any push between checking a layer and
+    /// putting the manifest that references it (`BERTH_GC_GRACE`, default a day).
+    pub gc_grace_secs: i64,
 }
 
 /// An address range, `10.0.0.0/8` or a single address.
@@ -116,6 +120,7 @@ struct FileConfig {
     trusted_proxies: Option<String>,
     address_limit_scale: Option<String>,
     webhook_allow: Option<String>,
+    gc_grace: Option<String>,
 }
 
 /// A comma-separated list of addresses and ranges.
@@ -265,6 +270,12 @@ impl Config {
             1,
             1..=10_000,
         )? as i64;
+        let gc_grace_secs = number(
+            "GC_GRACE",
+            pick("GC_GRACE", file.gc_grace),
+            86_400,
+            0..=30 * 86_400,
+        )? as i64;
         Ok(Config {
             addr,
             data_dir,
@@ -282,6 +293,7 @@ impl Config {
             trusted_proxies,
             address_limit_scale,
             webhook_allow,
+            gc_grace_secs,
         })
     }
 
@@ -342,6 +354,7 @@ impl std::fmt::Debug for Config {
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("address_limit_scale", &self.address_limit_scale)
+            .field("gc_grace_secs", &self.gc_grace_secs)
             .finish()
     }
 }

@@ -28,7 +28,7 @@ impl Hub {
         db.migrate().await?;
         let mailer = Mailer::new(&config)?;
         let registry = Registry::open(&config, &db).await?;
-        Ok(Hub {
+        let hub = Hub {
             config: Arc::new(config),
             mailer,
             registry,
@@ -39,6 +39,10 @@ impl Hub {
                 discover::SEARCH_WAIT,
             ),
             db,
-        })
+        };
+        // Once, for manifests stored before blob references were kept (usage and collection
+        // read them).
+        crate::lifecycle::backfill(&hub).await?;
+        Ok(hub)
     }
 }

@@ -36,6 +36,8 @@ pub enum Job {
     MeasureLayers { layers: Vec<LayerRef> },
     /// Send a webhook delivery (the row in `webhook_deliveries`).
     Webhook { delivery: i64 },
+    /// The daily storage upkeep: retention rules, then garbage collection.
+    Lifecycle,
 }
 
 impl Job {
@@ -45,6 +47,7 @@ impl Job {
             Job::PasswordReset { .. } => "password_reset",
             Job::MeasureLayers { .. } => "measure_layers",
             Job::Webhook { .. } => "webhook",
+            Job::Lifecycle => "lifecycle",
         }
     }
 }
@@ -140,6 +143,9 @@ async fn run_one(hub: &Hub, job: Job, last: bool) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Job::Webhook { delivery } => crate::webhooks::deliver(hub, delivery, last).await,
+        Job::Lifecycle => crate::lifecycle::daily(hub)
+            .await
+            .map_err(|e| e.to_string()),
     }
 }
 

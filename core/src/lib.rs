@@ -14,6 +14,7 @@ pub mod discover;
 pub mod error;
 pub mod hub;
 pub mod jobs;
+pub mod lifecycle;
 pub mod mail;
 pub mod markdown;
 pub mod orgs;

@@ -107,3 +107,18 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// Moves every garbage-collection mark `secs` into the past: what waiting out the grace period
+/// would do, without the wait.
+pub async fn age_marks(hub: &crate::Hub, secs: i64) {
+    crate::store::lifecycle::age_marks(hub.db.pool(), secs)
+        .await
+        .expect("ageing collection marks");
+}
+
+/// Moves every tag's and manifest's push time `secs` into the past.
+pub async fn age_tags(hub: &crate::Hub, secs: i64) {
+    crate::store::lifecycle::age_pushes(hub.db.pool(), secs)
+        .await
+        .expect("ageing pushes");
+}

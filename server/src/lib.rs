@@ -155,6 +155,9 @@ async fn upkeep(
                 if let Err(e) = berth_core::rate::prune(&hub).await {
                     tracing::warn!(error = %e, "could not prune rate-limit counts");
                 }
+                if let Err(e) = berth_core::lifecycle::schedule(&hub).await {
+                    tracing::warn!(error = %e, "could not schedule the daily storage upkeep");
+                }
                 match berth_core::activity::prune(&hub).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "pruned old activity-log entries"),

@@ -60,6 +60,14 @@ enum Command {
         #[arg(long)]
         to_storage: Option<String>,
     },
+    /// Collect garbage now: delete blobs no manifest has referenced for BERTH_GC_GRACE seconds
+    /// (default a day) and files under the storage that no row knows (older than a day). Safe
+    /// while the hub serves. Prints each blob and the bytes reclaimed.
+    Gc {
+        /// Print what would be removed (blobs already past their grace period) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +143,7 @@ async fn main() -> ExitCode {
             from_storage,
             to_storage,
         } => migrate_data(config, &from, &to, from_storage, to_storage).await,
+        Command::Gc { dry_run } => gc(config, dry_run).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,6 +152,34 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn gc(config: Config, dry_run: bool) -> Result<(), String> {
+    let hub = Hub::open(config).await.map_err(|e| e.to_string())?;
+    let report = berth_core::lifecycle::collect(&hub, dry_run)
+        .await
+        .map_err(|e| e.to_string())?;
+    let verb = if dry_run { "would remove" } else { "removed" };
+    for (digest, bytes) in &report.blobs {
+        println!("{verb} blob {digest} ({bytes} bytes)");
+    }
+    for (digest, bytes) in &report.strays {
+        println!("{verb} stray file {digest} ({bytes} bytes, no row knew it)");
+    }
+    for id in &report.stray_uploads {
+        println!("{verb} abandoned upload {id}");
+    }
+    println!(
+        "{} {} blobs and {} stray files, {} bytes{}; {} blobs newly unreferenced (removed after the grace period); {:.2} s",
+        if dry_run { "Would remove" } else { "Removed" },
+        report.blobs.len(),
+        report.strays.len(),
+        report.bytes(),
+        if dry_run { " would be reclaimed" } else { " reclaimed" },
+        report.marked,
+        report.seconds
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), String> {

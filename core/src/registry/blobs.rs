@@ -4,12 +4,17 @@
 use super::{names::Digest, repos::Repository, storage::BlobReader, RegistryError};
 use crate::{clock, hub::Hub, store};
 
-/// The size of a blob in a repository.
+/// The size of a blob in a repository. Reading a blob marked for collection restarts its grace
+/// period: a push that checks a layer is about to reference it.
 pub async fn size(hub: &Hub, repo: &Repository, digest: &Digest) -> Result<u64, RegistryError> {
-    store::blobs::linked_size(hub.db.pool(), repo.id, &digest.to_string())
+    let d = digest.to_string();
+    let (size, marked) = store::blobs::linked(hub.db.pool(), repo.id, &d)
         .await?
-        .map(|s| s as u64)
-        .ok_or(RegistryError::BlobUnknown)
+        .ok_or(RegistryError::BlobUnknown)?;
+    if marked && !crate::lifecycle::touch(hub, &d).await? {
+        return Err(RegistryError::BlobUnknown);
+    }
+    Ok(size as u64)
 }
 
 /// `len` bytes of a blob from `offset` (the caller checked the range against [`size`]).
@@ -34,6 +39,11 @@ pub async fn mount(
         .await?
         .is_none()
     {
+        return Ok(false);
+    }
+    // Restart a marked blob's grace period before linking it: a collection that got there
+    // first means there is nothing to mount (the client uploads instead).
+    if !crate::lifecycle::touch(hub, &d).await? {
         return Ok(false);
     }
     store::blobs::link(hub.db.pool(), to.id, &d, clock::now()).await?;

@@ -328,9 +328,14 @@ pub async fn put(
         .filter(|a| !a.is_empty())
         .map(|a| serde_json::to_string(&a).unwrap_or_default());
     let platforms_json = serde_json::to_string(&platforms).unwrap_or_else(|_| "[]".into());
+    let refs = crate::lifecycle::blob_refs(bytes);
+    crate::lifecycle::check_limit(hub, repo, &refs).await?;
     let now = clock::now();
     let d = digest.to_string();
     let mut tx = hub.db.begin_write().await?;
+    if let Reference::Tag(tag) = reference {
+        crate::lifecycle::check_tag_move(&mut tx, repo, tag, &d).await?;
+    }
     store::manifests::insert(
         &mut *tx,
         store::manifests::NewManifest {
@@ -348,6 +353,7 @@ pub async fn put(
         },
     )
     .await?;
+    crate::lifecycle::record_refs(&mut tx, repo.id, &d, &refs).await?;
     if let Reference::Tag(tag) = reference {
         store::tags::upsert(&mut *tx, repo.id, tag, &d, now, user.id).await?;
         crate::webhooks::record(
@@ -520,6 +526,12 @@ pub async fn delete(
     origin: &crate::activity::Origin,
 ) -> Result<(), RegistryError> {
     let mut tx = hub.db.begin_write().await?;
+    match reference {
+        Reference::Tag(t) => crate::lifecycle::check_delete(&mut tx, repo, Some(t), None).await?,
+        Reference::Digest(d) => {
+            crate::lifecycle::check_delete(&mut tx, repo, None, Some(&d.to_string())).await?
+        }
+    }
     // The tag's digest, for the webhook event, read in the transaction that deletes it.
     let deleted_digest = match reference {
         Reference::Tag(t) => store::tags::digest_of(&mut *tx, repo.id, t).await?,

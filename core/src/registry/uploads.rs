@@ -250,11 +250,14 @@ async fn commit_locked(
             "provided digest did not match uploaded content: the {size} bytes received hash to {computed}"
         )));
     }
-    hub.registry.blobs.commit_upload(id, size, digest).await?;
     let now = clock::now();
     let d = digest.to_string();
+    // The row first (see `lifecycle`): a collection deleting this digest finishes before the
+    // bytes move into place, and none starts on it until the grace period passes again. The row
+    // alone makes nothing readable; the repository link below does.
+    store::blobs::claim(hub.db.pool(), &d, size as i64, now).await?;
+    hub.registry.blobs.commit_upload(id, size, digest).await?;
     let mut tx = hub.db.begin_write().await?;
-    store::blobs::insert(&mut *tx, &d, size as i64, now).await?;
     store::blobs::link(&mut *tx, repo.id, &d, now).await?;
     store::uploads::delete(&mut *tx, id).await?;
     tx.commit().await?;

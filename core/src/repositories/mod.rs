@@ -370,7 +370,11 @@ pub async fn open(
 }
 
 /// Opens a repository for a change only its owner (or an admin) may make.
-async fn open_to_manage(hub: &Hub, user: &User, full_name: &str) -> Result<Repository, RepoError> {
+pub(crate) async fn open_to_manage(
+    hub: &Hub,
+    user: &User,
+    full_name: &str,
+) -> Result<Repository, RepoError> {
     let (namespace, name) = full_name.split_once('/').ok_or(RepoError::NotFound)?;
     let (repo, _) = open(hub, Some(user), namespace, name).await?;
     let subject = Subject::User(user.clone());
@@ -510,6 +514,7 @@ pub async fn delete_tag(
         Err(RegistryError::ManifestUnknown) => {
             Err(RepoError::Refused(format!("There is no tag {tag}.")))
         }
+        Err(RegistryError::Denied(why)) => Err(RepoError::Refused(capitalized(&why))),
         Err(e) => Err(internal(e)),
     }
 }
@@ -783,5 +788,18 @@ mod tests {
         assert_eq!(super::page_window(26, 2, 25), (2, 2, 25));
         assert_eq!(super::page_window(50, 9, 25), (2, 2, 25));
         assert_eq!(super::page_window(10_001, -3, 25), (1, 401, 0));
+    }
+}
+
+/// A registry refusal as a sentence on a page ("tag v1 … is immutable" → "Tag v1 …").
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => format!(
+            "{}{}.",
+            c.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
     }
 }

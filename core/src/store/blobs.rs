@@ -1,15 +1,19 @@
 use sqlx::{Any, Executor};
 
-/// Records a stored blob; a second record of the same digest is a no-op.
-pub async fn insert<'c>(
+/// Records a blob about to be stored, before its bytes are moved into place: a new row starts
+/// unreferenced (collectable after the grace period unless a manifest references it); an
+/// existing one marked for collection has its grace period restarted. Waits for a collection
+/// deleting the same digest, which then no longer finds it collectable.
+pub async fn claim<'c>(
     ex: impl Executor<'c, Database = Any>,
     digest: &str,
     size: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (digest) DO NOTHING",
+        "INSERT INTO blobs (digest, size, created_at, unreferenced_since) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (digest) DO UPDATE SET unreferenced_since =
+             CASE WHEN blobs.unreferenced_since IS NULL THEN NULL ELSE $3 END",
     )
     .bind(digest)
     .bind(size)
@@ -51,6 +55,23 @@ pub async fn linked_size<'c>(
     .bind(digest)
     .fetch_optional(ex)
     .await
+}
+
+/// The size of a blob as seen through a repository, and whether it carries a collection mark.
+pub async fn linked<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT b.size, b.unreferenced_since FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+         WHERE rb.repository_id = $1 AND rb.digest = $2",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|(size, since)| (size, since.is_some())))
 }
 
 /// Digests and sizes of those of `digests` linked to the repository, in one query.

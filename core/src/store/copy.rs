@@ -30,7 +30,10 @@ pub const TABLES: &[&str] = &[
     "blobs",
     "repository_blobs",
     "manifests",
+    "manifest_blobs",
     "tags",
+    "repository_policies",
+    "retention_log",
     "settings",
 ];
 
@@ -54,6 +57,7 @@ const SERIAL_TABLES: &[&str] = &[
     "webhooks",
     "webhook_deliveries",
     "webhook_attempts",
+    "retention_log",
 ];
 
 /// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping, the

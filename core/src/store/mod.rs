@@ -7,6 +7,7 @@ pub mod collaborators;
 pub mod copy;
 pub mod discover;
 pub mod jobs;
+pub mod lifecycle;
 pub mod manifests;
 pub mod orgs;
 pub mod rate;

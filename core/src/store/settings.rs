@@ -23,3 +23,19 @@ pub async fn insert_if_absent<'c>(
         .await?;
     Ok(())
 }
+
+/// Replaces `old` with `new`; false if the value was no longer `old` (another replica won).
+pub async fn compare_and_set<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    key: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
+        .bind(new)
+        .bind(key)
+        .bind(old)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -204,3 +204,18 @@ pub async fn get<'c>(
     .fetch_optional(ex)
     .await
 }
+
+/// Tags pointing at a manifest.
+pub async fn names_for_manifest<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM tags WHERE repository_id = $1 AND manifest_digest = $2 ORDER BY name",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .fetch_all(ex)
+    .await
+}

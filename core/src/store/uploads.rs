@@ -88,3 +88,12 @@ pub async fn ids_of_repository<'c>(
         .fetch_all(ex)
         .await
 }
+
+/// Every upload in progress.
+pub async fn all_ids<'c>(
+    ex: impl Executor<'c, Database = Any>,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM uploads")
+        .fetch_all(ex)
+        .await
+}

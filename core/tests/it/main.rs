@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod discover;
+mod lifecycle;
 mod orgs;
 mod repositories;
 mod security;

@@ -12,7 +12,7 @@ use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt},
 };
 
-use super::{BlobReader, BlobStore};
+use super::{BlobReader, BlobStore, StoredFile};
 use crate::registry::names::Digest;
 
 /// Bytes read from a request before each write: large enough for few syscalls, small enough
@@ -147,4 +147,60 @@ impl BlobStore for FsBlobStore {
             _ => Ok(()),
         }
     }
+
+    async fn list_blobs(&self) -> io::Result<Vec<StoredFile>> {
+        let mut found = Vec::new();
+        for alg in entries(&self.blobs).await? {
+            for shard in entries(&alg.path()).await? {
+                for file in entries(&shard.path()).await? {
+                    let name = |e: &fs::DirEntry| e.file_name().to_string_lossy().into_owned();
+                    let Some(digest) =
+                        super::digest_of_key(&name(&alg), &name(&shard), &name(&file))
+                    else {
+                        continue;
+                    };
+                    let Ok(meta) = file.metadata().await else {
+                        continue;
+                    };
+                    found.push(StoredFile {
+                        digest,
+                        size: meta.len(),
+                        modified: unix(&meta),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list_uploads(&self) -> io::Result<Vec<(String, i64)>> {
+        let mut found = Vec::new();
+        for e in entries(&self.uploads).await? {
+            if let Ok(meta) = e.metadata().await {
+                found.push((e.file_name().to_string_lossy().into_owned(), unix(&meta)));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The entries of a folder; none if it does not exist (a shard emptied meanwhile).
+async fn entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
+    let mut read = match fs::read_dir(dir).await {
+        Ok(r) => r,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    while let Some(e) = read.next_entry().await? {
+        out.push(e);
+    }
+    Ok(out)
+}
+
+fn unix(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs() as i64)
 }

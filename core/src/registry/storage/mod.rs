@@ -97,4 +97,28 @@ pub trait BlobStore: Send + Sync {
 
     /// Forgets an upload; absent uploads are not an error.
     async fn abort_upload(&self, id: &str) -> io::Result<()>;
+
+    /// Every stored blob with its size and when it was written (garbage collection looks for
+    /// files no row knows). Keys that are not blobs are left out.
+    async fn list_blobs(&self) -> io::Result<Vec<StoredFile>>;
+
+    /// Ids of the uploads with bytes in the upload area, with when each was last written.
+    async fn list_uploads(&self) -> io::Result<Vec<(String, i64)>>;
+}
+
+/// A blob as the store lists it.
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub digest: Digest,
+    pub size: u64,
+    /// Unix seconds.
+    pub modified: i64,
+}
+
+/// The digest a blob key or file names (`<alg>/<2 hex>/<hex>`), if it is one.
+fn digest_of_key(alg: &str, shard: &str, hex: &str) -> Option<Digest> {
+    if !hex.starts_with(shard) {
+        return None;
+    }
+    format!("{alg}:{hex}").parse().ok()
 }

@@ -22,7 +22,7 @@ use object_store::{
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::StreamReader;
 
-use super::{BlobReader, BlobStore};
+use super::{BlobReader, BlobStore, StoredFile};
 use crate::registry::names::Digest;
 
 /// Multipart part size: above S3's 5 MiB minimum, small enough that a few in flight stay cheap.
@@ -428,6 +428,56 @@ impl BlobStore for S3BlobStore {
     async fn abort_upload(&self, id: &str) -> io::Result<()> {
         let paths = self.chunks(id).await?.into_iter().map(|c| c.path).collect();
         self.delete_paths(paths).await
+    }
+
+    async fn list_blobs(&self) -> io::Result<Vec<StoredFile>> {
+        let dir = Path::from(format!("{}blobs", self.prefix));
+        let metas: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&dir))
+            .map_err(io::Error::from)
+            .try_collect()
+            .await?;
+        let skip = dir.as_ref().len() + 1;
+        Ok(metas
+            .into_iter()
+            .filter_map(|m| {
+                let key = m.location.as_ref().get(skip..)?.to_string();
+                let mut parts = key.split('/');
+                let (alg, shard, hex) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(StoredFile {
+                    digest: super::digest_of_key(alg, shard, hex)?,
+                    size: m.size,
+                    modified: m.last_modified.timestamp(),
+                })
+            })
+            .collect())
+    }
+
+    async fn list_uploads(&self) -> io::Result<Vec<(String, i64)>> {
+        let dir = Path::from(format!("{}uploads", self.prefix));
+        let metas: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&dir))
+            .map_err(io::Error::from)
+            .try_collect()
+            .await?;
+        let skip = dir.as_ref().len() + 1;
+        let mut latest: std::collections::BTreeMap<String, i64> = Default::default();
+        for m in metas {
+            let Some(id) = m
+                .location
+                .as_ref()
+                .get(skip..)
+                .and_then(|k| k.split('/').next())
+            else {
+                continue;
+            };
+            let at = m.last_modified.timestamp();
+            let e = latest.entry(id.to_string()).or_insert(at);
+            *e = (*e).max(at);
+        }
+        Ok(latest.into_iter().collect())
     }
 }
 
