@@ -117,7 +117,10 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
                 <a href="/">"Repositories"</a>
                 <a href="/settings">"Account settings"</a>
                 <a href="/settings/security">"Security"</a>
-                {user.is_admin.then(|| view! { <a href="/admin/plans">"Plans (admin)"</a> })}
+                {user.is_admin.then(|| view! {
+                    <a href="/admin/plans">"Plans (admin)"</a>
+                    <a href="/admin/storage">"Storage (admin)"</a>
+                })}
                 <ActionForm action=auth.logout>
                     <button type="submit" class="link-button">"Log out"</button>
                 </ActionForm>

@@ -100,6 +100,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/plans") view=PlansPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/storage") view=StoragePage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/explore") view=ExplorePage ssr=SsrMode::Async/>
                 <Route path=path!("/organizations/new") view=NewOrgPage ssr=SsrMode::Async/>

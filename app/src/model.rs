@@ -53,6 +53,7 @@ pub struct OrgView {
     /// Settings, for owners.
     pub email: String,
     pub private_usage: Option<String>,
+    pub storage_usage: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +98,8 @@ pub struct DashboardOrgs {
     /// (name, display name, role).
     pub orgs: Vec<(String, String, String)>,
     pub invitations: Vec<InvitationItem>,
+    /// "You store 12 MB." (what the viewer's own repositories store).
+    pub storage_usage: String,
 }
 
 /// The invitation page.
@@ -201,6 +204,10 @@ pub struct RepoView {
     pub transfer_targets: Vec<String>,
     /// The repository's webhooks, on the settings tab.
     pub webhooks: Vec<WebhookItem>,
+    /// "4.2 MB": what the repository stores (distinct layers), on the overview and settings tabs.
+    pub stored: Option<String>,
+    /// Tag rules, retention and storage, on the settings tab.
+    pub storage: Option<StorageView>,
     pub tags: TagList,
     pub star: StarState,
     /// Daily pulls of the last 30 days, on the overview tab.
@@ -327,6 +334,8 @@ pub struct AccountSettings {
     pub default_private: bool,
     /// "1 of 1 private repository used."
     pub private_usage: String,
+    /// "alice stores 12 MB of its 5.0 GB limit."
+    pub storage_usage: String,
 }
 
 /// One account on the administrators' plans page.
@@ -396,6 +405,37 @@ pub struct SecurityView {
     pub activity: Vec<ActivityItem>,
 }
 
+/// A repository's tag rules, retention rules and their log, and its namespace's storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageView {
+    /// "acme stores 1.2 GB of its 5.0 GB limit." or "acme stores 1.2 GB."
+    pub namespace_usage: String,
+    /// "none", "all" or "pattern".
+    pub immutable_mode: String,
+    pub immutable_pattern: String,
+    pub untagged_days: i64,
+    pub keep_last: i64,
+    pub keep_pattern: String,
+    pub unpulled_days: i64,
+    pub log: Vec<RetentionLogItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionLogItem {
+    pub when: String,
+    pub what: String,
+    pub rule: String,
+    pub freed: String,
+}
+
+/// What the retention rules would delete now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionPlanView {
+    /// (`repo:tag` or `repo@digest`, the rule).
+    pub items: Vec<(String, String)>,
+    pub freed: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookItem {
     pub id: i64,
@@ -439,4 +479,22 @@ pub struct AttemptItem {
     pub error: Option<String>,
     pub request_headers: String,
     pub response_body: String,
+}
+
+/// The administrators' storage page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageOverview {
+    /// "4.2 GB in 1,024 blobs."
+    pub total: String,
+    pub rows: Vec<StorageRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageRow {
+    pub namespace: String,
+    pub stored: String,
+    pub limit: String,
+    /// The limit in GB for the form ("" for none).
+    pub limit_gb: String,
+    pub over: bool,
 }

@@ -203,9 +203,7 @@ pub async fn collect_at(hub: &Hub, dry_run: bool, now: i64) -> Result<GcReport, 
         let Some((last, _)) = batch.last() else { break };
         after = last.clone();
         for (digest, size) in batch {
-            if dry_run {
-                report.blobs.push((digest, size as u64));
-            } else if delete_blob(hub, &digest, cutoff).await? {
+            if dry_run || delete_blob(hub, &digest, cutoff).await? {
                 report.blobs.push((digest, size as u64));
             }
         }
@@ -595,9 +593,7 @@ pub async fn set_policy(
         }
     }
     if !errors.is_empty() {
-        return Err(RepoError::Invalid(crate::accounts::FieldErrors(
-            errors.into_iter().map(|(f, m)| (f, m)).collect(),
-        )));
+        return Err(RepoError::Invalid(crate::accounts::FieldErrors(errors)));
     }
     let row = store::lifecycle::PolicyRow {
         immutable_tags: policy.immutable_tags,
@@ -612,8 +608,8 @@ pub async fn set_policy(
 
 fn first_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rev()
+        .find(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

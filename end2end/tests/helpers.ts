@@ -166,13 +166,14 @@ export function addAdmin(name: string): void {
 const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
 /** Pushes a one-layer linux/amd64 image through the registry API, as a client does. */
-export async function pushImage(baseURL: string, user: string, repo: string, tag: string) {
+export async function pushImage(baseURL: string, user: string, repo: string, tag: string, fill = 7) {
   const auth = 'Basic ' + Buffer.from(`${user}:${PASSWORD}`).toString('base64');
   const res = await fetch(`${baseURL}/token?service=berth&scope=repository:${repo}:pull,push`, { headers: { authorization: auth } });
   const { token } = (await res.json()) as { token: string };
   const headers = { authorization: `Bearer ${token}` };
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
-  const layer = Buffer.alloc(2048, 7);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, ...(fill === 7 ? {} : { fill }) }));
+  // A different `fill` makes a different image (its own layer and configuration).
+  const layer = Buffer.alloc(2048, fill);
   for (const blob of [config, layer]) {
     const put = await fetch(`${baseURL}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, {
       method: 'POST',

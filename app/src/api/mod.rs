@@ -162,12 +162,14 @@ pub async fn get_profile(
     })
 }
 pub(crate) mod discover;
+pub(crate) mod lifecycle;
 pub(crate) mod orgs;
 pub(crate) mod repositories;
 pub(crate) mod security;
 pub(crate) mod settings;
 pub(crate) mod webhooks;
 pub use discover::*;
+pub use lifecycle::*;
 pub use orgs::*;
 pub use repositories::*;
 pub use security::*;

@@ -72,6 +72,7 @@ pub(super) async fn org_view(
         team: None,
         email: String::new(),
         private_usage: None,
+        storage_usage: None,
     };
     let Some(viewer) = viewer else {
         return Ok(view);
@@ -131,6 +132,10 @@ pub(super) async fn org_view(
                 .await
                 .map_err(|e| repo_error(e, &[]))?;
             view.private_usage = Some(crate::format::private_usage(used, limit));
+            let (bytes, limit) = berth_core::lifecycle::namespace_usage(hub, org.account.id)
+                .await
+                .map_err(internal)?;
+            view.storage_usage = Some(super::lifecycle::usage_line(org.name(), bytes, limit));
         }
         _ => {}
     }
@@ -178,6 +183,12 @@ pub async fn my_orgs() -> Result<DashboardOrgs, AppError> {
             })
             .collect(),
         invitations: invitations.iter().map(invitation_item).collect(),
+        storage_usage: {
+            let (bytes, limit) = berth_core::lifecycle::namespace_usage(&hub, user.id)
+                .await
+                .map_err(internal)?;
+            super::lifecycle::usage_line(&user.username, bytes, limit)
+        },
     })
 }
 

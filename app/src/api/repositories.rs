@@ -170,6 +170,20 @@ pub async fn get_repository(
             .collect(),
         _ => Vec::new(),
     };
+    let stored = if tab == "overview" || on_settings {
+        Some(crate::format::size(
+            berth_core::lifecycle::repository_bytes(&hub, &repo)
+                .await
+                .map_err(internal)?,
+        ))
+    } else {
+        None
+    };
+    let storage = if on_settings {
+        Some(super::lifecycle::storage_view(&hub, &repo).await?)
+    } else {
+        None
+    };
     let collaborators = if on_settings && !org_repo {
         repositories::collaborators(&hub, &repo, role)
             .await
@@ -232,6 +246,8 @@ pub async fn get_repository(
         teams,
         transfer_targets,
         webhooks,
+        stored,
+        storage,
         tags: crate::model::TagList {
             tags: items,
             total: tags.total,

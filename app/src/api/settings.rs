@@ -16,7 +16,11 @@ pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
     let (private_used, private_limit) = berth_core::repositories::private_usage(&hub()?, &user)
         .await
         .map_err(|e| repo_error(e, &[]))?;
+    let (bytes, limit) = berth_core::lifecycle::namespace_usage(&hub()?, user.id)
+        .await
+        .map_err(internal)?;
     Ok(AccountSettings {
+        storage_usage: super::lifecycle::usage_line(&user.username, bytes, limit),
         joined: berth_core::clock::format_date(user.created_at),
         default_private: user.default_private,
         private_usage: crate::format::private_usage(private_used, private_limit),

@@ -1,15 +1,15 @@
-//! `/admin/plans`: every account's private-repository limit, for administrators. To anyone else
-//! the page does not exist.
+//! `/admin/plans`: every account's private-repository limit; `/admin/storage`: what every
+//! namespace stores and its storage limit. For administrators; to anyone else they do not exist.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
-    api::{get_plans, SetPlan},
+    api::{get_plans, get_storage_overview, SetPlan, SetStorageLimit},
     components::{action_error, field_error, field_value, FormError, Notice, Pager},
     error::AppError,
-    model::PlanList,
+    model::{PlanList, StorageOverview},
     pages::load_failed,
     url::query_value,
 };
@@ -133,6 +133,93 @@ fn Plans(list: PlanList) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
             <Pager page pages label="Account pages" link=page_link/>
+        </section>
+    }
+}
+
+/// `/admin/storage`: what each namespace stores, largest first, with its storage limit.
+#[component]
+pub fn StoragePage() -> impl IntoView {
+    let search = use_location().search;
+    let data = Resource::new(move || search.get(), |_| get_storage_overview());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(o) => view! { <Storage o/> }.into_any(),
+                    Err(AppError::LoginRequired) => load_failed(AppError::NotFound),
+                    Err(e) => load_failed(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Storage(o: StorageOverview) -> impl IntoView {
+    let query = use_query_map();
+    let saved = move || query.with(|q| q.get("saved").is_some());
+    let set = ServerAction::<SetStorageLimit>::new();
+    let err = action_error(set);
+    let failed_for = field_value(err, "namespace");
+    let rows = o
+        .rows
+        .into_iter()
+        .map(|r| {
+            let name = StoredValue::new(r.namespace.clone());
+            let mine = move || failed_for.get().as_deref() == Some(name.get_value().as_str());
+            let row_error = move || mine().then(|| field_error(err, "limit_gb").get()).flatten();
+            let typed = move || mine().then(|| field_value(err, "limit_gb").get()).flatten();
+            let limit_gb = r.limit_gb.clone();
+            view! {
+                <tr class:invalid=move || row_error().is_some()>
+                    <th scope="row"><a href=format!("/u/{}", r.namespace)>{r.namespace.clone()}</a></th>
+                    <td class:over-limit=r.over>{r.stored.clone()}</td>
+                    <td>{r.limit.clone()}</td>
+                    <td>
+                        <ActionForm action=set attr:class="form-row" attr:novalidate=true>
+                            <input type="hidden" name="namespace" value=r.namespace.clone()/>
+                            <label class="visually-hidden" for=format!("storage-{}", r.namespace)>
+                                {format!("Storage limit of {} in GB", r.namespace)}
+                            </label>
+                            <input
+                                id=format!("storage-{}", r.namespace)
+                                class="limit-input"
+                                name="limit_gb"
+                                inputmode="decimal"
+                                placeholder="none"
+                                value=move || typed().unwrap_or_else(|| limit_gb.clone())
+                                aria-invalid=move || if row_error().is_some() { "true" } else { "false" }
+                            />
+                            <button type="submit" class="button button-small" aria-label=format!("Save storage limit of {}", r.namespace)>"Save"</button>
+                            {move || row_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text="Storage"/>
+        <section class="admin-page">
+            <h1>"Storage"</h1>
+            <p class="muted">
+                "What each namespace stores (distinct layers: one shared by several of its repositories counts once), largest first. A limit in GB refuses pushes that would exceed it; pulls never are. Empty: no limit."
+            </p>
+            <p>"The hub stores " {o.total.clone()}</p>
+            {move || saved().then(|| view! { <Notice text="Storage limit saved."/> })}
+            <FormError error=err/>
+            <table class="data-table plans">
+                <thead>
+                    <tr>
+                        <th scope="col">"Namespace"</th>
+                        <th scope="col">"Stored"</th>
+                        <th scope="col">"Limit"</th>
+                        <th scope="col">"Set limit (GB)"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
         </section>
     }
 }

@@ -183,6 +183,14 @@ fn Dashboard(
                     </dd>
                     <dt>"Member since"</dt>
                     <dd>{user.joined.clone()}</dd>
+                    <dt>"Storage"</dt>
+                    <dd class="storage-usage">
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                orgs.await.map(|d| d.storage_usage).unwrap_or_default()
+                            })}
+                        </Suspense>
+                    </dd>
                 </dl>
                 <a href=format!("/u/{}", user.username)>"View public profile"</a>
             </aside>

@@ -487,6 +487,7 @@ fn OrgSettingsTab(org: OrgView) -> impl IntoView {
         <section class="panel">
             <h2>"Plan"</h2>
             {org.private_usage.clone().map(|u| view! { <p>{u}</p> })}
+            {org.storage_usage.clone().map(|u| view! { <p class="storage-usage">{u}</p> })}
             <p class="muted">"Private repositories of the organization count against its plan; an administrator sets it on the Plans page."</p>
         </section>
         <section class="panel danger-zone">

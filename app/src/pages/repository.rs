@@ -15,7 +15,7 @@ use crate::{
     },
     model::{RepoView, TagList},
     pages::load_failed,
-    pages::WebhooksSection,
+    pages::{TagRulesSection, WebhooksSection},
 };
 
 #[component]
@@ -94,6 +94,7 @@ fn Repository(view: RepoView) -> impl IntoView {
                 </p>
                 {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
                 <PushedAndPulls summary=s.clone()/>
+                {view.stored.clone().map(|size| view! { <p class="repo-stored muted">"Stores " <span class="stored-size">{size}</span> " (distinct layers)"</p> })}
                 {view.pull_command.clone().map(|cmd| view! {
                     <div class="command">
                         <span class="command-label">"Pull this image"</span>
@@ -496,6 +497,8 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     </ActionForm>
                 </section>
             })}
+
+            {view.storage.clone().map(|storage| view! { <TagRulesSection full_name=full_name.get_value() storage/> })}
 
             <WebhooksSection full_name=full_name.get_value() hooks=view.webhooks.clone()/>
 

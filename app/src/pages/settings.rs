@@ -58,6 +58,7 @@ fn Settings(s: AccountSettings) -> impl IntoView {
         <section class="panel">
             <h2>"Plan"</h2>
             <p class="plan-usage">{s.private_usage.clone()}</p>
+            <p class="storage-usage">{s.storage_usage.clone()}</p>
             <p class="muted">"Public repositories are unlimited. For more private repositories, ask an administrator of this hub."</p>
         </section>
         <section class="panel">

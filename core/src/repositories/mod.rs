@@ -780,17 +780,6 @@ fn page_window(total: i64, page: i64, per_page: i64) -> (i64, i64, i64) {
     (page, pages, (page - 1) * per_page)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn pages_are_clipped_to_those_that_exist() {
-        assert_eq!(super::page_window(0, 5, 25), (1, 1, 0));
-        assert_eq!(super::page_window(26, 2, 25), (2, 2, 25));
-        assert_eq!(super::page_window(50, 9, 25), (2, 2, 25));
-        assert_eq!(super::page_window(10_001, -3, 25), (1, 401, 0));
-    }
-}
-
 /// A registry refusal as a sentence on a page ("tag v1 … is immutable" → "Tag v1 …").
 fn capitalized(s: &str) -> String {
     let mut chars = s.chars();
@@ -801,5 +790,16 @@ fn capitalized(s: &str) -> String {
             chars.as_str().trim_end_matches('.')
         ),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pages_are_clipped_to_those_that_exist() {
+        assert_eq!(super::page_window(0, 5, 25), (1, 1, 0));
+        assert_eq!(super::page_window(26, 2, 25), (2, 2, 25));
+        assert_eq!(super::page_window(50, 9, 25), (2, 2, 25));
+        assert_eq!(super::page_window(10_001, -3, 25), (1, 401, 0));
     }
 }

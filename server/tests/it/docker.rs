@@ -5,7 +5,9 @@
 //! `docker search` (official images, stars, private repositories) and official images by short name;
 //! organizations (an editor creates by push, a read team pulls but cannot push, a removed member's
 //! next pull fails, a transferred repository pulls under its new name and its old one); a webhook
-//! hearing a push, signed, with the digest docker printed.
+//! hearing a push, signed, with the digest docker printed; garbage collection after deleting one
+//! of two images that share layers (the other still pulls and runs), and an immutable tag
+//! refusing a re-push with its rule in docker's output.
 
 use crate::common;
 
@@ -148,6 +150,7 @@ async fn docker_login_push_pull_and_run() {
         discover(&engine, &host);
         organizations(&engine, &host);
         webhook(&engine, &host);
+        lifecycle(&engine, &app);
         (engine, seen)
     })
     .await
@@ -445,6 +448,117 @@ fn webhook(engine: &Engine, host: &str) {
     assert_eq!(p["repository"]["repo_name"], "dockeralice/app");
     assert_eq!(p["digest"], digest.as_str(), "{pushed}");
     assert_eq!(p["platforms"][0]["architecture"], "amd64");
+}
+
+/// On a hub of its own (collection must not race the shared hub's other tests): two images
+/// sharing their base layers, one deleted and collected, the other pulled into an empty image
+/// store and run; then an immutable tag refuses a re-push, naming the rule.
+fn lifecycle(engine: &Engine, base_image: &str) {
+    use berth_core::{
+        lifecycle::{self, Policy},
+        registry::names::{Reference, RepoName},
+    };
+    let rt = tokio::runtime::Handle::current();
+    let s = rt.block_on(TestServer::start());
+    rt.block_on(account(&s, "gcowner"));
+    let host = s.base.trim_start_matches("http://").to_string();
+    let one = format!("{host}/gcowner/one:v1");
+    let two = format!("{host}/gcowner/two:v1");
+    for (image, text) in [(&one, "only in one"), (&two, "only in two")] {
+        engine.ok(&[
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "gc-builder",
+            base_image,
+            "sh",
+            "-c",
+            &format!("echo {text} > /own"),
+        ]);
+        engine.ok(&["commit", "gc-builder", image]);
+        engine.ok(&["rm", "gc-builder"]);
+    }
+    let out = engine.login(&host, "gcowner", PASSWORD);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    engine.ok(&["push", &one]);
+    engine.ok(&["push", &two]);
+    let hub = s.hub();
+    let stored_before = rt.block_on(hub.registry.blobs.list_blobs()).unwrap().len();
+    rt.block_on(async {
+        let repo = berth_core::registry::repos::find(hub, &RepoName::parse("gcowner/one").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let m = berth_core::registry::manifests::get(hub, &repo, &Reference::Tag("v1".into()))
+            .await
+            .unwrap();
+        berth_core::registry::manifests::delete(
+            hub,
+            &repo,
+            &Reference::Digest(m.digest.parse().unwrap()),
+            None,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        lifecycle::collect(hub, false).await.unwrap();
+        berth_core::testing::age_marks(hub, berth_core::clock::DAY + 1).await;
+        let report = lifecycle::collect(hub, false).await.unwrap();
+        // One's own layer and its configuration; the shared base layers stay.
+        assert_eq!(report.blobs.len(), 2, "{report:?}");
+    });
+    let stored_after = rt.block_on(hub.registry.blobs.list_blobs()).unwrap().len();
+    assert_eq!(stored_before - stored_after, 2);
+    engine.ok(&["rmi", &one, &two]);
+    engine.ok(&["image", "prune", "-f"]);
+    engine.ok(&["pull", &two]);
+    let ran = engine.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &two,
+        "cat",
+        "/greeting",
+        "/own",
+    ]);
+    assert!(
+        ran.contains("hello from berth") && ran.contains("only in two"),
+        "{ran}"
+    );
+
+    rt.block_on(async {
+        let owner = berth_core::accounts::user_by_name(hub, "gcowner")
+            .await
+            .unwrap()
+            .unwrap();
+        lifecycle::set_policy(
+            hub,
+            &owner,
+            "gcowner/two",
+            Policy {
+                immutable_tags: "v[0-9]+".into(),
+                ..Policy::default()
+            },
+        )
+        .await
+        .unwrap();
+    });
+    engine.ok(&["tag", base_image, &two]);
+    let refused = engine.fails(&["push", &two]);
+    assert!(
+        refused
+            .contains("tag v1 of gcowner/two is immutable (tags matching v[0-9]+ are immutable)"),
+        "{refused}"
+    );
+    engine.ok(&["logout", &host]);
+    engine.ok(&["rmi", &two]);
+    rt.block_on(s.stop());
 }
 
 /// Access tokens for the engine to log in with, made through the domain.
