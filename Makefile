@@ -10,7 +10,7 @@ help:
 	@echo "make run    - install what is missing, build, serve the hub at http://127.0.0.1:3000"
 	@echo "make test   - install what is missing, build, run unit, integration and browser tests"
 	@echo "make build  - release binary target/release/berth and site assets under target/site"
-	@echo "make bench  - registry, page, docker and first-visit benchmarks, Berth beside the CNCF reference registry"
+	@echo "make bench  - registry, page, docker, first-visit, search and garbage-collection benchmarks (registry ones beside the CNCF reference registry)"
 	@echo "make lint   - rustfmt check and clippy (per package, -D warnings)"
 
 setup-build:
@@ -56,9 +56,10 @@ bench: setup-test build
 	cargo bench -p server --bench docker
 	@echo "==> First visit of a repository page in Chromium (empty cache; loopback and a throttled link)"
 	cd end2end && node bench/first-visit.mjs
-	@echo "==> Search benchmark (release build): 100,000 repositories on SQLite, then on a throwaway PostgreSQL"
+	@echo "==> Search benchmark (release build): 100,000 repositories on SQLite, then on a throwaway PostgreSQL;"
+	@echo "==> garbage-collection benchmark: throughput and a push storm, on SQLite and the data folder, then PostgreSQL and Garage"
 	@dir=$$(mktemp -d); trap 'scripts/test-services.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
-	scripts/test-services.sh start "$$dir" && . "$$dir/env" && cargo bench -p server --bench search
+	scripts/test-services.sh start "$$dir" && . "$$dir/env" && cargo bench -p server --bench search && cargo bench -p server --bench gc
 
 lint:
 	cargo fmt --all -- --check

@@ -484,6 +484,8 @@ pub struct AttemptItem {
 /// The administrators' storage page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageOverview {
+    /// Sorted by namespace (else largest first).
+    pub by_name: bool,
     /// "4.2 GB in 1,024 blobs."
     pub total: String,
     pub rows: Vec<StorageRow>,

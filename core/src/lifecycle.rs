@@ -90,16 +90,54 @@ pub(crate) async fn record_refs(
     else {
         return Ok(());
     };
+    if store::lifecycle::has_refs(&mut **tx, id).await? {
+        // The same manifest pushed again: nothing new.
+        return Ok(());
+    }
     store::lifecycle::unmark(&mut **tx, refs).await?;
     match store::lifecycle::add_refs(&mut **tx, id, refs).await {
         Err(e)
             if e.as_database_error()
                 .is_some_and(|d| d.is_foreign_key_violation()) =>
         {
-            Err(RegistryError::ManifestBlobUnknown(refs.join(", ")))
+            return Err(RegistryError::ManifestBlobUnknown(refs.join(", ")));
         }
-        other => Ok(other?),
+        other => other?,
     }
+    let added = store::lifecycle::bytes_only_in(&mut **tx, repository_id, id).await?;
+    store::lifecycle::add_stored(&mut **tx, repository_id, added).await?;
+    Ok(())
+}
+
+/// Takes the repository's row lock first thing in a transaction that stores or deletes
+/// manifests, so its stored bytes change by what committed references say.
+pub(crate) async fn lock(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    repository_id: i64,
+) -> Result<(), sqlx::Error> {
+    store::lifecycle::lock_repository(&mut **tx, repository_id).await
+}
+
+/// Before a manifest is deleted (in the same transaction, after [`lock`]): the bytes only it
+/// references in its repository, which the repository stores no more once it is gone.
+pub(crate) async fn bytes_freed_by(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    repository_id: i64,
+    manifest_digest: &str,
+) -> Result<i64, sqlx::Error> {
+    match store::lifecycle::manifest_id(&mut **tx, repository_id, manifest_digest).await? {
+        Some(id) => store::lifecycle::bytes_only_in(&mut **tx, repository_id, id).await,
+        None => Ok(0),
+    }
+}
+
+/// After a manifest was deleted: its repository stores `bytes` fewer.
+pub(crate) async fn forget_bytes(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    repository_id: i64,
+    bytes: i64,
+) -> Result<(), sqlx::Error> {
+    store::lifecycle::add_stored(&mut **tx, repository_id, -bytes).await
 }
 
 /// Restarts the grace period of a blob that carries a collection mark (it is being mounted or
@@ -143,6 +181,7 @@ pub async fn backfill(hub: &Hub) -> Result<u64, CoreError> {
         }
         tx.commit().await?;
     }
+    store::lifecycle::recount_all(pool).await?;
     store::settings::insert_if_absent(pool, BACKFILLED, "1").await?;
     if done > 0 {
         tracing::info!(
@@ -324,18 +363,19 @@ pub async fn namespace_usage(hub: &Hub, owner_id: i64) -> Result<(i64, Option<i6
     ))
 }
 
-/// Every namespace that stores anything, largest first, for administrators; and the hub's
-/// total (blobs, bytes).
+/// Every namespace that stores anything, largest first (or by name), for administrators; and
+/// the hub's total (blobs, bytes).
 pub async fn usage_overview(
     hub: &Hub,
     user: &User,
+    by_name: bool,
     limit: i64,
 ) -> Result<Option<(Vec<NamespaceUsage>, (i64, i64))>, CoreError> {
     if !user.is_admin {
         return Ok(None);
     }
     let pool = hub.db.pool();
-    let rows = store::lifecycle::usage_by_namespace(pool, limit).await?;
+    let rows = store::lifecycle::usage_by_namespace(pool, by_name, limit).await?;
     let total = store::lifecycle::total_bytes(pool).await?;
     Ok(Some((
         rows.into_iter()
@@ -794,8 +834,15 @@ async fn apply(hub: &Hub, repo: &Repository, actor: &str) -> Result<RetentionPla
                 gone
             }
             None => {
-                store::lifecycle::delete_manifest_if_untagged(&mut *tx, repo.id, &item.digest)
-                    .await?
+                lock(&mut tx, repo.id).await?;
+                let freed = bytes_freed_by(&mut tx, repo.id, &item.digest).await?;
+                let gone =
+                    store::lifecycle::delete_manifest_if_untagged(&mut *tx, repo.id, &item.digest)
+                        .await?;
+                if gone {
+                    forget_bytes(&mut tx, repo.id, freed).await?;
+                }
+                gone
             }
         };
         if deleted {

@@ -122,3 +122,11 @@ pub async fn age_tags(hub: &crate::Hub, secs: i64) {
         .await
         .expect("ageing pushes");
 }
+
+/// A repository's stored bytes counted from its manifests' references (what the kept figure
+/// must equal).
+pub async fn counted_repository_bytes(hub: &crate::Hub, repository_id: i64) -> i64 {
+    crate::store::lifecycle::count_repository_bytes(hub.db.pool(), repository_id)
+        .await
+        .expect("counting stored bytes")
+}

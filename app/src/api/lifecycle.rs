@@ -188,13 +188,18 @@ pub(crate) async fn storage_view(
 
 /// The administrators' storage page: every namespace by stored bytes, largest first.
 #[server(endpoint = "admin/storage")]
-pub async fn get_storage_overview() -> Result<crate::model::StorageOverview, AppError> {
+pub async fn get_storage_overview(
+    sort: Option<String>,
+) -> Result<crate::model::StorageOverview, AppError> {
     let user = require_user().await?;
-    let (rows, (blobs, bytes)) = berth_core::lifecycle::usage_overview(&hub()?, &user, 500)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+    let by_name = sort.as_deref() == Some("name");
+    let (rows, (blobs, bytes)) =
+        berth_core::lifecycle::usage_overview(&hub()?, &user, by_name, 500)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
     Ok(crate::model::StorageOverview {
+        by_name,
         total: format!("{} in {} blobs.", crate::format::size(bytes), blobs),
         rows: rows
             .into_iter()

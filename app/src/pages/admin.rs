@@ -141,7 +141,11 @@ fn Plans(list: PlanList) -> impl IntoView {
 #[component]
 pub fn StoragePage() -> impl IntoView {
     let search = use_location().search;
-    let data = Resource::new(move || search.get(), |_| get_storage_overview());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (query.with(|q| q.get("sort")), search.get()),
+        |(sort, _)| get_storage_overview(sort),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -212,8 +216,12 @@ fn Storage(o: StorageOverview) -> impl IntoView {
             <table class="data-table plans">
                 <thead>
                     <tr>
-                        <th scope="col">"Namespace"</th>
-                        <th scope="col">"Stored"</th>
+                        <th scope="col" aria-sort=if o.by_name { "ascending" } else { "none" }>
+                            <a href="/admin/storage?sort=name">"Namespace"</a>
+                        </th>
+                        <th scope="col" aria-sort=if o.by_name { "none" } else { "descending" }>
+                            <a href="/admin/storage">"Stored"</a>
+                        </th>
                         <th scope="col">"Limit"</th>
                         <th scope="col">"Set limit (GB)"</th>
                     </tr>

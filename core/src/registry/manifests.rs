@@ -330,9 +330,16 @@ pub async fn put(
     let platforms_json = serde_json::to_string(&platforms).unwrap_or_else(|_| "[]".into());
     let refs = crate::lifecycle::blob_refs(bytes);
     crate::lifecycle::check_limit(hub, repo, &refs).await?;
+    // Read before the write transaction: a query on another pooled connection while holding
+    // SQLite's write lock can wait for a connection that writers waiting for the lock hold.
+    let to_measure = match &parsed.kind {
+        Kind::Image(m) => layers_to_measure(hub, m).await?,
+        Kind::Index(_) => Vec::new(),
+    };
     let now = clock::now();
     let d = digest.to_string();
     let mut tx = hub.db.begin_write().await?;
+    crate::lifecycle::lock(&mut tx, repo.id).await?;
     if let Reference::Tag(tag) = reference {
         crate::lifecycle::check_tag_move(&mut tx, repo, tag, &d).await?;
     }
@@ -372,10 +379,6 @@ pub async fn put(
         .await?;
     }
     store::repositories::touch_pushed(&mut *tx, repo.id, now).await?;
-    let to_measure = match &parsed.kind {
-        Kind::Image(m) => layers_to_measure(hub, m).await?,
-        Kind::Index(_) => Vec::new(),
-    };
     if !to_measure.is_empty() {
         crate::jobs::enqueue(
             &mut *tx,
@@ -541,8 +544,14 @@ pub async fn delete(
         Reference::Tag(t) => store::tags::delete(&mut *tx, repo.id, t).await?,
         Reference::Digest(d) => {
             let d = d.to_string();
+            crate::lifecycle::lock(&mut tx, repo.id).await?;
+            let freed = crate::lifecycle::bytes_freed_by(&mut tx, repo.id, &d).await?;
             store::tags::delete_for_manifest(&mut *tx, repo.id, &d).await?;
-            store::manifests::delete(&mut *tx, repo.id, &d).await?
+            let gone = store::manifests::delete(&mut *tx, repo.id, &d).await?;
+            if gone {
+                crate::lifecycle::forget_bytes(&mut tx, repo.id, freed).await?;
+            }
+            gone
         }
     };
     if !found {

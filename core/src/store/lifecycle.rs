@@ -203,8 +203,94 @@ pub async fn unindexed_manifests<'c>(
     .await
 }
 
-/// Bytes of the distinct blobs the repository's manifests reference.
+/// The repository's stored bytes, as kept.
 pub async fn repository_bytes<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+) -> Result<i64, sqlx::Error> {
+    let n: Option<i64> = sqlx::query_scalar("SELECT stored_bytes FROM repositories WHERE id = $1")
+        .bind(repository_id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Takes the repository's row lock (PostgreSQL; SQLite's write transaction already excludes
+/// other writers), so that what its stored bytes change by is computed on committed references.
+pub async fn lock_repository<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE repositories SET stored_bytes = stored_bytes WHERE id = $1")
+        .bind(repository_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn add_stored<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    delta: i64,
+) -> Result<(), sqlx::Error> {
+    if delta != 0 {
+        sqlx::query("UPDATE repositories SET stored_bytes = stored_bytes + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(repository_id)
+            .execute(ex)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether references of the manifest are recorded already.
+pub async fn has_refs<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    manifest_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM manifest_blobs WHERE manifest_id = $1")
+        .bind(manifest_id)
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Bytes of the blobs this manifest references and no other manifest of its repository does.
+pub async fn bytes_only_in<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    manifest_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM manifest_blobs mb
+         JOIN blobs b ON b.digest = mb.digest
+         WHERE mb.manifest_id = $2 AND NOT EXISTS (
+            SELECT 1 FROM manifest_blobs o JOIN manifests om ON om.id = o.manifest_id
+            WHERE o.digest = mb.digest AND om.repository_id = $1 AND om.id <> $2)",
+    )
+    .bind(repository_id)
+    .bind(manifest_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// Counts every repository's stored bytes from scratch (once, after references were first
+/// recorded).
+pub async fn recount_all<'c>(ex: impl Executor<'c, Database = Any>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE repositories SET stored_bytes = (
+            SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM blobs b WHERE b.digest IN (
+                SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                WHERE m.repository_id = repositories.id))",
+    )
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Bytes of the distinct blobs the repository's manifests reference, counted (tests compare it
+/// with what is kept).
+pub async fn count_repository_bytes<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -257,18 +343,25 @@ pub async fn bytes_new_to_namespace<'c>(
     q.fetch_one(ex).await
 }
 
-/// Stored bytes of every namespace that stores any, largest first (the administrators' page).
+/// Stored bytes of every namespace that stores any (the administrators' page), largest first
+/// or by name.
 pub async fn usage_by_namespace<'c>(
     ex: impl Executor<'c, Database = Any>,
+    by_name: bool,
     limit: i64,
 ) -> Result<Vec<(String, i64, Option<i64>)>, sqlx::Error> {
-    sqlx::query_as(
+    let order = if by_name {
+        "u.username"
+    } else {
+        "bytes DESC, u.username"
+    };
+    sqlx::query_as(&format!(
         "SELECT u.username, CAST(SUM(b.size) AS BIGINT) AS bytes, u.storage_limit FROM (
             SELECT DISTINCT r.owner_id, mb.digest FROM manifest_blobs mb
             JOIN manifests m ON m.id = mb.manifest_id JOIN repositories r ON r.id = m.repository_id
          ) x JOIN blobs b ON b.digest = x.digest JOIN users u ON u.id = x.owner_id
-         GROUP BY u.username, u.storage_limit ORDER BY bytes DESC, u.username LIMIT $1",
-    )
+         GROUP BY u.username, u.storage_limit ORDER BY {order} LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(ex)
     .await

@@ -102,6 +102,16 @@ async fn delete(hub: &Hub, repo: &Repository, reference: Reference) -> Result<()
     manifests::delete(hub, repo, &reference, None, &Origin::default()).await
 }
 
+/// The stored bytes kept with each change equal those counted from the references.
+async fn kept_is_counted(hub: &Hub, repo: &Repository) {
+    assert_eq!(
+        lifecycle::repository_bytes(hub, repo).await.unwrap(),
+        testing::counted_repository_bytes(hub, repo.id).await,
+        "{}",
+        repo.full_name
+    );
+}
+
 fn layer(seed: &str, len: usize) -> Vec<u8> {
     seed.bytes().cycle().take(len).collect()
 }
@@ -128,6 +138,18 @@ async fn collection_frees_only_what_nothing_references() {
         lifecycle::repository_bytes(&hub, &app).await.unwrap(),
         3000 + 500 + cfg("a")
     );
+    // A second image in the same repository adds only its own blobs; pushing it again nothing.
+    let a2 = push(&hub, &app, &user, "a2", &[&base]).await.unwrap();
+    push(&hub, &app, &user, "a2", &[&base]).await.unwrap();
+    assert_eq!(
+        lifecycle::repository_bytes(&hub, &app).await.unwrap(),
+        3000 + 500 + cfg("a") + cfg("a2")
+    );
+    kept_is_counted(&hub, &app).await;
+    delete(&hub, &app, Reference::Digest(a2.parse().unwrap()))
+        .await
+        .unwrap();
+    kept_is_counted(&hub, &app).await;
     let (ns, limit) = lifecycle::namespace_usage(&hub, user.id).await.unwrap();
     assert_eq!(ns, 3000 + 500 + 700 + cfg("a") + cfg("b"));
     assert_eq!(limit, None);
@@ -140,9 +162,12 @@ async fn collection_frees_only_what_nothing_references() {
         .await
         .unwrap();
     assert_eq!(lifecycle::repository_bytes(&hub, &app).await.unwrap(), 0);
+    kept_is_counted(&hub, &app).await;
+    kept_is_counted(&hub, &web).await;
     // Found unreferenced: marked, not deleted (the grace period starts).
     let first = lifecycle::collect(&hub, false).await.unwrap();
-    assert_eq!(first.marked, 2, "{first:?}");
+    // Image a's own layer and configuration, and a2's configuration.
+    assert_eq!(first.marked, 3, "{first:?}");
     assert!(first.blobs.is_empty());
     assert!(
         readable(&hub, &app, &only_a).await,
@@ -151,16 +176,16 @@ async fn collection_frees_only_what_nothing_references() {
 
     testing::age_marks(&hub, clock::DAY + 1).await;
     let dry = lifecycle::collect(&hub, true).await.unwrap();
-    assert_eq!(dry.blobs.len(), 2);
-    assert_eq!(dry.bytes(), 500 + cfg("a") as u64);
+    assert_eq!(dry.blobs.len(), 3);
+    assert_eq!(dry.bytes(), (500 + cfg("a") + cfg("a2")) as u64);
     // (Checked in the storage: reading a marked blob would restart its grace period.)
     let before = hub.registry.blobs.list_blobs().await.unwrap().len();
-    assert_eq!(before, 5, "a dry run deletes nothing");
+    assert_eq!(before, 6, "a dry run deletes nothing");
 
     let done = lifecycle::collect(&hub, false).await.unwrap();
-    assert_eq!(done.bytes(), 500 + cfg("a") as u64, "{done:?}");
+    assert_eq!(done.bytes(), (500 + cfg("a") + cfg("a2")) as u64, "{done:?}");
     let after = hub.registry.blobs.list_blobs().await.unwrap().len();
-    assert_eq!(before - after, 2, "the bytes are gone from the storage");
+    assert_eq!(before - after, 3, "the bytes are gone from the storage");
     assert!(!readable(&hub, &app, &only_a).await);
     // The shared layer stays, readable through the repository that still uses it.
     assert!(readable(&hub, &web, &base).await);
@@ -173,6 +198,7 @@ async fn collection_frees_only_what_nothing_references() {
         .await
         .unwrap();
     assert!(readable(&hub, &app, &only_a).await);
+    kept_is_counted(&hub, &app).await;
 
     // Deleting a repository unreferences its blobs too; the other keeps the shared layer.
     berth_core::repositories::delete(&hub, &user, "keeper/app", "app", &Origin::default())
@@ -385,13 +411,25 @@ async fn immutable_tags_and_storage_limits() {
     push(&hub, &app, &user, "v1", &[&layer("one", 10)])
         .await
         .unwrap();
-    let overview = lifecycle::usage_overview(&hub, &admin, 10)
+    // The administrators' list, largest first or by name.
+    let other = crate::account(&hub, "afewbytes", true, false).await;
+    let small = repo(&hub, &other, "afewbytes/app").await;
+    push(&hub, &small, &other, "v1", &[&layer("s", 5)])
+        .await
+        .unwrap();
+    let overview = lifecycle::usage_overview(&hub, &admin, false, 10)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(overview.0[0].namespace, "fixer");
+    let names: Vec<&str> = overview.0.iter().map(|u| u.namespace.as_str()).collect();
+    assert_eq!(names, ["fixer", "afewbytes"]);
     assert_eq!(overview.0[0].limit, Some(used + 50));
-    assert!(lifecycle::usage_overview(&hub, &user, 10)
+    let by_name = lifecycle::usage_overview(&hub, &admin, true, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_name.0[0].namespace, "afewbytes");
+    assert!(lifecycle::usage_overview(&hub, &user, false, 10)
         .await
         .unwrap()
         .is_none());
@@ -451,6 +489,7 @@ async fn retention_rules_preview_then_delete_exactly_that() {
         .await
         .unwrap();
     assert_eq!(ran.items, plan.items);
+    kept_is_counted(&hub, &app).await;
     let log = lifecycle::retention_log(&hub, &app).await.unwrap();
     assert_eq!(log.len(), 4);
     assert!(log
@@ -518,4 +557,29 @@ async fn retention_rules_preview_then_delete_exactly_that() {
     let plan = lifecycle::preview(&hub, &user, "pruner/app").await.unwrap();
     let tags: Vec<_> = plan.items.iter().filter_map(|i| i.tag.clone()).collect();
     assert_eq!(tags, vec!["build-4".to_string()], "{plan:?}");
+}
+
+#[tokio::test]
+async fn the_daily_job_is_queued_once_however_many_replicas_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    // Replicas ask at the same moment: one wins the compare-and-set.
+    let (a, b, c) = tokio::join!(
+        lifecycle::schedule(&hub),
+        lifecycle::schedule(&hub),
+        lifecycle::schedule(&hub)
+    );
+    let won = [a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    assert_eq!(
+        berth_core::jobs::pending(&hub, "lifecycle").await.unwrap(),
+        1
+    );
+    // Not again before a day has passed; the job runs retention and collection.
+    assert!(!lifecycle::schedule(&hub).await.unwrap());
+    assert_eq!(berth_core::jobs::run_due(&hub).await.unwrap(), 1);
+    assert_eq!(
+        berth_core::jobs::pending(&hub, "lifecycle").await.unwrap(),
+        0
+    );
 }

@@ -12,6 +12,7 @@ mod docker;
 mod hardening;
 mod http;
 mod https;
+mod lifecycle;
 mod migrate_data;
 mod orgs;
 mod registry;
