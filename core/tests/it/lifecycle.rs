@@ -183,7 +183,11 @@ async fn collection_frees_only_what_nothing_references() {
     assert_eq!(before, 6, "a dry run deletes nothing");
 
     let done = lifecycle::collect(&hub, false).await.unwrap();
-    assert_eq!(done.bytes(), (500 + cfg("a") + cfg("a2")) as u64, "{done:?}");
+    assert_eq!(
+        done.bytes(),
+        (500 + cfg("a") + cfg("a2")) as u64,
+        "{done:?}"
+    );
     let after = hub.registry.blobs.list_blobs().await.unwrap().len();
     assert_eq!(before - after, 3, "the bytes are gone from the storage");
     assert!(!readable(&hub, &app, &only_a).await);

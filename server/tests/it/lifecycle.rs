@@ -14,6 +14,15 @@ async fn tag_rules_retention_and_storage_limits_over_http() {
     let repo = format!("{}/app", alice.name());
     alice.push_image(&repo, "v0", b"old layer").await;
     alice.push_image(&repo, "v1", b"new layer").await;
+    // v0 older by a minute (pushes in one second tie, and "newest" would fall to name order).
+    sqlx::query(
+        "UPDATE tags SET pushed_at = pushed_at - 60 WHERE name = 'v0'
+         AND repository_id = (SELECT id FROM repositories WHERE full_name = $1)",
+    )
+    .bind(&repo)
+    .execute(s.hub().db.pool())
+    .await
+    .unwrap();
     let (name, password) = alice.login.clone().unwrap();
     let c = web_session(s, &name, &password).await;
     let settings = format!("/r/{repo}?tab=settings");
@@ -200,4 +209,58 @@ async fn tag_rules_retention_and_storage_limits_over_http() {
         html.contains(&format!("{name} stores")) && html.contains("of its 1 B limit"),
         "{html}"
     );
+}
+
+/// `berth gc` as operators run it, on a data folder: a dry run lists a two-day-old file no row
+/// knows and leaves it; the real run removes it; both print the bytes.
+#[test]
+fn berth_gc_lists_then_removes_stray_files() {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"stray bytes";
+    let hex = hex::encode(sha2::Sha256::digest(bytes));
+    let shard = dir.path().join("blobs/sha256").join(&hex[..2]);
+    std::fs::create_dir_all(&shard).unwrap();
+    let file = shard.join(&hex);
+    std::fs::write(&file, bytes).unwrap();
+    let gc = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .arg("gc")
+            .args(args)
+            .env("BERTH_DATA_DIR", dir.path())
+            .env("BERTH_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // Young: an upload may be about to record it.
+    let young = gc(&["--dry-run"]);
+    assert!(
+        young.contains("Would remove 0 blobs and 0 stray files"),
+        "{young}"
+    );
+    let aged = std::process::Command::new("touch")
+        .args(["-d", "2 days ago"])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(aged.success());
+    let dry = gc(&["--dry-run"]);
+    assert!(
+        dry.contains(&format!("would remove stray file sha256:{hex} (11 bytes"))
+            && dry.contains("Would remove 0 blobs and 1 stray files, 11 bytes would be reclaimed"),
+        "{dry}"
+    );
+    assert!(file.exists(), "a dry run removes nothing");
+    let real = gc(&[]);
+    assert!(
+        real.contains("Removed 0 blobs and 1 stray files, 11 bytes reclaimed"),
+        "{real}"
+    );
+    assert!(!file.exists());
 }
