@@ -196,7 +196,8 @@ pub async fn backfill(hub: &Hub) -> Result<u64, CoreError> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GcReport {
     pub dry_run: bool,
-    /// Blobs found unreferenced this time (their grace period starts).
+    /// Blobs found unreferenced this time (their grace period starts); for a dry run, how many
+    /// would be.
     pub marked: u64,
     /// Blobs deleted (digest, bytes).
     pub blobs: Vec<(String, u64)>,
@@ -232,7 +233,9 @@ pub async fn collect_at(hub: &Hub, dry_run: bool, now: i64) -> Result<GcReport, 
         dry_run,
         ..GcReport::default()
     };
-    if !dry_run {
+    if dry_run {
+        report.marked = store::lifecycle::count_unmarked(pool).await?;
+    } else {
         store::lifecycle::unmark_referenced(pool).await?;
         report.marked = store::lifecycle::mark_unreferenced(pool, now).await?;
     }

@@ -170,13 +170,14 @@ async fn gc(config: Config, dry_run: bool) -> Result<(), String> {
         println!("{verb} abandoned upload {id}");
     }
     println!(
-        "{} {} blobs and {} stray files, {} bytes{}; {} blobs newly unreferenced (removed after the grace period); {:.2} s",
+        "{} {} blobs and {} stray files, {} bytes{}; {} blobs {} unreferenced (removed after the grace period); {:.2} s",
         if dry_run { "Would remove" } else { "Removed" },
         report.blobs.len(),
         report.strays.len(),
         report.bytes(),
         if dry_run { " would be reclaimed" } else { " reclaimed" },
         report.marked,
+        if dry_run { "would be found newly" } else { "found newly" },
         report.seconds
     );
     Ok(())

@@ -111,6 +111,16 @@ pub async fn mark_unreferenced<'c>(
     Ok(done.rows_affected())
 }
 
+/// How many unreferenced blobs carry no mark yet (what marking would mark).
+pub async fn count_unmarked<'c>(ex: impl Executor<'c, Database = Any>) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM blobs WHERE unreferenced_since IS NULL AND {UNREFERENCED}"
+    ))
+    .fetch_one(ex)
+    .await?;
+    Ok(n as u64)
+}
+
 /// Clears marks of blobs referenced again (a mark set while a reference was being written).
 pub async fn unmark_referenced<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -162,6 +162,8 @@ async fn collection_frees_only_what_nothing_references() {
         .await
         .unwrap();
     assert_eq!(lifecycle::repository_bytes(&hub, &app).await.unwrap(), 0);
+    let dry = lifecycle::collect(&hub, true).await.unwrap();
+    assert_eq!(dry.marked, 3, "a dry run says what it would mark: {dry:?}");
     kept_is_counted(&hub, &app).await;
     kept_is_counted(&hub, &web).await;
     // Found unreferenced: marked, not deleted (the grace period starts).
