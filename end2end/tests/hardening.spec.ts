@@ -21,7 +21,7 @@ for (const js of [true, false]) {
       await page.goto(`/r/${name}/notes?tab=settings`);
       await ready(page, js);
       await page.getByLabel('Overview (Markdown)').fill(TEXTAREA_PAYLOAD);
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await expect(page.getByText('Descriptions saved.')).toBeVisible();
       for (const where of [`/r/${name}/notes?tab=settings`, `/r/${name}/notes?edit=overview`, `/r/${name}/notes`]) {
         await page.goto(where);

@@ -2,7 +2,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PASSWORD, confirmedUser, createRepository, logIn, pushImage, ready, uniqueName } from './helpers';
+import { PASSWORD, confirmedUser, createRepository, logIn, pushImage, ready, sql, uniqueName } from './helpers';
 
 // Every main page at a phone's, a laptop's and a wide screen's width, light and dark: nothing
 // wider than the screen, no table wider than its column, every button and command whole, no
@@ -63,6 +63,17 @@ async function fixture(browser: Browser, baseURL: string) {
   await page.getByLabel('Team name').fill('release-engineering');
   await page.getByRole('button', { name: 'Create team' }).click();
   await expect(page).toHaveURL(/team=release-engineering$/);
+  // Tag rules on the repository (previewed, not run: the tags stay for the other pages), and an
+  // administrator, for the storage page.
+  await page.goto(`/r/${repo}?tab=settings`);
+  await ready(page, true);
+  const rules = page.locator('#tag-rules');
+  await rules.getByLabel('Tags matching a regular expression').check();
+  await rules.getByLabel('Immutable tags match').fill('v[0-9]+\\.[0-9]+\\.[0-9]+');
+  await rules.getByLabel('Keep only the newest (tags)').fill('1');
+  await rules.getByRole('button', { name: 'Save tag rules' }).click();
+  await expect(page.getByText('Tag rules saved.')).toBeVisible();
+  sql('UPDATE users SET is_admin = 1 WHERE username = ?', [name]);
   await context.close();
   return { name, repo, org, webhook };
 }
@@ -100,7 +111,7 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 21 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  // 24 pages × 3 widths × 2 schemes, each checked with axe and photographed.
   test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
@@ -128,6 +139,9 @@ test.describe('every main page at every width, light and dark', () => {
       ['webhook', webhook, true],
       ['organization-new', '/organizations/new', true],
       ['organization-settings', `/u/${org}?tab=settings`, true],
+      ['retention-preview', `/r/${repo}?tab=settings&preview=1`, true],
+      ['admin-storage', '/admin/storage', true],
+      ['admin-plans', '/admin/plans', true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {

@@ -77,7 +77,7 @@ for (const js of [true, false]) {
         await expect(preview.locator('script, iframe, [onerror]')).toHaveCount(0);
         await expect(preview.locator('table td')).toHaveCount(2);
       }
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await expect(page.getByText('Descriptions saved.')).toBeVisible();
       await expect(page).toHaveURL(new RegExp(`/r/${name}/webapp\\?saved=descriptions$`));
       await expect(page.getByRole('link', { name: 'Edit overview' })).toBeVisible();

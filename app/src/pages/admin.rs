@@ -65,14 +65,14 @@ fn Plans(list: PlanList) -> impl IntoView {
             view! {
                 <tr class:invalid=move || row_error().is_some()>
                     <th scope="row"><a href=format!("/u/{}", a.username)>{a.username.clone()}</a></th>
-                    <td>{a.email.clone()}</td>
-                    <td>
+                    <td data-label="Email">{a.email.clone()}</td>
+                    <td data-label="Status">
                         {if a.confirmed { "Confirmed" } else { "Unconfirmed" }}
                         {a.is_admin.then(|| view! { " " <span class="badge">"Admin"</span> })}
                     </td>
-                    <td>{a.joined.clone()}</td>
-                    <td class:over-limit=over>{a.private_used}</td>
-                    <td>
+                    <td data-label="Joined">{a.joined.clone()}</td>
+                    <td data-label="Private used" class:over-limit=over>{a.private_used}</td>
+                    <td data-label="Private allowed">
                         <ActionForm action=set attr:class="form-row" attr:novalidate=true>
                             <input type="hidden" name="username" value=a.username.clone()/>
                             <input type="hidden" name="filter" value=filter.get_value()/>
@@ -119,7 +119,7 @@ fn Plans(list: PlanList) -> impl IntoView {
                 <button type="submit" class="button">"Find"</button>
             </form>
             <p class="muted">{format!("{} {}", list.total, if list.total == 1 { "account" } else { "accounts" })}</p>
-            <table class="data-table plans">
+            <table class="data-table plans stack-table">
                 <thead>
                     <tr>
                         <th scope="col">"Berth ID"</th>
@@ -178,9 +178,9 @@ fn Storage(o: StorageOverview) -> impl IntoView {
             view! {
                 <tr class:invalid=move || row_error().is_some()>
                     <th scope="row"><a href=format!("/u/{}", r.namespace)>{r.namespace.clone()}</a></th>
-                    <td class:over-limit=r.over>{r.stored.clone()}</td>
-                    <td>{r.limit.clone()}</td>
-                    <td>
+                    <td data-label="Stored" class:over-limit=r.over>{r.stored.clone()}</td>
+                    <td data-label="Limit">{r.limit.clone()}</td>
+                    <td data-label="Set limit (GB)">
                         <ActionForm action=set attr:class="form-row" attr:novalidate=true>
                             <input type="hidden" name="namespace" value=r.namespace.clone()/>
                             <label class="visually-hidden" for=format!("storage-{}", r.namespace)>
@@ -213,7 +213,7 @@ fn Storage(o: StorageOverview) -> impl IntoView {
             <p>"The hub stores " {o.total.clone()}</p>
             {move || saved().then(|| view! { <Notice text="Storage limit saved."/> })}
             <FormError error=err/>
-            <table class="data-table plans">
+            <table class="data-table stack-table">
                 <thead>
                     <tr>
                         <th scope="col" aria-sort=if o.by_name { "ascending" } else { "none" }>

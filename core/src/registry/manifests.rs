@@ -535,10 +535,20 @@ pub async fn delete(
             crate::lifecycle::check_delete(&mut tx, repo, None, Some(&d.to_string())).await?
         }
     }
-    // The tag's digest, for the webhook event, read in the transaction that deletes it.
-    let deleted_digest = match reference {
-        Reference::Tag(t) => store::tags::digest_of(&mut *tx, repo.id, t).await?,
-        Reference::Digest(_) => None,
+    // The tags that go and the digest they pointed at, for the webhook events, read in the
+    // transaction that deletes them (a manifest deleted by digest takes its tags along).
+    let (deleted_tags, deleted_digest) = match reference {
+        Reference::Tag(t) => (
+            vec![t.clone()],
+            store::tags::digest_of(&mut *tx, repo.id, t).await?,
+        ),
+        Reference::Digest(d) => {
+            let d = d.to_string();
+            (
+                store::tags::names_for_manifest(&mut *tx, repo.id, &d).await?,
+                Some(d),
+            )
+        }
     };
     let found = match reference {
         Reference::Tag(t) => store::tags::delete(&mut *tx, repo.id, t).await?,
@@ -557,7 +567,7 @@ pub async fn delete(
     if !found {
         return Err(RegistryError::ManifestUnknown);
     }
-    if let Reference::Tag(t) = reference {
+    for t in &deleted_tags {
         crate::webhooks::record(
             &mut tx,
             hub,

@@ -589,3 +589,84 @@ async fn the_daily_job_is_queued_once_however_many_replicas_ask() {
         0
     );
 }
+
+/// Deleting a manifest by digest, and a retention run, are `tag_deleted` events for every tag
+/// that goes (a receiver hears of each tag, not only of tags deleted by name).
+#[tokio::test]
+async fn tags_deleted_with_their_manifest_are_webhook_events() {
+    use berth_core::webhooks::{self, Form};
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    let user = crate::account(&hub, "hooked", true, false).await;
+    let app = repo(&hub, &user, "hooked/app").await;
+    let one = layer("one", 10);
+    let digest = push(&hub, &app, &user, "v1", &[&one]).await.unwrap();
+    // The same manifest under a second tag (same configuration: the helper keys it by tag).
+    let m = manifests::get(&hub, &app, &Reference::Tag("v1".into()))
+        .await
+        .unwrap();
+    manifests::put(
+        &hub,
+        &app,
+        &Reference::Tag("also".into()),
+        Some(MANIFEST_TYPE),
+        &m.content,
+        &user,
+        &Origin::default(),
+    )
+    .await
+    .unwrap();
+    push(&hub, &app, &user, "old", &[&layer("old", 10)])
+        .await
+        .unwrap();
+    let hook = webhooks::create(
+        &hub,
+        &user,
+        "hooked/app",
+        Form {
+            name: "ci",
+            url: "https://ci.example.com/hook",
+            events: &["tag_deleted".to_string()],
+            secret: "",
+            remove_secret: false,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    delete(&hub, &app, Reference::Digest(digest.parse().unwrap()))
+        .await
+        .unwrap();
+    let tags_in_log = || async {
+        let (_, log) = webhooks::log(&hub, &user, "hooked/app", hook.id)
+            .await
+            .unwrap();
+        let mut tags: Vec<String> = log
+            .iter()
+            .map(|d| {
+                assert_eq!(d.event, "tag_deleted");
+                let body: serde_json::Value = serde_json::from_str(&d.body).unwrap();
+                body["push_data"]["tag"].as_str().unwrap().to_string()
+            })
+            .collect();
+        tags.sort();
+        tags
+    };
+    assert_eq!(tags_in_log().await, ["also", "v1"]);
+    lifecycle::set_policy(
+        &hub,
+        &user,
+        "hooked/app",
+        Policy {
+            unpulled_days: 1,
+            ..Policy::default()
+        },
+    )
+    .await
+    .unwrap();
+    testing::age_tags(&hub, 2 * clock::DAY).await;
+    lifecycle::run_retention(&hub, &user, "hooked/app")
+        .await
+        .unwrap();
+    assert_eq!(tags_in_log().await, ["also", "old", "v1"]);
+}
