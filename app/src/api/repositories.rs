@@ -171,11 +171,8 @@ pub async fn get_repository(
         _ => Vec::new(),
     };
     let stored = if tab == "overview" || on_settings {
-        Some(crate::format::size(
-            berth_core::lifecycle::repository_bytes(&hub, &repo)
-                .await
-                .map_err(internal)?,
-        ))
+        // Read with the repository: no query of its own on the page's path.
+        Some(crate::format::size(repo.stored_bytes))
     } else {
         None
     };

@@ -29,6 +29,8 @@ pub struct Repository {
     pub last_pushed_at: Option<i64>,
     pub tag_count: i64,
     pub star_count: i64,
+    /// Bytes of the distinct blobs its manifests reference, as of when it was read.
+    pub stored_bytes: i64,
 }
 
 impl Repository {
@@ -63,6 +65,7 @@ impl From<RepositoryRow> for Repository {
             last_pushed_at: r.last_pushed_at,
             tag_count: r.tag_count,
             star_count: r.star_count,
+            stored_bytes: r.stored_bytes,
         }
     }
 }

@@ -15,9 +15,10 @@ pub struct RepositoryRow {
     pub last_pushed_at: Option<i64>,
     pub tag_count: i64,
     pub star_count: i64,
+    pub stored_bytes: i64,
 }
 
-pub(super) const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count, star_count";
+pub(super) const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count, star_count, stored_bytes";
 
 /// [`COLUMNS`] of the table aliased `r`.
 pub(super) fn r_columns() -> String {
