@@ -332,6 +332,24 @@ pub fn OfficialBadge() -> impl IntoView {
     }
 }
 
+/// "Automated": images built from a linked git repository; links to it where known.
+#[component]
+pub fn AutomatedBadge(#[prop(optional, into)] source: String) -> impl IntoView {
+    let title = if source.is_empty() {
+        "Built automatically from a git repository".to_string()
+    } else {
+        format!("Built automatically from {source}")
+    };
+    match source {
+        // Only web addresses become links; git:// and file:// sources are shown as text.
+        url if url.starts_with("https://") || url.starts_with("http://") => view! {
+            <a class="badge badge-automated" href=url rel="noopener noreferrer nofollow" title=title>"Automated"</a>
+        }
+        .into_any(),
+        _ => view! { <span class="badge badge-automated" title=title>"Automated"</span> }.into_any(),
+    }
+}
+
 /// The star button with its count. Without JavaScript a plain form posts and the page comes
 /// back; with it, the island posts and updates the button in place. Viewers who may not star
 /// see the count and why.

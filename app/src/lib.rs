@@ -109,6 +109,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/r/:namespace/:name") view=RepositoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name/tags/:tag") view=TagPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:namespace/:name/webhooks/:id") view=WebhookPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:namespace/:name/builds") view=BuildsPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:namespace/:name/builds/:id") view=BuildPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <components::CopyButtons/>

@@ -146,6 +146,8 @@ pub struct RepoSummary {
     pub shared: bool,
     /// In the `library` namespace.
     pub is_official: bool,
+    /// Built from a linked git repository (automated builds).
+    pub is_automated: bool,
 }
 
 /// One row of the tags tab.
@@ -193,6 +195,8 @@ pub struct RepoView {
     /// The Markdown source, for those who may edit it.
     pub overview_source: Option<String>,
     pub can_manage: bool,
+    /// The git repository an automated repository builds from.
+    pub source_url: Option<String>,
     /// Berth IDs of the collaborators, for those who may manage.
     pub collaborators: Vec<String>,
     /// "1 of 1 private repository used.", for the owner on the settings tab.
@@ -499,4 +503,82 @@ pub struct StorageRow {
     /// The limit in GB for the form ("" for none).
     pub limit_gb: String,
     pub over: bool,
+}
+
+/// A repository's Builds page: its linked git repository, build rules and build history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildsView {
+    pub full_name: String,
+    pub source: Option<BuildSourceItem>,
+    pub rules: Vec<BuildRuleItem>,
+    pub builds: Vec<BuildItem>,
+    /// Whether this server runs builds itself (else only `berth worker` machines do).
+    pub engine_here: bool,
+    /// (value, label) of the mail settings.
+    pub notify_choices: Vec<(String, String)>,
+    /// The status the history is filtered by.
+    pub status: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildSourceItem {
+    pub git_url: String,
+    pub has_token: bool,
+    pub trigger_url: String,
+    pub has_hook_secret: bool,
+    pub notify: String,
+    pub readme: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildRuleItem {
+    pub id: i64,
+    pub source_type: String,
+    pub source: String,
+    pub is_regex: bool,
+    pub docker_tag: String,
+    pub dockerfile: String,
+    pub context: String,
+    pub build_args: String,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildItem {
+    pub id: i64,
+    pub status: String,
+    pub finished: bool,
+    pub source_ref: String,
+    pub docker_tag: String,
+    pub commit: Option<String>,
+    pub commit_message: Option<String>,
+    /// "Build now by alice" or "Pushed to the git repository".
+    pub cause: String,
+    pub created: String,
+    pub created_ago: String,
+    /// "1 min 4 s", once started.
+    pub duration: Option<String>,
+    pub error: Option<String>,
+    pub digest: Option<String>,
+    pub dockerfile: String,
+    pub context: String,
+}
+
+/// One build's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildView {
+    pub full_name: String,
+    pub build: BuildItem,
+    pub log: String,
+    /// Characters of the log shown: where a follower asks from.
+    pub log_len: i64,
+}
+
+/// New log text of a running build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogChunk {
+    pub text: String,
+    pub status: String,
+    pub finished: bool,
+    pub next: i64,
 }

@@ -54,6 +54,23 @@ pub struct Config {
     /// before garbage collection deletes it: longer than any push between checking a layer and
     /// putting the manifest that references it (`BERTH_GC_GRACE`, default a day).
     pub gc_grace_secs: i64,
+    /// Automated builds: the Docker engine builds run on (`unix:///run/docker.sock`). Unset: this
+    /// process runs no builds (`BERTH_BUILD_DOCKER_HOST`).
+    pub build_docker_host: Option<String>,
+    /// Builds one worker runs at once (`BERTH_BUILD_CONCURRENCY`, default 1).
+    pub build_concurrency: usize,
+    /// Seconds a build may take, clone to push (`BERTH_BUILD_TIMEOUT`, default an hour).
+    pub build_timeout_secs: u64,
+    /// Bytes the build context may hold (`BERTH_BUILD_MAX_CONTEXT`, default 500 MB).
+    pub build_max_context: u64,
+    /// Network mode of the build's `RUN` containers (`BERTH_BUILD_NETWORK`: `default`, `none`, …).
+    pub build_network: Option<String>,
+    /// Whether build sources may be `file://` paths on the build machine (local mirrors);
+    /// off by default, as such a path reads the worker's own disk (`BERTH_BUILD_ALLOW_FILE=1`).
+    pub build_allow_file: bool,
+    /// Key that encrypts stored secrets (build sources' access tokens), 32+ characters
+    /// (`BERTH_SECRET_KEY`). Unset: no access tokens can be stored.
+    pub secret_key: Option<String>,
 }
 
 /// An address range, `10.0.0.0/8` or a single address.
@@ -121,6 +138,13 @@ struct FileConfig {
     address_limit_scale: Option<String>,
     webhook_allow: Option<String>,
     gc_grace: Option<String>,
+    build_docker_host: Option<String>,
+    build_concurrency: Option<String>,
+    build_timeout: Option<String>,
+    build_max_context: Option<String>,
+    build_network: Option<String>,
+    build_allow_file: Option<String>,
+    secret_key: Option<String>,
 }
 
 /// A comma-separated list of addresses and ranges.
@@ -276,6 +300,43 @@ impl Config {
             86_400,
             0..=30 * 86_400,
         )? as i64;
+        let build_docker_host = pick("BUILD_DOCKER_HOST", file.build_docker_host);
+        if let Some(h) = &build_docker_host {
+            if !h.starts_with("unix://") {
+                return Err(CoreError::Config(
+                    "BERTH_BUILD_DOCKER_HOST must be a unix:// socket path".into(),
+                ));
+            }
+        }
+        let build_concurrency = number(
+            "BUILD_CONCURRENCY",
+            pick("BUILD_CONCURRENCY", file.build_concurrency),
+            1,
+            1..=64,
+        )? as usize;
+        let build_timeout_secs = number(
+            "BUILD_TIMEOUT",
+            pick("BUILD_TIMEOUT", file.build_timeout),
+            3600,
+            10..=86_400,
+        )?;
+        let build_max_context = number(
+            "BUILD_MAX_CONTEXT",
+            pick("BUILD_MAX_CONTEXT", file.build_max_context),
+            500_000_000,
+            1..=100_000_000_000,
+        )?;
+        let build_network = pick("BUILD_NETWORK", file.build_network).filter(|n| !n.is_empty());
+        let build_allow_file = matches!(
+            pick("BUILD_ALLOW_FILE", file.build_allow_file).as_deref(),
+            Some("1" | "true" | "yes")
+        );
+        let secret_key = pick("SECRET_KEY", file.secret_key);
+        if secret_key.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(CoreError::Config(
+                "BERTH_SECRET_KEY must be at least 32 characters".into(),
+            ));
+        }
         Ok(Config {
             addr,
             data_dir,
@@ -294,6 +355,13 @@ impl Config {
             address_limit_scale,
             webhook_allow,
             gc_grace_secs,
+            build_docker_host,
+            build_concurrency,
+            build_timeout_secs,
+            build_max_context,
+            build_network,
+            build_allow_file,
+            secret_key,
         })
     }
 
@@ -355,6 +423,12 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("address_limit_scale", &self.address_limit_scale)
             .field("gc_grace_secs", &self.gc_grace_secs)
+            .field("build_docker_host", &self.build_docker_host)
+            .field("build_concurrency", &self.build_concurrency)
+            .field("build_timeout_secs", &self.build_timeout_secs)
+            .field("build_network", &self.build_network)
+            .field("build_allow_file", &self.build_allow_file)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "(set)"))
             .finish()
     }
 }

@@ -14,7 +14,8 @@ use crate::{
 };
 
 /// How long one worker may hold a job before another may take it over (a crashed worker).
-const LEASE_SECS: i64 = 300;
+/// Builds renew theirs while they run.
+pub(crate) const LEASE_SECS: i64 = 300;
 const BATCH: i64 = 20;
 /// Jobs one process runs at once, so a long one (measuring a large layer) does not hold up mail.
 const CONCURRENT: usize = 4;
@@ -38,6 +39,8 @@ pub enum Job {
     Webhook { delivery: i64 },
     /// The daily storage upkeep: retention rules, then garbage collection.
     Lifecycle,
+    /// Run an automated build (the row in `builds`). Only build workers take these.
+    Build { build: i64 },
 }
 
 impl Job {
@@ -48,6 +51,7 @@ impl Job {
             Job::MeasureLayers { .. } => "measure_layers",
             Job::Webhook { .. } => "webhook",
             Job::Lifecycle => "lifecycle",
+            Job::Build { .. } => "build",
         }
     }
 }
@@ -56,12 +60,22 @@ impl Job {
 #[derive(Clone, Default)]
 pub struct Queue {
     wake: Arc<Notify>,
+    builds: Arc<Notify>,
 }
 
 impl Queue {
     pub fn wake(&self) {
         self.wake.notify_one();
+        self.builds.notify_one();
     }
+}
+
+/// Which jobs a worker loop takes: builds (on machines with a Docker engine, few at once) or
+/// everything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    General,
+    Builds,
 }
 
 /// Queues `job` in the caller's transaction (or on the pool). Call [`Queue::wake`] after commit.
@@ -91,7 +105,7 @@ pub async fn pending(hub: &Hub, kind: &str) -> Result<i64, CoreError> {
 pub async fn run_due(hub: &Hub) -> Result<usize, CoreError> {
     let now = clock::now();
     let mut done = 0;
-    for id in store::jobs::due_ids(hub.db.pool(), now, BATCH).await? {
+    for id in store::jobs::due_ids(hub.db.pool(), now, BATCH, false).await? {
         if let Some(row) = store::jobs::lease(hub.db.pool(), id, now, now + LEASE_SECS).await? {
             if run_leased(hub, row).await? {
                 done += 1;
@@ -108,7 +122,7 @@ async fn run_leased(hub: &Hub, row: store::jobs::JobRow) -> Result<bool, CoreErr
     // deliveries) record it.
     let last = clock::now() + retry_delay(row.attempts) - row.created_at > GIVE_UP_AFTER;
     let outcome = match serde_json::from_str::<Job>(&row.payload) {
-        Ok(job) => run_one(hub, job, last).await,
+        Ok(job) => run_one(hub, job, last, row.id).await,
         Err(e) => Err(format!("unreadable job payload: {e}")),
     };
     let at = clock::now();
@@ -131,7 +145,7 @@ async fn run_leased(hub: &Hub, row: store::jobs::JobRow) -> Result<bool, CoreErr
     }
 }
 
-async fn run_one(hub: &Hub, job: Job, last: bool) -> Result<(), String> {
+async fn run_one(hub: &Hub, job: Job, last: bool, job_id: i64) -> Result<(), String> {
     match job {
         Job::Mail(mail) => hub.mailer.send(&mail).await.map(|()| {
             tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent");
@@ -146,24 +160,32 @@ async fn run_one(hub: &Hub, job: Job, last: bool) -> Result<(), String> {
         Job::Lifecycle => crate::lifecycle::daily(hub)
             .await
             .map_err(|e| e.to_string()),
+        Job::Build { build } => crate::builds::run(hub, build, job_id)
+            .await
+            .map_err(|e| e.to_string()),
     }
 }
 
-/// Runs jobs until `shutdown` completes, up to [`CONCURRENT`] at once; also prunes old finished
-/// jobs now and then. Jobs still running at shutdown get a moment to finish; one that does not
-/// is taken up again by a worker once its lease runs out.
-pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
+/// Runs the jobs of `lane` until `shutdown` completes: up to [`CONCURRENT`] at once, builds up
+/// to the configured number; the general lane also prunes old finished jobs now and then. Jobs
+/// still running at shutdown get a moment to finish; one that does not is taken up again by a
+/// worker once its lease runs out.
+pub async fn run(hub: Hub, lane: Lane, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
-    let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
+    let (at_once, wake) = match lane {
+        Lane::General => (CONCURRENT, hub.jobs.wake.clone()),
+        Lane::Builds => (hub.config.build_concurrency, hub.jobs.builds.clone()),
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(at_once));
     let mut running = tokio::task::JoinSet::new();
     let mut passes = 0u64;
     loop {
-        if let Err(e) = lease_and_start(&hub, &slots, &mut running).await {
+        if let Err(e) = lease_and_start(&hub, lane, &slots, &mut running).await {
             tracing::error!(error = %e, "job queue pass failed");
         }
         while running.try_join_next().is_some() {}
         passes += 1;
-        if passes % 1800 == 1 {
+        if lane == Lane::General && passes % 1800 == 1 {
             match store::jobs::prune(hub.db.pool(), clock::now() - KEEP_FINISHED).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "pruned finished jobs"),
@@ -172,7 +194,7 @@ pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
         }
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = hub.jobs.wake.notified() => {}
+            _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }
@@ -185,6 +207,7 @@ pub async fn run(hub: Hub, shutdown: impl Future<Output = ()>) {
 /// Leases as many due jobs as there are free slots and starts each on its own task.
 async fn lease_and_start(
     hub: &Hub,
+    lane: Lane,
     slots: &Arc<tokio::sync::Semaphore>,
     running: &mut tokio::task::JoinSet<()>,
 ) -> Result<(), CoreError> {
@@ -193,7 +216,7 @@ async fn lease_and_start(
         return Ok(());
     }
     let now = clock::now();
-    for id in store::jobs::due_ids(hub.db.pool(), now, free as i64).await? {
+    for id in store::jobs::due_ids(hub.db.pool(), now, free as i64, lane == Lane::Builds).await? {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             break;
         };

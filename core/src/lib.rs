@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod builds;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -21,6 +22,7 @@ pub mod orgs;
 pub mod rate;
 pub mod registry;
 pub mod repositories;
+pub mod secrets;
 pub(crate) mod store;
 #[doc(hidden)]
 pub mod testing;

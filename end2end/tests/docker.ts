@@ -44,6 +44,11 @@ export class Engine {
     return engine;
   }
 
+  /** `unix:///…/docker.sock`, for Berth's build workers. */
+  get dockerHost(): string {
+    return this.host;
+  }
+
   /** Runs `docker ARGS` with `user`'s client configuration. */
   run(user: string, args: string[], input?: string): { status: number | null; output: string } {
     const res = spawnSync('docker', args, {

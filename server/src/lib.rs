@@ -103,9 +103,17 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
     let jobs = tokio::spawn({
         let (hub, rx) = (hub.clone(), stopped.clone());
         async move {
-            berth_core::jobs::run(hub, until_stopped(rx)).await;
+            berth_core::jobs::run(hub, berth_core::jobs::Lane::General, until_stopped(rx)).await;
             Ok(())
         }
+    });
+    // Builds run here only when a Docker engine is configured (else on `berth worker` machines).
+    let builds = hub.config.build_docker_host.is_some().then(|| {
+        let (hub, rx) = (hub.clone(), stopped.clone());
+        tokio::spawn(async move {
+            berth_core::jobs::run(hub, berth_core::jobs::Lane::Builds, until_stopped(rx)).await;
+            Ok(())
+        })
     });
     let upkeep = tokio::spawn({
         let (hub, rx) = (hub.clone(), stopped.clone());
@@ -119,7 +127,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServerError> {
         addr,
         hub,
         stop,
-        tasks: vec![server, jobs, upkeep],
+        tasks: [server, jobs, upkeep].into_iter().chain(builds).collect(),
     })
 }
 

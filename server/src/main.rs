@@ -38,6 +38,9 @@ struct Cli {
 enum Command {
     /// Serve the web hub (configuration from BERTH_* variables and berth.toml).
     Serve,
+    /// Run automated builds without serving (a build machine): takes build jobs from the shared
+    /// database and pushes into the shared storage. Needs BERTH_BUILD_DOCKER_HOST.
+    Worker,
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -144,6 +147,7 @@ async fn main() -> ExitCode {
             to_storage,
         } => migrate_data(config, &from, &to, from_storage, to_storage).await,
         Command::Gc { dry_run } => gc(config, dry_run).await,
+        Command::Worker => worker(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,6 +156,20 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn worker(config: Config) -> Result<(), String> {
+    if config.build_docker_host.is_none() {
+        return Err("set BERTH_BUILD_DOCKER_HOST to the Docker engine builds run on".into());
+    }
+    let hub = Hub::open(config).await.map_err(|e| e.to_string())?;
+    tracing::info!(
+        engine = hub.config.build_docker_host.as_deref().unwrap_or_default(),
+        at_once = hub.config.build_concurrency,
+        "Berth build worker is running"
+    );
+    berth_core::jobs::run(hub, berth_core::jobs::Lane::Builds, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn gc(config: Config, dry_run: bool) -> Result<(), String> {

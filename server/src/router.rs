@@ -68,6 +68,13 @@ pub fn build(state: AppState, sessions: SessionManagerLayer<HubSessions>) -> Rou
         // The registry authenticates with bearer tokens, not cookies: no session, no CSRF check,
         // and no body limit on uploads.
         .merge(registry::routes())
+        // Called by git servers: no session, no CSRF check (an HMAC signature when a secret is set).
+        .route(
+            "/hooks/build/{token}",
+            axum::routing::post(handlers::builds::trigger).layer(
+                axum::extract::DefaultBodyLimit::max(handlers::builds::BODY_MAX),
+            ),
+        )
         .layer(from_fn_with_state(
             state.clone(),
             middleware::security_headers,

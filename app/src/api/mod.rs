@@ -161,6 +161,7 @@ pub async fn get_profile(
         org: None,
     })
 }
+pub(crate) mod builds;
 pub(crate) mod discover;
 pub(crate) mod lifecycle;
 pub(crate) mod orgs;
@@ -168,6 +169,7 @@ pub(crate) mod repositories;
 pub(crate) mod security;
 pub(crate) mod settings;
 pub(crate) mod webhooks;
+pub use builds::*;
 pub use discover::*;
 pub use lifecycle::*;
 pub use orgs::*;

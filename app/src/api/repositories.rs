@@ -27,6 +27,7 @@ pub(super) fn summary(r: &berth_core::registry::repos::Repository) -> RepoSummar
         tag_count: r.tag_count,
         shared: false,
         is_official: r.is_official(),
+        is_automated: r.is_automated,
     }
 }
 
@@ -238,6 +239,9 @@ pub async fn get_repository(
         },
         overview_source: (can_manage && tab != "tags").then(|| repo.overview.clone()),
         can_manage,
+        source_url: berth_core::builds::source_url(&hub, &repo)
+            .await
+            .map_err(core_error)?,
         collaborators,
         private_usage,
         teams,

@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{explore_repositories, search_repositories},
-    components::{count, LiveSearch, OfficialBadge, Pager, PushedAndPulls, VisibilityBadge},
+    components::{
+        count, AutomatedBadge, LiveSearch, OfficialBadge, Pager, PushedAndPulls, VisibilityBadge,
+    },
     model::{SearchHit, SearchView},
     pages::load_failed,
     url::query_value,
@@ -191,6 +193,7 @@ fn HitList(hits: Vec<SearchHit>) -> impl IntoView {
                         <div class="repo-item-head">
                             <a class="repo-name" href=href>{marked(h.namespace)} "/" {marked(h.name)}</a>
                             {r.is_official.then(|| view! { <OfficialBadge/> })}
+                            {r.is_automated.then(|| view! { <AutomatedBadge/> })}
                             {r.is_private.then(|| view! { <VisibilityBadge private=true/> })}
                             <span class="repo-tags muted">{count(r.tag_count, "tag", "tags")}</span>
                         </div>

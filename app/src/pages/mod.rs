@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod builds;
 mod confirm;
 mod discover;
 mod home;
@@ -18,6 +19,7 @@ mod webhooks;
 
 pub use account::{LoginPage, SignupPage, WelcomePage};
 pub use admin::{PlansPage, StoragePage};
+pub use builds::{BuildPage, BuildsPage};
 pub use confirm::{ConfirmFailedPage, ResendConfirmation};
 pub use discover::{ExplorePage, SearchPage};
 pub use home::HomePage;

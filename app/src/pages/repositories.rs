@@ -4,8 +4,8 @@ use leptos_meta::Title;
 use crate::{
     api::{my_namespaces, CreateRepository},
     components::{
-        action_error, count, field_error, field_value, Auth, Field, FormError, OfficialBadge,
-        PushedAndPulls, SubmitButton, VisibilityBadge,
+        action_error, count, field_error, field_value, Auth, AutomatedBadge, Field, FormError,
+        OfficialBadge, PushedAndPulls, SubmitButton, VisibilityBadge,
     },
     model::{RepoSummary, SessionUser},
     pages::ResendConfirmation,
@@ -125,6 +125,7 @@ pub fn RepoList(repos: Vec<RepoSummary>) -> impl IntoView {
                             <div class="repo-item-head">
                                 <a class="repo-name" href=href>{r.full_name.clone()}</a>
                                 {r.is_official.then(|| view! { <OfficialBadge/> })}
+                                {r.is_automated.then(|| view! { <AutomatedBadge/> })}
                                 <VisibilityBadge private=r.is_private/>
                                 {r.shared.then(|| view! { <span class="badge badge-shared" title="Someone else's repository you collaborate on">"Shared with you"</span> })}
                                 <span class="repo-tags muted">{count(r.tag_count, "tag", "tags")}</span>

@@ -10,8 +10,9 @@ use crate::{
         SaveDescriptions, SetTeamPermission, SetVisibility, TransferRepository,
     },
     components::{
-        action_error, field_error, field_value, Copyable, Field, FormError, Notice, OfficialBadge,
-        Pager, PullChart, PushedAndPulls, SavedNotice, Star, TextArea, VisibilityBadge,
+        action_error, field_error, field_value, AutomatedBadge, Copyable, Field, FormError, Notice,
+        OfficialBadge, Pager, PullChart, PushedAndPulls, SavedNotice, Star, TextArea,
+        VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,
@@ -86,6 +87,7 @@ fn Repository(view: RepoView) -> impl IntoView {
                         " / " {s.name.clone()}
                     </h1>
                     {s.is_official.then(|| view! { <OfficialBadge/> })}
+                    {s.is_automated.then(|| view! { <AutomatedBadge source=view.source_url.clone().unwrap_or_default()/> })}
                     <VisibilityBadge private=s.is_private/>
                     <Star state=view.star.clone()/>
                 </div>
@@ -115,6 +117,7 @@ fn Repository(view: RepoView) -> impl IntoView {
             <nav class="tabs" aria-label="Repository">
                 {tab_link("overview", "Overview".into())}
                 {tab_link("tags", format!("Tags ({total})"))}
+                {can_manage.then(|| view! { <a href=format!("{base}/builds") class="tab">"Builds"</a> })}
                 {can_manage.then(|| tab_link("settings", "Settings".into()))}
             </nav>
             {move || match tab().as_str() {

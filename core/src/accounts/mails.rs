@@ -174,6 +174,34 @@ fn html_notice(title: &str, greeting: &str, lead: &str, note: &str) -> String {
     )
 }
 
+/// An automated build finished (failed, or any result when the owner asked for every build).
+pub fn build_result(
+    username: &str,
+    full_name: &str,
+    tag: &str,
+    status: &str,
+    commit: &str,
+    error: Option<&str>,
+    link: &str,
+) -> Composed {
+    let short = &commit[..commit.len().min(12)];
+    let subject = format!("Build {status}: {full_name}:{tag}");
+    let greeting = format!("Hi {username},");
+    let lead = match error {
+        Some(e) => format!("The automated build of {full_name}:{tag} (commit {short}) failed: {e}"),
+        None => format!("The automated build of {full_name}:{tag} (commit {short}) {status}."),
+    };
+    let note = "You get these mails as set on the repository's Builds page (failures only, every build, or never).";
+    let text =
+        format!("{greeting}\n\n{lead}\n\nThe build and its log:\n{link}\n\n{note}\n\n-- Berth\n");
+    let html = html_mail(&subject, &greeting, &lead, "See the build log", link, note);
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,8 @@ pub struct Repository {
     pub star_count: i64,
     /// Bytes of the distinct blobs its manifests reference, as of when it was read.
     pub stored_bytes: i64,
+    /// Linked to a git repository that builds its images (automated builds).
+    pub is_automated: bool,
 }
 
 impl Repository {
@@ -66,6 +68,7 @@ impl From<RepositoryRow> for Repository {
             tag_count: r.tag_count,
             star_count: r.star_count,
             stored_bytes: r.stored_bytes,
+            is_automated: r.is_automated != 0,
         }
     }
 }

@@ -34,6 +34,9 @@ pub const TABLES: &[&str] = &[
     "tags",
     "repository_policies",
     "retention_log",
+    "build_sources",
+    "build_rules",
+    "builds",
     "settings",
 ];
 
@@ -58,6 +61,8 @@ const SERIAL_TABLES: &[&str] = &[
     "webhook_deliveries",
     "webhook_attempts",
     "retention_log",
+    "build_rules",
+    "builds",
 ];
 
 /// Every table of the schema the connection sees (SQLite), besides sqlx's own bookkeeping, the

@@ -27,16 +27,23 @@ pub async fn insert<'c>(
     .await
 }
 
-/// Ids of jobs due now and not leased by anyone, oldest first.
+/// Ids of jobs due now and not leased by anyone, oldest first: builds, or every other kind.
 pub async fn due_ids<'c>(
     ex: impl Executor<'c, Database = Any>,
     now: i64,
     limit: i64,
+    builds: bool,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    let kind = if builds {
+        "kind = 'build'"
+    } else {
+        "kind <> 'build'"
+    };
+    sqlx::query_scalar(&format!(
         "SELECT id FROM jobs WHERE finished_at IS NULL AND run_at <= $1 AND locked_until <= $1
-         ORDER BY run_at, id LIMIT $2",
-    )
+           AND {kind}
+         ORDER BY run_at, id LIMIT $2"
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(ex)
@@ -61,6 +68,20 @@ pub async fn lease<'c>(
     .bind(now)
     .fetch_optional(ex)
     .await
+}
+
+/// Keeps holding a leased job (a build longer than the lease).
+pub async fn extend<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    until: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET locked_until = $1 WHERE id = $2 AND finished_at IS NULL")
+        .bind(until)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 pub async fn finish<'c>(

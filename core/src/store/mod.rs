@@ -3,6 +3,7 @@
 pub mod access_tokens;
 pub mod activity;
 pub mod blobs;
+pub mod builds;
 pub mod collaborators;
 pub mod copy;
 pub mod discover;

@@ -16,9 +16,10 @@ pub struct RepositoryRow {
     pub tag_count: i64,
     pub star_count: i64,
     pub stored_bytes: i64,
+    pub is_automated: i64,
 }
 
-pub(super) const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count, star_count, stored_bytes";
+pub(super) const COLUMNS: &str = "id, namespace, name, full_name, owner_id, is_private, description, overview, pull_count, created_at, last_pushed_at, tag_count, star_count, stored_bytes, is_automated";
 
 /// [`COLUMNS`] of the table aliased `r`.
 pub(super) fn r_columns() -> String {

@@ -16,7 +16,7 @@ pub async fn upsert<'c>(
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (repository_id, name) DO UPDATE
            SET manifest_digest = excluded.manifest_digest, pushed_at = excluded.pushed_at,
-               pushed_by = excluded.pushed_by",
+               pushed_by = excluded.pushed_by, source_commit = NULL",
     )
     .bind(repository_id)
     .bind(name)

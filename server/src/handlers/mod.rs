@@ -1,5 +1,6 @@
 //! Plain HTTP handlers outside the Leptos app.
 
+pub mod builds;
 pub mod confirm;
 pub mod hub_urls;
 

@@ -93,7 +93,7 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
                 "star_count": r.star_count,
                 "pull_count": r.pull_count,
                 "is_official": r.is_official(),
-                "is_automated": false,
+                "is_automated": r.is_automated,
             })
         })
         .collect();

@@ -7,6 +7,7 @@
 mod common;
 
 mod big_blob;
+mod builds;
 mod discover;
 mod docker;
 mod hardening;

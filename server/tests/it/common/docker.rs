@@ -56,6 +56,11 @@ impl Engine {
         engine
     }
 
+    /// `unix:///…/docker.sock`, for Berth's build workers.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     pub fn command(&self) -> Command {
         let mut c = Command::new("docker");
         c.env("DOCKER_HOST", &self.host)

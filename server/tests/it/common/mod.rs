@@ -73,8 +73,36 @@ impl TestServer {
 
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().to_string_lossy().to_string();
         let backend = berth_core::testing::fresh_backend().await;
+        Self::start_in(dir, &backend, extra).await
+    }
+
+    /// Stops this server and starts another on the same data folder, database and storage,
+    /// with `extra` settings (a restart, with other settings if need be).
+    pub async fn restart_with(mut self, extra: &[(&str, &str)]) -> Self {
+        let config = self.running.as_ref().unwrap().hub.config.clone();
+        if let Some(r) = self.running.take() {
+            tokio::time::timeout(Duration::from_secs(15), r.shutdown())
+                .await
+                .expect("server shut down within 15 s")
+                .unwrap();
+        }
+        let mut backend = vec![(
+            "BERTH_DATABASE_URL".to_string(),
+            config.database_url.clone(),
+        )];
+        if let Some(storage) = &config.storage_url {
+            backend.push(("BERTH_STORAGE_URL".into(), storage.clone()));
+        }
+        Self::start_in(self.dir, &backend, extra).await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        backend: &[(String, String)],
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let data = dir.path().to_string_lossy().to_string();
         let mut pairs = vec![
             ("BERTH_DATA_DIR", data.as_str()),
             ("BERTH_ADDR", "127.0.0.1:0"),

@@ -1,0 +1,519 @@
+//! Automated builds: a repository's Builds page (the linked git repository, the trigger URL,
+//! build rules, the build history filtered by status) and each build's page with its log,
+//! followed live (an island polls for new lines; without JavaScript the page refreshes itself
+//! until the build ends). Plain forms throughout.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::{
+        get_build, get_builds, BuildNow, CancelBuild, DeleteBuildRule, RegenerateBuildTrigger,
+        SaveBuildRule, SaveBuildSource, UnlinkBuildSource,
+    },
+    components::{
+        action_error, field_error, field_value, Copyable, Field, FormError, SavedNotice, TextArea,
+    },
+    model::{BuildItem, BuildRuleItem, BuildView, BuildsView},
+    pages::load_failed,
+};
+
+fn status_badge(status: &str) -> impl IntoView {
+    let class = match status {
+        "succeeded" => "badge badge-ok build-status",
+        "failed" => "badge badge-warn build-status",
+        "cancelled" => "badge build-status",
+        _ => "badge badge-running build-status",
+    };
+    view! { <span class=class>{status.to_string()}</span> }
+}
+
+/// `/r/NS/NAME/builds`.
+#[component]
+pub fn BuildsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let p = params.get();
+        (
+            p.get("namespace").unwrap_or_default(),
+            p.get("name").unwrap_or_default(),
+            query.with(|q| q.get("status")),
+            query.with(|q| q.get("saved")),
+        )
+    };
+    let data = Resource::new(key, |(namespace, name, status, _)| {
+        get_builds(namespace, name, status)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Builds view/> }.into_any(),
+                    Err(e) => load_failed(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Builds(view: BuildsView) -> impl IntoView {
+    let full_name = view.full_name.clone();
+    let linked = view.source.is_some();
+    let history = view.builds.clone();
+    let filter = view.status.clone();
+    let base = format!("/r/{full_name}/builds");
+    let filters = [
+        ("", "All"),
+        ("queued", "Queued"),
+        ("building", "Building"),
+        ("succeeded", "Succeeded"),
+        ("failed", "Failed"),
+        ("cancelled", "Cancelled"),
+    ]
+    .into_iter()
+    .map(|(value, label)| {
+        let href = if value.is_empty() {
+            format!("{base}#history")
+        } else {
+            format!("{base}?status={value}#history")
+        };
+        let current = filter.as_deref().unwrap_or("") == value;
+        view! { <a href=href class="chip" class:active=current aria-current=current.then_some("page")>{label}</a> }
+    })
+    .collect_view();
+    let rows = history
+        .into_iter()
+        .map(|b| {
+            let href = format!("{base}/{}", b.id);
+            view! {
+                <li class="build-row">
+                    <div class="build-row-head">
+                        <a class="repo-name" href=href>{format!("#{} · {}", b.id, b.docker_tag)}</a>
+                        {status_badge(&b.status)}
+                    </div>
+                    <p class="muted repo-meta">
+                        <code>{b.source_ref.clone()}</code>
+                        {b.commit.clone().map(|c| view! { " · " <code>{c.chars().take(12).collect::<String>()}</code> })}
+                        {b.commit_message.clone().map(|m| view! { " " <span class="build-message">{m}</span> })}
+                    </p>
+                    <p class="muted repo-meta">
+                        {b.cause.clone()} " · " <span title=b.created.clone()>{b.created_ago.clone()}</span>
+                        {b.duration.clone().map(|d| view! { " · took " {d} })}
+                    </p>
+                </li>
+            }
+        })
+        .collect_view();
+    let none = view.builds.is_empty();
+    view! {
+        <Title text=format!("Builds · {full_name}")/>
+        <section class="repo-page">
+            <p class="breadcrumbs"><a href=format!("/r/{full_name}")>{full_name.clone()}</a></p>
+            <h1>"Automated builds"</h1>
+            <SavedNotice key="source" text="Source saved."/>
+            <SavedNotice key="unlinked" text="Source unlinked: no more builds run. The history stays."/>
+            {(!view.engine_here).then(|| view! {
+                <p class="alert">"This server runs no builds itself: builds wait until a build machine (berth worker with BERTH_BUILD_DOCKER_HOST) takes them."</p>
+            })}
+            <div class="settings">
+                <SourceSection view=view.clone()/>
+                {linked.then(|| view! { <RulesSection view=view.clone()/> })}
+                <section class="panel" id="history">
+                    <h2>"Build history"</h2>
+                    <nav class="chips" aria-label="Filter builds by status">{filters}</nav>
+                    {if none {
+                        view! { <p>"No builds yet."</p> }.into_any()
+                    } else {
+                        view! { <ul class="build-list">{rows}</ul> }.into_any()
+                    }}
+                </section>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SourceSection(view: BuildsView) -> impl IntoView {
+    let save = ServerAction::<SaveBuildSource>::new();
+    let err = action_error(save);
+    let unlink = ServerAction::<UnlinkBuildSource>::new();
+    let regenerate = ServerAction::<RegenerateBuildTrigger>::new();
+    let full_name = view.full_name.clone();
+    let trigger_name = full_name.clone();
+    let source = view.source.clone();
+    let linked = source.is_some();
+    let url = source
+        .as_ref()
+        .map(|s| s.git_url.clone())
+        .unwrap_or_default();
+    let notify = source
+        .as_ref()
+        .map_or_else(|| "failures".to_string(), |s| s.notify.clone());
+    let has_token = source.as_ref().is_some_and(|s| s.has_token);
+    let has_secret = source.as_ref().is_some_and(|s| s.has_hook_secret);
+    let readme = source.as_ref().is_some_and(|s| s.readme);
+    let choices = view
+        .notify_choices
+        .iter()
+        .cloned()
+        .map(|(value, label)| {
+            let notify = notify.clone();
+            let v = value.clone();
+            let checked = move || {
+                field_value(err, "notify")
+                    .get()
+                    .unwrap_or_else(|| notify.clone())
+                    == value
+            };
+            view! {
+                <label class="choice">
+                    <input type="radio" name="notify" value=v checked=checked/>
+                    <span>{label}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" id="source">
+            <h2>{if linked { "Source repository" } else { "Link a git repository" }}</h2>
+            <p class="muted">"Each build makes a shallow clone of exactly the pushed commit, builds its Dockerfile and pushes the image here, with the commit recorded on the tag."</p>
+            <ActionForm action=save attr:class="form" attr:novalidate=true>
+                <FormError error=err/>
+                <input type="hidden" name="full_name" value=full_name.clone()/>
+                <Field label="Git repository URL" name="git_url" kind="url" required=true
+                    hint="https, http or git (file:// if the operator allows local mirrors). Internal addresses are refused unless the operator allows them."
+                    error=field_error(err, "git_url")
+                    value=Signal::derive(move || field_value(err, "git_url").get().or(Some(url.clone())))/>
+                <Field label="Access token (private repositories)" name="token" kind="password" autocomplete="off"
+                    hint=if has_token { "A token is stored (encrypted). Leave empty to keep it." } else { "Sent as the HTTP password; stored encrypted and never shown again." }
+                    error=field_error(err, "token")/>
+                {has_token.then(|| view! {
+                    <label class="choice"><input type="checkbox" name="remove_token" value="on"/><span>"Remove the stored token"</span></label>
+                })}
+                <Field label="Trigger secret (optional)" name="hook_secret" kind="password" autocomplete="new-password"
+                    hint=if has_secret { "A secret is set: calls must be signed. Leave empty to keep it." } else { "When set, trigger calls must carry X-Hub-Signature-256 (GitHub, Gitea), X-Gitea-Signature or X-Gitlab-Token." }
+                    error=field_error(err, "hook_secret")/>
+                {has_secret.then(|| view! {
+                    <label class="choice"><input type="checkbox" name="remove_hook_secret" value="on"/><span>"Remove the trigger secret"</span></label>
+                })}
+                <fieldset class="choices">
+                    <legend>"Mail me"</legend>
+                    {choices}
+                    {move || field_error(err, "notify").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                </fieldset>
+                <label class="choice"><input type="checkbox" name="readme" value="on" checked=readme/><span>"Take the overview from the repository's README.md after each successful build"</span></label>
+                <button type="submit" class="button button-primary">{if linked { "Save source" } else { "Link repository" }}</button>
+            </ActionForm>
+            {source.map(|s| {
+                let full_name = trigger_name.clone();
+                let unlink_name = trigger_name.clone();
+                view! {
+                    <div id="trigger">
+                        <h3>"Build trigger URL"</h3>
+                        <SavedNotice key="trigger" text="New trigger URL: the old one no longer works."/>
+                        <p class="muted">"POST to it from your git server's push webhook (GitHub, Gitea and GitLab payloads) or a post-receive hook; only rules matching the pushed branch or tag build. Keep it secret."</p>
+                        <Copyable text=s.trigger_url.clone() label="Copy the trigger URL"/>
+                        <p class="muted">"From a post-receive hook:"</p>
+                        <Copyable text=format!("while read old new ref; do curl -fsS -X POST --data \"ref=$ref&after=$new\" {}; done", s.trigger_url) label="Copy the hook"/>
+                        <ActionForm action=regenerate attr:class="form-inline">
+                            <input type="hidden" name="full_name" value=full_name.clone()/>
+                            <button type="submit" class="button button-small">"New trigger URL"</button>
+                        </ActionForm>
+                    </div>
+                    <ActionForm action=unlink attr:class="form-inline danger-inline">
+                        <input type="hidden" name="full_name" value=unlink_name/>
+                        <button type="submit" class="button button-danger button-small">"Unlink the repository"</button>
+                    </ActionForm>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn RulesSection(view: BuildsView) -> impl IntoView {
+    let query = use_query_map();
+    let full_name = view.full_name.clone();
+    let rules = view.rules.clone();
+    let editing = {
+        let rules = rules.clone();
+        query.with_untracked(|q| {
+            q.get("rule")
+                .and_then(|id| id.parse::<i64>().ok())
+                .and_then(|id| rules.iter().find(|r| r.id == id).cloned())
+        })
+    };
+    let build = ServerAction::<BuildNow>::new();
+    let build_err = action_error(build);
+    let delete = ServerAction::<DeleteBuildRule>::new();
+    let items = rules
+        .into_iter()
+        .map(|r| {
+            let full_name = full_name.clone();
+            let edit = format!("/r/{full_name}/builds?rule={}#rule-form", r.id);
+            let source = if r.is_regex {
+                format!("{} matching /{}/", r.source_type, r.source)
+            } else {
+                format!("{} {}", r.source_type, r.source)
+            };
+            let label = format!("{source} → {}", r.docker_tag);
+            view! {
+                <tr>
+                    <td data-label="Source">{source}</td>
+                    <td data-label="Docker tag"><code>{r.docker_tag.clone()}</code></td>
+                    <td data-label="Dockerfile"><code class="wrap">{r.dockerfile.clone()}</code> " in " <code class="wrap">{r.context.clone()}</code></td>
+                    <td data-label="State">{if r.enabled { "enabled" } else { "disabled" }}</td>
+                    <td class="actions">
+                        {(!r.is_regex && r.enabled).then(|| {
+                            let full_name = full_name.clone();
+                            let label = label.clone();
+                            view! {
+                                <ActionForm action=build attr:class="form-inline">
+                                    <input type="hidden" name="full_name" value=full_name/>
+                                    <input type="hidden" name="rule" value=r.id.to_string()/>
+                                    <button type="submit" class="button button-small button-primary" aria-label=format!("Build now: {label}")>"Build now"</button>
+                                </ActionForm>
+                            }
+                        })}
+                        <a class="button button-small" href=edit aria-label=format!("Edit rule {label}")>"Edit"</a>
+                        <ActionForm action=delete attr:class="form-inline">
+                            <input type="hidden" name="full_name" value=full_name.clone()/>
+                            <input type="hidden" name="id" value=r.id.to_string()/>
+                            <button type="submit" class="button button-small button-danger" aria-label=format!("Delete rule {label}")>"Delete"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let none = view.rules.is_empty();
+    view! {
+        <section class="panel" id="rules">
+            <h2>"Build rules"</h2>
+            <SavedNotice key="rule" text="Build rule saved."/>
+            <SavedNotice key="rule-deleted" text="Build rule deleted."/>
+            <FormError error=build_err/>
+            {if none {
+                view! { <p>"No rules: nothing builds. Add one below."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data-table stack-table rules-table">
+                        <thead><tr><th scope="col">"Source"</th><th scope="col">"Docker tag"</th><th scope="col">"Dockerfile"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <tbody>{items}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            <RuleForm full_name=full_name.clone() rule=editing/>
+        </section>
+    }
+}
+
+#[component]
+fn RuleForm(full_name: String, rule: Option<BuildRuleItem>) -> impl IntoView {
+    let save = ServerAction::<SaveBuildRule>::new();
+    let err = action_error(save);
+    let editing = rule.is_some();
+    let r = rule.unwrap_or(BuildRuleItem {
+        source_type: "branch".into(),
+        docker_tag: "latest".into(),
+        dockerfile: "Dockerfile".into(),
+        context: "/".into(),
+        enabled: true,
+        ..Default::default()
+    });
+    let kept = move |name: &'static str, saved: String| {
+        Signal::derive(move || {
+            Some(
+                field_value(err, name)
+                    .get()
+                    .unwrap_or_else(|| saved.clone()),
+            )
+        })
+    };
+    let kind = r.source_type.clone();
+    let is = move |k: &'static str| {
+        let kind = kind.clone();
+        move || {
+            field_value(err, "source_type")
+                .get()
+                .unwrap_or_else(|| kind.clone())
+                == k
+        }
+    };
+    let args = RwSignal::new(r.build_args.clone());
+    Effect::new(move || {
+        if let Some(v) = field_value(err, "build_args").get() {
+            args.set(v);
+        }
+    });
+    view! {
+        <h3 id="rule-form">{if editing { "Edit build rule" } else { "Add a build rule" }}</h3>
+        <ActionForm action=save attr:class="form" attr:novalidate=true>
+            <FormError error=err/>
+            <input type="hidden" name="full_name" value=full_name/>
+            <input type="hidden" name="id" value=r.id.to_string()/>
+            <fieldset class="choices">
+                <legend>"Source type"</legend>
+                <label class="choice"><input type="radio" name="source_type" value="branch" checked=is("branch")/><span>"Branch"</span></label>
+                <label class="choice"><input type="radio" name="source_type" value="tag" checked=is("tag")/><span>"Tag"</span></label>
+            </fieldset>
+            <div class="field-row">
+                <Field label="Source (branch or tag name)" name="source" required=true hint="main, or a regular expression when ticked below (the whole name must match)." error=field_error(err, "source") value=kept("source", r.source.clone())/>
+                <Field label="Docker tag" name="docker_tag" required=true hint="latest, a fixed tag, or {sourceref} for the branch or tag name." error=field_error(err, "docker_tag") value=kept("docker_tag", r.docker_tag.clone())/>
+            </div>
+            <label class="choice"><input type="checkbox" name="is_regex" value="on" checked=r.is_regex/><span>"The source is a regular expression"</span></label>
+            <div class="field-row">
+                <Field label="Dockerfile location" name="dockerfile" required=true hint="Relative to the build context." error=field_error(err, "dockerfile") value=kept("dockerfile", r.dockerfile.clone())/>
+                <Field label="Build context" name="context" hint="A folder of the repository; / is its root." error=field_error(err, "context") value=kept("context", r.context.clone())/>
+            </div>
+            <div class="field" class:invalid=move || field_error(err, "build_args").with(Option::is_some)>
+                <label for="build-args">"Build arguments"</label>
+                <TextArea id="build-args" name="build_args" rows=3 value=args/>
+                <p class="hint">"One KEY=VALUE per line (ARG in the Dockerfile). Owners of this repository can read them: no secrets."</p>
+                {move || field_error(err, "build_args").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            </div>
+            <label class="choice"><input type="checkbox" name="enabled" value="on" checked=r.enabled/><span>"Enabled"</span></label>
+            <button type="submit" class="button">{if editing { "Save rule" } else { "Add rule" }}</button>
+        </ActionForm>
+    }
+}
+
+/// `/r/NS/NAME/builds/ID`.
+#[component]
+pub fn BuildPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let p = params.get();
+        (
+            p.get("namespace").unwrap_or_default(),
+            p.get("name").unwrap_or_default(),
+            p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0),
+            query.with(|q| q.get("saved")),
+        )
+    };
+    let data = Resource::new(key, |(namespace, name, id, _)| {
+        get_build(namespace, name, id)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Build view/> }.into_any(),
+                    Err(e) => load_failed(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Build(view: BuildView) -> impl IntoView {
+    let cancel = ServerAction::<CancelBuild>::new();
+    let cancel_err = action_error(cancel);
+    let b: BuildItem = view.build.clone();
+    let full_name = view.full_name.clone();
+    let running = !b.finished;
+    let follow_name = full_name.clone();
+    let tag_href = format!("/r/{full_name}/tags/{}", b.docker_tag);
+    view! {
+        <Title text=format!("Build #{} · {full_name}", b.id)/>
+        <section class="repo-page">
+            <p class="breadcrumbs"><a href=format!("/r/{full_name}/builds")>{full_name.clone()} " · Builds"</a></p>
+            <h1>"Build #" {b.id} " " <span id="build-status">{status_badge(&b.status)}</span></h1>
+            <SavedNotice key="cancel" text="Cancel requested."/>
+            <div class="panel build-facts">
+                <dl class="facts">
+                    <dt>"Source"</dt><dd><code>{b.source_ref.clone()}</code></dd>
+                    <dt>"Commit"</dt>
+                    <dd>{match b.commit.clone() {
+                        Some(c) => view! { <code class="wrap">{c}</code> " " <span>{b.commit_message.clone().unwrap_or_default()}</span> }.into_any(),
+                        None => view! { <span class="muted">"not cloned yet"</span> }.into_any(),
+                    }}</dd>
+                    <dt>"Docker tag"</dt>
+                    <dd>{if b.status == "succeeded" {
+                        view! { <a href=tag_href>{b.docker_tag.clone()}</a> }.into_any()
+                    } else {
+                        view! { <span>{b.docker_tag.clone()}</span> }.into_any()
+                    }}</dd>
+                    <dt>"Dockerfile"</dt><dd><code class="wrap">{b.dockerfile.clone()}</code> " in " <code class="wrap">{b.context.clone()}</code></dd>
+                    <dt>"Started by"</dt><dd>{b.cause.clone()} " · " <span title=b.created.clone()>{b.created_ago.clone()}</span></dd>
+                    <dt>"Duration"</dt><dd>{b.duration.clone().unwrap_or_else(|| "not started".into())}</dd>
+                    {b.digest.clone().map(|d| view! { <dt>"Digest"</dt><dd><code class="wrap">{d}</code></dd> })}
+                </dl>
+                {b.error.clone().map(|e| view! { <p class="alert alert-error build-error" role="alert">{e}</p> })}
+                {running.then(|| view! {
+                    <ActionForm action=cancel attr:class="form-inline">
+                        <FormError error=cancel_err/>
+                        <input type="hidden" name="full_name" value=full_name.clone()/>
+                        <input type="hidden" name="id" value=b.id.to_string()/>
+                        <button type="submit" class="button button-danger">"Cancel build"</button>
+                    </ActionForm>
+                })}
+            </div>
+            <section class="panel">
+                <h2>"Build log"</h2>
+                {running.then(|| view! {
+                    // Without JavaScript the page reloads itself until the build ends; with it,
+                    // the island below appends new lines and this stays inert.
+                    <div inner_html=r#"<noscript><meta http-equiv="refresh" content="3"></noscript>"#></div>
+                    <FollowLog full_name=follow_name.clone() id=b.id from=view.log_len/>
+                })}
+                <pre class="log build-log" id="build-log">{view.log.clone()}</pre>
+            </section>
+        </section>
+    }
+}
+
+/// Follows a running build's log: asks for new text every second, appends it as text, and
+/// reloads the page once the build has ended (for its result).
+#[island]
+fn FollowLog(full_name: String, id: i64, from: i64) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        leptos::task::spawn_local(async move {
+            let mut from = from;
+            loop {
+                gloo_sleep(1000).await;
+                let Ok(chunk) = crate::api::build_log(full_name.clone(), id, from).await else {
+                    continue;
+                };
+                let document = document();
+                if !chunk.text.is_empty() {
+                    if let Some(pre) = document.get_element_by_id("build-log") {
+                        // A text node: the log is never parsed as HTML.
+                        let _ = pre.append_with_str_1(&chunk.text);
+                        if let Ok(el) = pre.dyn_into::<web_sys::HtmlElement>() {
+                            el.set_scroll_top(el.scroll_height());
+                        }
+                    }
+                }
+                from = chunk.next;
+                if chunk.finished {
+                    let _ = window().location().reload();
+                    break;
+                }
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (full_name, id, from);
+    view! { <span class="follow-log" hidden></span> }
+}
+
+#[cfg(feature = "hydrate")]
+async fn gloo_sleep(ms: i32) {
+    let promise = js_sys_promise(ms);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_promise(ms: i32) -> web_sys::js_sys::Promise {
+    web_sys::js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    })
+}
