@@ -326,6 +326,8 @@ pub struct TagView {
     pub platforms: Vec<PlatformLink>,
     /// The platform shown (the one asked for, else the first).
     pub image: Option<ImageView>,
+    /// The git commit an automated build made this tag from.
+    pub source_commit: Option<String>,
 }
 
 /// `/settings`: the account and its defaults.

@@ -73,9 +73,20 @@ async function fixture(browser: Browser, baseURL: string) {
   await rules.getByLabel('Keep only the newest (tags)').fill('1');
   await rules.getByRole('button', { name: 'Save tag rules' }).click();
   await expect(page.getByText('Tag rules saved.')).toBeVisible();
+  // Automated builds: a linked source (a name that does not resolve) and one build, queued or
+  // failed by the time it is photographed.
+  await page.goto(`/r/${repo}/builds`);
+  await ready(page, true);
+  await page.locator('#source').getByLabel('Git repository URL').fill('https://git.example.invalid/platform-team/a-rather-long-repository-name-for-layout.git');
+  await page.locator('#source').getByRole('button', { name: 'Link repository' }).click();
+  await expect(page.getByText('Source saved.')).toBeVisible();
+  await ready(page, true);
+  await page.getByRole('button', { name: 'Build now: branch main → latest' }).click();
+  await expect(page).toHaveURL(/\/builds\/\d+$/);
+  const build = new URL(page.url()).pathname;
   sql('UPDATE users SET is_admin = 1 WHERE username = ?', [name]);
   await context.close();
-  return { name, repo, org, webhook };
+  return { name, repo, org, webhook, build };
 }
 
 /** Checks the page fits its width and that buttons and commands are whole. */
@@ -111,12 +122,12 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 24 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  // 26 pages × 3 widths × 2 schemes, each checked with axe and photographed.
   test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
     fs.mkdirSync(shots, { recursive: true });
-    const { name, repo, org, webhook } = await fixture(browser, baseURL!);
+    const { name, repo, org, webhook, build } = await fixture(browser, baseURL!);
     const pages: [string, string, boolean][] = [
       ['landing', '/', false],
       ['signup', '/signup', false],
@@ -142,6 +153,8 @@ test.describe('every main page at every width, light and dark', () => {
       ['retention-preview', `/r/${repo}?tab=settings&preview=1`, true],
       ['admin-storage', '/admin/storage', true],
       ['admin-plans', '/admin/plans', true],
+      ['builds', `/r/${repo}/builds`, true],
+      ['build-page', build, true],
     ];
     for (const scheme of SCHEMES) {
       for (const size of WIDTHS) {

@@ -450,5 +450,8 @@ pub async fn get_tag(
         pushed_by: detail.tag.pushed_by.clone().unwrap_or_default(),
         platforms,
         image: detail.images.get(chosen).map(format::image_view),
+        source_commit: berth_core::builds::tag_commit(&hub, &repo, &detail.tag.name)
+            .await
+            .map_err(core_error)?,
     })
 }

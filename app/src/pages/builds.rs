@@ -456,6 +456,9 @@ fn Build(view: BuildView) -> impl IntoView {
             </div>
             <section class="panel">
                 <h2>"Build log"</h2>
+                {(b.status == "queued").then(|| view! {
+                    <p class="muted">"Waiting for a build worker to take it."</p>
+                })}
                 {running.then(|| view! {
                     // Without JavaScript the page reloads itself until the build ends; with it,
                     // the island below appends new lines and this stays inert.

@@ -77,6 +77,10 @@ fn Tag(view: TagView) -> impl IntoView {
                     })}
                     <dt>"Media type"</dt>
                     <dd><code>{view.media_type.clone()}</code></dd>
+                    {view.source_commit.clone().map(|c| view! {
+                        <dt>"Built from commit"</dt>
+                        <dd><code class="wrap source-commit">{c}</code></dd>
+                    })}
                 </dl>
                 {(view.can_manage && !confirming).then(|| view! {
                     <p class="tag-actions">

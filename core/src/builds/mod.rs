@@ -374,6 +374,8 @@ pub async fn check_git_url(hub: &Hub, text: &str) -> Result<url::Url, String> {
         return Err("The URL has no host.".into());
     };
     let port = url.port_or_known_default().unwrap_or(9418);
+    // A name that does not resolve now is accepted (as for webhooks); the clone checks again
+    // and git reports it.
     let addrs: Vec<std::net::SocketAddr> = match tokio::time::timeout(
         crate::webhooks::CONNECT_TIMEOUT,
         tokio::net::lookup_host((host.trim_matches(['[', ']']), port)),
@@ -381,7 +383,7 @@ pub async fn check_git_url(hub: &Hub, text: &str) -> Result<url::Url, String> {
     .await
     {
         Ok(Ok(found)) => found.collect(),
-        _ => return Err(format!("Cannot resolve {host}.")),
+        _ => Vec::new(),
     };
     if let Some(refused) = addrs
         .iter()
@@ -415,10 +417,24 @@ pub async fn save_source(
         }
     };
     let token = form.token.trim();
+    // A stored token only ever goes to the host it was given for: pointing the source elsewhere
+    // (even by another manager of the repository) drops it unless a token comes with the change.
+    let same_origin = |old: &store::builds::SourceRow| {
+        let origin = |u: &str| {
+            url::Url::parse(u)
+                .ok()
+                .map(|u| u.origin().ascii_serialization())
+        };
+        url.as_ref()
+            .is_some_and(|new| origin(new.as_str()) == origin(&old.git_url))
+    };
     let token_sealed = if form.remove_token {
         None
     } else if token.is_empty() {
-        existing.as_ref().and_then(|s| s.token_sealed.clone())
+        existing
+            .as_ref()
+            .filter(|old| same_origin(old))
+            .and_then(|s| s.token_sealed.clone())
     } else if token.len() > TOKEN_MAX {
         errors
             .0
@@ -815,17 +831,21 @@ fn verify(secret: &str, call: &TriggerCall<'_>) -> bool {
 
 /// What a push payload says: the ref and the commit it now points at.
 fn pushed_ref(call: &TriggerCall<'_>) -> (Option<String>, Option<String>) {
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(call.body) {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(call.body)
+        .into_owned()
+        .collect();
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // GitHub's form-encoded deliveries carry the JSON in `payload`.
+    let json = serde_json::from_slice::<serde_json::Value>(call.body)
+        .ok()
+        .or_else(|| get("payload").and_then(|p| serde_json::from_str(&p).ok()));
+    if let Some(v) = json {
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         let commit = s("after")
             .or_else(|| s("checkout_sha"))
             .or_else(|| s("commit"));
         return (s("ref"), commit);
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(call.body)
-        .into_owned()
-        .collect();
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     (
         get("ref").or(call.query_ref.map(str::to_string)),
         get("after").or_else(|| get("commit")),
@@ -860,12 +880,16 @@ pub async fn trigger(
         }
     }
     let (full_ref, commit) = pushed_ref(&call);
-    // A deleted branch: GitHub and Gitea send an all-zero "after".
-    let commit = commit.filter(|c| !c.is_empty() && c.bytes().any(|b| b != b'0'));
-    if full_ref.is_some() && commit.is_none() && call.body.starts_with(b"{") {
+    // A deleted branch or tag: GitHub, Gitea and GitLab send an all-zero commit.
+    if commit
+        .as_deref()
+        .is_some_and(|c| !c.is_empty() && c.bytes().all(|b| b == b'0'))
+    {
         return Ok(Vec::new());
     }
-    let commit = commit.filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    // SHA-1 or SHA-256 object names.
+    let commit =
+        commit.filter(|c| matches!(c.len(), 40 | 64) && c.bytes().all(|b| b.is_ascii_hexdigit()));
     let rules = store::builds::rules(hub.db.pool(), source.repository_id).await?;
     let wanted: Vec<_> = rules
         .into_iter()
@@ -1010,6 +1034,43 @@ mod tests {
         assert!(check_path("/", "folder").is_ok());
         assert!(check_path("../etc", "folder").is_err());
         assert!(check_path("a/../../b", "folder").is_err());
+    }
+
+    #[test]
+    fn push_payloads_name_the_ref_and_commit() {
+        let call = |body: &'static [u8], query_ref: Option<&'static str>| TriggerCall {
+            body,
+            signature_256: None,
+            gitea_signature: None,
+            gitlab_token: None,
+            query_ref,
+        };
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let github = br#"{"ref":"refs/heads/main","before":"x","after":"0123456789abcdef0123456789abcdef01234567"}"#;
+        assert_eq!(
+            pushed_ref(&call(github, None)),
+            (Some("refs/heads/main".into()), Some(sha.into()))
+        );
+        let gitlab = br#"{"object_kind":"push","ref":"refs/tags/v1","checkout_sha":"0123456789abcdef0123456789abcdef01234567"}"#;
+        assert_eq!(
+            pushed_ref(&call(gitlab, None)),
+            (Some("refs/tags/v1".into()), Some(sha.into()))
+        );
+        let form = b"payload=%7B%22ref%22%3A%22refs%2Fheads%2Fdev%22%2C%22after%22%3A%22abc%22%7D";
+        assert_eq!(
+            pushed_ref(&call(form, None)),
+            (Some("refs/heads/dev".into()), Some("abc".into()))
+        );
+        let plain = b"ref=refs%2Fheads%2Fmain&after=0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            pushed_ref(&call(plain, None)),
+            (Some("refs/heads/main".into()), Some(sha.into()))
+        );
+        assert_eq!(
+            pushed_ref(&call(b"", Some("main"))),
+            (Some("main".into()), None)
+        );
+        assert_eq!(pushed_ref(&call(b"", None)), (None, None));
     }
 
     #[test]

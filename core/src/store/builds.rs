@@ -268,11 +268,14 @@ pub async fn log_since<'c>(
     id: i64,
     from: i64,
 ) -> Result<Option<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT substr(log, $2), status, length(log) FROM builds WHERE id = $1")
-        .bind(id)
-        .bind(from + 1)
-        .fetch_optional(ex)
-        .await
+    sqlx::query_as(
+        "SELECT substr(log, CAST($2 AS INTEGER)), status, CAST(length(log) AS BIGINT)
+         FROM builds WHERE id = $1",
+    )
+    .bind(id)
+    .bind(from + 1)
+    .fetch_optional(ex)
+    .await
 }
 
 /// Moves a build that is not finished to `status` (the first move stamps `started_at`);

@@ -350,7 +350,17 @@ async fn git_pushes_build_images_that_pull_and_run() {
         .unwrap()
     };
 
-    // The badge and docker search.
+    // The badge, the commit on the tag's page, and docker search.
+    let tag_page = reqwest::get(s.url("/r/builder/app/tags/latest"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        tag_page.contains(&first_commit),
+        "the tag page names the commit"
+    );
     let page = reqwest::get(s.url("/r/builder/app"))
         .await
         .unwrap()
@@ -536,6 +546,56 @@ async fn git_pushes_build_images_that_pull_and_run() {
     assert_eq!(signed.status(), 200);
     let answer: serde_json::Value = signed.json().await.unwrap();
     assert_eq!(answer["queued"], 0, "{answer}");
+
+    // A private repository over https: the stored token goes as the HTTP password (a header,
+    // never in the URL or the log).
+    let private = common::receiver::Receiver::start(&[401]).await;
+    let private_url: &'static str = Box::leak(
+        private
+            .url
+            .replace("/hook", "/private.git")
+            .into_boxed_str(),
+    );
+    // Pointed at another host, the stored token does not follow unless given again.
+    builds::save_source(hub, &user, repo, source(private_url))
+        .await
+        .unwrap();
+    let o = builds::overview(hub, &user, repo, None).await.unwrap();
+    assert!(
+        !o.source.unwrap().has_token,
+        "the token stays with its host"
+    );
+    builds::save_source(
+        hub,
+        &user,
+        repo,
+        SourceForm {
+            token: "secret-token",
+            ..source(private_url)
+        },
+    )
+    .await
+    .unwrap();
+    let denied = builds::build_now(hub, &user, repo, main_rule.id)
+        .await
+        .unwrap();
+    let (b, log) = wait_for(hub, &user, repo, denied, Status::finished).await;
+    assert_eq!(b.status, Status::Failed, "{log}");
+    assert!(
+        b.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Cloning http://127.0.0.1"),
+        "{:?}",
+        b.error
+    );
+    let asked = private.received();
+    assert!(!asked.is_empty(), "git asked the server");
+    assert_eq!(
+        asked[0].header("authorization"),
+        "Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0LXRva2Vu"
+    );
+    assert!(!log.contains("secret-token") && !b.error.unwrap_or_default().contains("secret-token"));
 
     // Unlinking removes the badge.
     builds::unlink(hub, &user, repo).await.unwrap();

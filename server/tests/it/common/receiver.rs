@@ -44,6 +44,8 @@ impl Receiver {
         *inner.failures.lock().unwrap() = failures.iter().rev().copied().collect();
         let app = Router::new()
             .route("/hook", post(receive))
+            // What git asks an http remote first (the build test's private repository).
+            .route("/private.git/info/refs", axum::routing::get(receive))
             .with_state(inner.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
