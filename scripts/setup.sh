@@ -51,8 +51,9 @@ fi
 
 # --- testing: Chromium, Node packages for Playwright, a real SMTP server, and the registry's real
 # clients: Docker's engine (docker.io), skopeo, busybox for an image made offline, and the CNCF
-# reference registry (docker-registry) and the load generator (wrk) of the benchmarks -------------
-apt_install chromium docker.io skopeo busybox-static docker-registry wrk
+# reference registry (docker-registry) and the load generator (wrk) of the benchmarks; git (its
+# git-daemon serves the build tests' repositories) and curl (their post-receive hook) --------------
+apt_install chromium docker.io skopeo busybox-static docker-registry wrk git curl
 if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing Playwright's Node packages (no browser download: tests use Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
