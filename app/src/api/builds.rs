@@ -58,10 +58,10 @@ pub async fn get_builds(
     name: String,
     status: Option<String>,
 ) -> Result<BuildsView, AppError> {
-    use berth_core::builds::{self, Notify, Status};
+    use berth_core::builds::{self, Notify};
     let user = require_user().await?;
     let full_name = format!("{namespace}/{name}");
-    let status = status.as_deref().and_then(Status::parse);
+    let status = status.as_deref().and_then(builds::history_filter);
     let o = builds::overview(&hub()?, &user, &full_name, status)
         .await
         .map_err(|e| repo_error(e, &[]))?;
@@ -96,7 +96,7 @@ pub async fn get_builds(
             .iter()
             .map(|n| (n.as_str().into(), n.label().into()))
             .collect(),
-        status: status.map(|s| s.as_str().into()),
+        status: status.map(String::from),
     })
 }
 

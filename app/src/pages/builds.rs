@@ -68,7 +68,7 @@ fn Builds(view: BuildsView) -> impl IntoView {
     let filters = [
         ("", "All"),
         ("queued", "Queued"),
-        ("building", "Building"),
+        ("running", "Running"),
         ("succeeded", "Succeeded"),
         ("failed", "Failed"),
         ("cancelled", "Cancelled"),
@@ -265,9 +265,9 @@ fn RulesSection(view: BuildsView) -> impl IntoView {
                     <td data-label="Source">{source}</td>
                     <td data-label="Docker tag"><code>{r.docker_tag.clone()}</code></td>
                     <td data-label="Dockerfile"><code class="wrap">{r.dockerfile.clone()}</code> " in " <code class="wrap">{r.context.clone()}</code></td>
-                    <td data-label="State">{if r.enabled { "enabled" } else { "disabled" }}</td>
+                    <td data-label="On pushes">{if r.enabled { "builds" } else { "disabled" }}</td>
                     <td class="actions">
-                        {(!r.is_regex && r.enabled).then(|| {
+                        {(!r.is_regex).then(|| {
                             let full_name = full_name.clone();
                             let label = label.clone();
                             view! {
@@ -301,7 +301,7 @@ fn RulesSection(view: BuildsView) -> impl IntoView {
             } else {
                 view! {
                     <table class="data-table stack-table rules-table">
-                        <thead><tr><th scope="col">"Source"</th><th scope="col">"Docker tag"</th><th scope="col">"Dockerfile"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <thead><tr><th scope="col">"Source"</th><th scope="col">"Docker tag"</th><th scope="col">"Dockerfile"</th><th scope="col">"On pushes"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                         <tbody>{items}</tbody>
                     </table>
                 }.into_any()
@@ -375,7 +375,7 @@ fn RuleForm(full_name: String, rule: Option<BuildRuleItem>) -> impl IntoView {
                 <p class="hint">"One KEY=VALUE per line (ARG in the Dockerfile). Owners of this repository can read them: no secrets."</p>
                 {move || field_error(err, "build_args").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </div>
-            <label class="choice"><input type="checkbox" name="enabled" value="on" checked=r.enabled/><span>"Enabled"</span></label>
+            <label class="choice"><input type="checkbox" name="enabled" value="on" checked=r.enabled/><span>"Enabled: build on pushes (a disabled rule still builds with Build now)"</span></label>
             <button type="submit" class="button">{if editing { "Save rule" } else { "Add rule" }}</button>
         </ActionForm>
     }

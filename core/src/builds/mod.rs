@@ -292,13 +292,24 @@ fn source_of(hub: &Hub, s: store::builds::SourceRow) -> Source {
     }
 }
 
-/// The Builds page of a repository `user` manages, its history filtered by `status`.
+/// What the build history can be filtered by: a status's name, or `running` (cloning, building
+/// or pushing).
+pub fn history_filter(text: &str) -> Option<&'static str> {
+    if text == "running" {
+        return Some("running");
+    }
+    Status::parse(text).map(Status::as_str)
+}
+
+/// The Builds page of a repository `user` manages, its history filtered by `status` (see
+/// [`history_filter`]; anything else shows every build).
 pub async fn overview(
     hub: &Hub,
     user: &User,
     full_name: &str,
-    status: Option<Status>,
+    status: Option<&str>,
 ) -> Result<Overview, RepoError> {
+    let status = status.and_then(history_filter);
     let repo = repositories::open_to_manage(hub, user, full_name).await?;
     let pool = hub.db.pool();
     let source = store::builds::source(pool, repo.id)
@@ -309,7 +320,7 @@ pub async fn overview(
         .into_iter()
         .map(Rule::from)
         .collect();
-    let builds = store::builds::builds(pool, repo.id, status.map(Status::as_str), HISTORY)
+    let builds = store::builds::builds(pool, repo.id, status, HISTORY)
         .await?
         .into_iter()
         .map(Build::from)

@@ -264,31 +264,11 @@ async fn steps(
     };
     git.run(&["init", "-q"]).await.map_err(Stop::Failed)?;
     let want = row.want_commit.as_deref().unwrap_or(&row.source_ref);
-    let mut fetched = git
-        .run(&[
-            "fetch",
-            "-q",
-            "--depth",
-            "1",
-            "--no-tags",
-            url.as_str(),
-            want,
-        ])
-        .await;
+    let mut fetched = git.fetch(url.as_str(), want).await;
     if fetched.is_err() && row.want_commit.is_some() {
         log.line("The pushed commit is no longer there; building the ref as it is now.")
             .await;
-        fetched = git
-            .run(&[
-                "fetch",
-                "-q",
-                "--depth",
-                "1",
-                "--no-tags",
-                url.as_str(),
-                &row.source_ref,
-            ])
-            .await;
+        fetched = git.fetch(url.as_str(), &row.source_ref).await;
     }
     if let Err(e) = fetched {
         return fail(format!("Cloning {url} at {} failed: {e}", row.source_ref));
@@ -459,6 +439,12 @@ struct Git<'a> {
 }
 
 impl Git<'_> {
+    /// Exactly one commit (or a ref's tip), no history, no tags.
+    async fn fetch(&self, url: &str, what: &str) -> Result<String, String> {
+        self.run(&["fetch", "-q", "--depth", "1", "--no-tags", url, what])
+            .await
+    }
+
     async fn run(&self, args: &[&str]) -> Result<String, String> {
         use base64::Engine;
         let mut c = Command::new("git");

@@ -244,7 +244,8 @@ pub async fn build<'c>(
         .await
 }
 
-/// A repository's builds, newest first, optionally of one status.
+/// A repository's builds, newest first: all (`""`), those of one status, or `running` ones
+/// (cloning, building or pushing).
 pub async fn builds<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
@@ -253,7 +254,9 @@ pub async fn builds<'c>(
 ) -> Result<Vec<BuildRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {BUILD_COLUMNS} FROM builds WHERE repository_id = $1
-           AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT $3"
+           AND ($2 = '' OR status = $2
+                OR ($2 = 'running' AND status IN ('cloning', 'building', 'pushing')))
+         ORDER BY id DESC LIMIT $3"
     ))
     .bind(repository_id)
     .bind(status.unwrap_or(""))

@@ -243,60 +243,38 @@ async fn git_pushes_build_images_that_pull_and_run() {
     )
     .await;
     assert!(format!("{bad:?}").contains("dockerfile"), "{bad:?}");
-    let broken = builds::save_rule(
-        s.hub(),
-        &user,
-        repo,
-        0,
-        rule("main", "broken", "Dockerfile.broken"),
-    )
-    .await
-    .unwrap();
-    let slow = builds::save_rule(
-        s.hub(),
-        &user,
-        repo,
-        0,
-        rule("main", "slow", "Dockerfile.slow"),
-    )
-    .await
-    .unwrap();
-    let missing = builds::save_rule(
-        s.hub(),
-        &user,
-        repo,
-        0,
-        rule("main", "missing", "nope/Dockerfile"),
-    )
-    .await
-    .unwrap();
-    // Only "latest" builds on pushes to main: the others are for "Build now" only.
-    for id in [broken, slow, missing] {
-        let r = builds::overview(s.hub(), &user, repo, None)
-            .await
-            .unwrap()
-            .rules
-            .into_iter()
-            .find(|r| r.id == id)
-            .unwrap();
-        builds::save_rule(
-            s.hub(),
-            &user,
-            repo,
-            id,
-            RuleForm {
-                enabled: false,
-                ..rule("main", &r.docker_tag, &r.dockerfile)
-            },
-        )
-        .await
-        .unwrap();
+    // Only "latest" builds on pushes to main: the others are disabled, for "Build now" only.
+    let mut made = Vec::new();
+    for (tag, dockerfile) in [
+        ("broken", "Dockerfile.broken"),
+        ("slow", "Dockerfile.slow"),
+        ("missing", "nope/Dockerfile"),
+    ] {
+        let form = RuleForm {
+            enabled: false,
+            ..rule("main", tag, dockerfile)
+        };
+        made.push(
+            builds::save_rule(s.hub(), &user, repo, 0, form)
+                .await
+                .unwrap(),
+        );
     }
+    let [broken, slow, missing] = made[..] else {
+        unreachable!()
+    };
     let first = builds::build_now(s.hub(), &user, repo, main_rule.id)
         .await
         .unwrap();
     let (b, _) = builds::get(s.hub(), &user, repo, first).await.unwrap();
     assert_eq!(b.status, Status::Queued);
+    // A queued build cancelled now never runs.
+    let dropped = builds::build_now(s.hub(), &user, repo, main_rule.id)
+        .await
+        .unwrap();
+    builds::cancel(s.hub(), &user, repo, dropped).await.unwrap();
+    let (b, _) = builds::get(s.hub(), &user, repo, dropped).await.unwrap();
+    assert_eq!(b.status, Status::Cancelled);
 
     // Restarted with an engine: the queued build runs.
     let s = s
@@ -409,7 +387,8 @@ async fn git_pushes_build_images_that_pull_and_run() {
         .await
         .unwrap()
         .builds;
-    assert_eq!(history.len(), 2, "one build per push to main");
+    // The first build, the cancelled one, and exactly one for the push (the main rule's).
+    assert_eq!(history.len(), 3, "one build per push to main");
     let second = history[0].id;
     assert_eq!(history[0].cause, "trigger");
     let (b, log) = wait_for(hub, &user, repo, second, Status::finished).await;
@@ -428,24 +407,6 @@ async fn git_pushes_build_images_that_pull_and_run() {
     };
 
     // A failing RUN: failed, its output and the failing step in the log, and a mail.
-    for id in [broken, slow, missing] {
-        let r = builds::overview(hub, &user, repo, None)
-            .await
-            .unwrap()
-            .rules
-            .into_iter()
-            .find(|r| r.id == id)
-            .unwrap();
-        builds::save_rule(
-            hub,
-            &user,
-            repo,
-            id,
-            rule("main", &r.docker_tag, &r.dockerfile),
-        )
-        .await
-        .unwrap();
-    }
     let failing = builds::build_now(hub, &user, repo, broken).await.unwrap();
     let (b, log) = wait_for(hub, &user, repo, failing, Status::finished).await;
     assert_eq!(b.status, Status::Failed, "{log}");
@@ -474,6 +435,38 @@ async fn git_pushes_build_images_that_pull_and_run() {
     }
     let mail = mail.expect("a mail about the failed build");
     assert!(mail.contains("non-zero code: 3"), "{mail}");
+
+    // A push past the namespace's storage limit: refused, with the limit in the error.
+    common::register(hub, "buildadmin", PASSWORD, true, true).await;
+    let admin = berth_core::accounts::user_by_name(hub, "buildadmin")
+        .await
+        .unwrap()
+        .unwrap();
+    berth_core::lifecycle::set_storage_limit(hub, &admin, "builder", Some(1))
+        .await
+        .unwrap();
+    let over = builds::build_now(hub, &user, repo, main_rule.id)
+        .await
+        .unwrap();
+    let (b, log) = wait_for(hub, &user, repo, over, Status::finished).await;
+    assert_eq!(b.status, Status::Failed, "{log}");
+    let error = b.error.unwrap_or_default();
+    assert!(
+        error.starts_with("Push refused") && error.contains("storage limit"),
+        "{error}"
+    );
+    assert!(log.contains("storage limit"), "{log}");
+    berth_core::lifecycle::set_storage_limit(hub, &admin, "builder", None)
+        .await
+        .unwrap();
+
+    // The history filtered by status.
+    let failed = builds::overview(hub, &user, repo, Some("failed"))
+        .await
+        .unwrap()
+        .builds;
+    assert_eq!(failed.len(), 2, "the failing RUN and the storage limit");
+    assert!(failed.iter().all(|b| b.status == Status::Failed));
 
     // A Dockerfile that is not there: said where.
     let nothing = builds::build_now(hub, &user, repo, missing).await.unwrap();
