@@ -30,7 +30,7 @@ pub const RULES_MAX: usize = 20;
 pub const ARGS_MAX: usize = 50;
 /// Builds a repository may have waiting at once: a trigger URL called in a loop queues no more.
 pub const QUEUED_MAX: i64 = 20;
-/// Bytes of a build's log kept (the rest is cut, with a note).
+/// Characters of a build's log kept; output past them is not stored (the build goes on).
 pub const LOG_MAX: i64 = 2_000_000;
 /// Builds listed in a repository's history.
 pub const HISTORY: i64 = 100;
