@@ -62,6 +62,14 @@ pub const SIGNUPS_PER_ADDRESS: Limit = Limit {
     window: HOUR,
     per_address: true,
 };
+/// Calls of build trigger URLs that name no trigger or carry a wrong signature, from one address
+/// (guessing trigger tokens or secrets).
+pub const BAD_TRIGGERS_PER_ADDRESS: Limit = Limit {
+    name: "bad-trigger-ip",
+    max: 30,
+    window: 10 * 60,
+    per_address: true,
+};
 /// Password-reset requests from one address.
 pub const RESETS_PER_ADDRESS: Limit = Limit {
     name: "reset-ip",

@@ -480,11 +480,18 @@ fn FollowLog(full_name: String, id: i64, from: i64) -> impl IntoView {
         use wasm_bindgen::JsCast;
         leptos::task::spawn_local(async move {
             let mut from = from;
+            let mut failures = 0;
             loop {
                 gloo_sleep(1000).await;
                 let Ok(chunk) = crate::api::build_log(full_name.clone(), id, from).await else {
+                    // Logged out, or the build is gone: stop asking after half a minute.
+                    failures += 1;
+                    if failures >= 30 {
+                        break;
+                    }
                     continue;
                 };
+                failures = 0;
                 let document = document();
                 if !chunk.text.is_empty() {
                     if let Some(pre) = document.get_element_by_id("build-log") {

@@ -18,7 +18,7 @@ use crate::{
     clock,
     error::CoreError,
     hub::Hub,
-    jobs,
+    jobs, rate,
     registry::{names, repos::Repository},
     repositories::{self, RepoError},
     secrets, store,
@@ -797,6 +797,8 @@ pub struct TriggerCall<'a> {
     pub gitlab_token: Option<&'a str>,
     /// `?ref=` of a plain POST.
     pub query_ref: Option<&'a str>,
+    /// The caller's address, for the limit on bad calls.
+    pub address: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -807,6 +809,9 @@ pub enum TriggerError {
     Unauthorized(&'static str),
     #[error("{0}")]
     Refused(String),
+    /// Too many bad calls from this address.
+    #[error("too many bad trigger calls; try again in {0} s")]
+    Limited(i64),
     #[error(transparent)]
     Internal(#[from] CoreError),
 }
@@ -871,6 +876,26 @@ pub async fn trigger(
     token: &str,
     call: TriggerCall<'_>,
 ) -> Result<Vec<i64>, TriggerError> {
+    let address = call.address.unwrap_or("unknown");
+    if let Err(l) = rate::check(hub, rate::BAD_TRIGGERS_PER_ADDRESS, address).await? {
+        return Err(TriggerError::Limited(l.retry_after));
+    }
+    match checked_trigger(hub, token, &call).await {
+        Err(e @ (TriggerError::Unknown | TriggerError::Unauthorized(_))) => {
+            rate::hit(hub, rate::BAD_TRIGGERS_PER_ADDRESS, address)
+                .await?
+                .ok();
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+async fn checked_trigger(
+    hub: &Hub,
+    token: &str,
+    call: &TriggerCall<'_>,
+) -> Result<Vec<i64>, TriggerError> {
     if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(TriggerError::Unknown);
     }
@@ -886,11 +911,11 @@ pub async fn trigger(
                 "this trigger needs a signed call (X-Hub-Signature-256)",
             ));
         }
-        if !verify(secret, &call) {
+        if !verify(secret, call) {
             return Err(TriggerError::Unauthorized("the signature does not match"));
         }
     }
-    let (full_ref, commit) = pushed_ref(&call);
+    let (full_ref, commit) = pushed_ref(call);
     // A deleted branch or tag: GitHub, Gitea and GitLab send an all-zero commit.
     if commit
         .as_deref()
@@ -1055,6 +1080,7 @@ mod tests {
             gitea_signature: None,
             gitlab_token: None,
             query_ref,
+            address: None,
         };
         let sha = "0123456789abcdef0123456789abcdef01234567";
         let github = br#"{"ref":"refs/heads/main","before":"x","after":"0123456789abcdef0123456789abcdef01234567"}"#;
@@ -1096,6 +1122,7 @@ mod tests {
             gitea_signature: None,
             gitlab_token: gl,
             query_ref: None,
+            address: None,
         };
         let good: &'static str = Box::leak(good.into_boxed_str());
         assert!(verify("s3cret", &call(Some(good), None)));

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    Json,
+    Extension, Json,
 };
+use berth_core::activity::Origin;
 use berth_core::builds::{self, TriggerCall, TriggerError};
 use serde_json::json;
 
@@ -23,9 +24,11 @@ pub async fn trigger(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    origin: Option<Extension<Origin>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let address = origin.and_then(|Extension(o)| o.ip);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let call = TriggerCall {
         body: &body,
@@ -33,6 +36,7 @@ pub async fn trigger(
         gitea_signature: header("x-gitea-signature"),
         gitlab_token: header("x-gitlab-token"),
         query_ref: query.get("ref").map(String::as_str),
+        address: address.as_deref(),
     };
     let error = |status: StatusCode, message: &str| {
         (status, Json(json!({ "error": message }))).into_response()
@@ -51,6 +55,12 @@ pub async fn trigger(
         Err(TriggerError::Unknown) => error(StatusCode::NOT_FOUND, "unknown build trigger"),
         Err(TriggerError::Unauthorized(m)) => error(StatusCode::UNAUTHORIZED, m),
         Err(TriggerError::Refused(m)) => error(StatusCode::TOO_MANY_REQUESTS, &m),
+        Err(e @ TriggerError::Limited(retry_after)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after.to_string())],
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
         Err(TriggerError::Internal(e)) => {
             tracing::error!(error = %e, "build trigger failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")

@@ -539,6 +539,23 @@ async fn git_pushes_build_images_that_pull_and_run() {
     assert_eq!(signed.status(), 200);
     let answer: serde_json::Value = signed.json().await.unwrap();
     assert_eq!(answer["queued"], 0, "{answer}");
+    // Guessing tokens: after 30 bad calls from one address in 10 minutes, 429 with Retry-After.
+    let mut limited = None;
+    for n in 0..40 {
+        let guess = client
+            .post(s.url(&format!("/hooks/build/{n:048x}")))
+            .send()
+            .await
+            .unwrap();
+        if guess.status() == 429 {
+            limited = Some((n, guess));
+            break;
+        }
+        assert_eq!(guess.status(), 404);
+    }
+    let (n, answer) = limited.expect("bad trigger calls are limited");
+    assert!(n <= 30, "limited after {n} more calls");
+    assert!(answer.headers().contains_key("retry-after"));
 
     // A private repository over https: the stored token goes as the HTTP password (a header,
     // never in the URL or the log).
