@@ -48,7 +48,10 @@ test.describe('automated builds', () => {
   let gitUrl = '';
 
   test.beforeAll(async () => {
-    test.skip(!process.env.BERTH_E2E_DATA || !!process.env.BERTH_E2E_BASE_URL, 'needs the test server\'s own data folder');
+    // The worker shares the test server's data folder: a hub started elsewhere cannot be used.
+    if (process.env.BERTH_E2E_BASE_URL || !process.env.BERTH_E2E_DATA) {
+      throw new Error('the builds test needs the test server this config starts (its data folder), not BERTH_E2E_BASE_URL');
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-git-'));
     const src = path.join(dir, 'src');
     fs.mkdirSync(src);

@@ -461,7 +461,8 @@ fn Build(view: BuildView) -> impl IntoView {
                 })}
                 {running.then(|| view! {
                     // Without JavaScript the page reloads itself until the build ends; with it,
-                    // the island below appends new lines and this stays inert.
+                    // the island below appends new lines and this stays inert. A constant: no
+                    // user text ever reaches this raw HTML.
                     <div inner_html=r#"<noscript><meta http-equiv="refresh" content="3"></noscript>"#></div>
                     <FollowLog full_name=follow_name.clone() id=b.id from=view.log_len/>
                 })}

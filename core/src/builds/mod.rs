@@ -8,7 +8,6 @@
 mod worker;
 
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::Sha256;
 
 pub use worker::run;
@@ -271,10 +270,9 @@ pub struct Overview {
     pub engine_here: bool,
 }
 
+/// A trigger token (the secret of the trigger URL): the hub's one secret generator, 256 bits.
 fn random_token() -> String {
-    let mut b = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
+    crate::tokens::generate().0
 }
 
 pub fn trigger_url(hub: &Hub, token: &str) -> String {
@@ -896,7 +894,11 @@ async fn checked_trigger(
     token: &str,
     call: &TriggerCall<'_>,
 ) -> Result<Vec<i64>, TriggerError> {
-    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let shaped = token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if !shaped {
         return Err(TriggerError::Unknown);
     }
     let Some(source) = store::builds::source_by_trigger(hub.db.pool(), token).await? else {
