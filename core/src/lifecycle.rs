@@ -9,10 +9,14 @@
 //!   is older than the grace period (`BERTH_GC_GRACE`, a day). Uploading, mounting or reading a
 //!   marked blob restarts its grace period, so a push that checked a layer and is about to put
 //!   the manifest referencing it finds it still there.
-//! - A blob's row and its bytes go in one transaction: the row is deleted (locking it), then the
-//!   bytes, then the transaction commits. An upload claims the row (inserting or touching it)
-//!   before it moves its bytes into place, so it waits for a deletion in progress and then
-//!   writes the bytes again.
+//! - A blob is made unreadable and unreferenceable before any of its bytes go: one committed
+//!   transaction deletes its row and records the deletion (`blob_deletions`); only then are the
+//!   bytes deleted, and the record removed. A crash in between leaves a record and bytes no row
+//!   knows, never a row without bytes; the next collection (or an upload of the same digest)
+//!   finishes it once it is [`DELETION_STALE`] old. An upload claims the row (inserting or
+//!   touching it) and checks for a recorded deletion in one transaction before it moves its
+//!   bytes into place, so it waits for a deletion of the same digest and then writes them again.
+//! - No transaction is open while bytes are deleted: pushes never wait for the blob store.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -29,6 +33,13 @@ use crate::{
 /// Stray files (bytes no row knows: a crash between storing and recording) younger than this
 /// are left alone; an upload may be about to record them.
 pub const STRAY_AFTER: i64 = clock::DAY;
+/// A recorded deletion of a blob's bytes older than this was interrupted (a crash, or an error
+/// from the store) and is finished by whoever meets it next. Each byte deletion is cut off at
+/// [`DELETE_TIMEOUT`], well before, so a slow one is never overtaken.
+pub const DELETION_STALE: i64 = 30;
+const DELETE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How often an upload looks again while a deletion of its digest is under way.
+const DELETION_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// Rows read per batch while collecting.
 const BATCH: i64 = 500;
 /// Retention log entries shown per repository.
@@ -53,19 +64,6 @@ pub fn blob_refs(content: &[u8]) -> Vec<String> {
         }
     }
     out.into_iter().collect()
-}
-
-/// The manifests an index lists.
-fn child_refs(content: &[u8]) -> Vec<String> {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(content) else {
-        return Vec::new();
-    };
-    v.get("manifests")
-        .and_then(|m| m.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.get("digest").and_then(|d| d.as_str()).map(String::from))
-        .collect()
 }
 
 fn subject_of(content: &[u8]) -> Option<String> {
@@ -236,6 +234,7 @@ pub async fn collect_at(hub: &Hub, dry_run: bool, now: i64) -> Result<GcReport, 
     if dry_run {
         report.marked = store::lifecycle::count_unmarked(pool).await?;
     } else {
+        finish_interrupted(hub, now).await?;
         store::lifecycle::unmark_referenced(pool).await?;
         report.marked = store::lifecycle::mark_unreferenced(pool, now).await?;
     }
@@ -264,12 +263,14 @@ pub async fn collect_at(hub: &Hub, dry_run: bool, now: i64) -> Result<GcReport, 
     Ok(report)
 }
 
-/// Deletes one collectable blob: its row (in a transaction that holds it), then its bytes, then
-/// commits. False if it became referenced or touched meanwhile.
+/// Deletes one collectable blob: its row and a record of the deletion in one committed
+/// transaction, then its bytes, then the record. False if it became referenced or touched
+/// meanwhile. Bytes that could not be deleted now are deleted by a later collection.
 async fn delete_blob(hub: &Hub, digest: &str, cutoff: i64) -> Result<bool, CoreError> {
     let Ok(parsed) = digest.parse::<Digest>() else {
         return Ok(false);
     };
+    let now = clock::now();
     let mut tx = hub.db.begin_write().await?;
     match store::lifecycle::delete_if_collectable(&mut tx, digest, cutoff).await {
         Ok(true) => {}
@@ -283,18 +284,81 @@ async fn delete_blob(hub: &Hub, digest: &str, cutoff: i64) -> Result<bool, CoreE
         }
         Err(e) => return Err(e.into()),
     }
-    if let Err(e) = hub.registry.blobs.delete(&parsed).await {
-        // The row stays (the transaction rolls back); the next collection tries again.
-        tracing::warn!(%digest, error = %e, "could not delete a blob's bytes");
-        return Ok(false);
-    }
+    store::lifecycle::begin_deletion(&mut *tx, digest, now).await?;
     tx.commit().await?;
+    remove_bytes(hub, &parsed, now).await?;
     Ok(true)
 }
 
-/// Removes files no row knows: blobs older than [`STRAY_AFTER`] (each in a transaction that
-/// holds a placeholder row, so an upload of the same digest waits and writes its bytes after),
-/// and upload-area leftovers of uploads no longer in progress.
+/// Deletes the bytes of a blob whose deletion was recorded at `started_at`, then the record.
+/// An error from the store leaves the record for a later attempt (false).
+async fn remove_bytes(hub: &Hub, digest: &Digest, started_at: i64) -> Result<bool, CoreError> {
+    match tokio::time::timeout(DELETE_TIMEOUT, hub.registry.blobs.delete(digest)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(%digest, error = %e, "could not delete a blob's bytes; a later collection will");
+            return Ok(false);
+        }
+        Err(_) => {
+            tracing::warn!(%digest, "deleting a blob's bytes took too long; a later collection will");
+            return Ok(false);
+        }
+    }
+    store::lifecycle::end_deletion(hub.db.pool(), &digest.to_string(), started_at).await?;
+    Ok(true)
+}
+
+/// Finishes the deletion of `digest` recorded at `started_at` if it is still that one (nobody
+/// took it over meanwhile).
+async fn finish_deletion(hub: &Hub, digest: &Digest, started_at: i64) -> Result<(), CoreError> {
+    let now = clock::now();
+    if store::lifecycle::retake_deletion(hub.db.pool(), &digest.to_string(), started_at, now)
+        .await?
+    {
+        remove_bytes(hub, digest, now).await?;
+    }
+    Ok(())
+}
+
+/// Finishes every deletion interrupted longer than [`DELETION_STALE`] ago.
+async fn finish_interrupted(hub: &Hub, now: i64) -> Result<u64, CoreError> {
+    let mut finished = 0;
+    for (digest, started) in
+        store::lifecycle::stale_deletions(hub.db.pool(), now - DELETION_STALE).await?
+    {
+        if let Ok(parsed) = digest.parse::<Digest>() {
+            finish_deletion(hub, &parsed, started).await?;
+            finished += 1;
+        }
+    }
+    Ok(finished)
+}
+
+/// Records a blob about to be stored by an upload, before its bytes move into place (see the
+/// module's notes): waits while a deletion of the same digest is under way, and finishes one
+/// that was interrupted.
+pub(crate) async fn claim(hub: &Hub, digest: &Digest, size: i64) -> Result<(), CoreError> {
+    let d = digest.to_string();
+    loop {
+        let now = clock::now();
+        let mut tx = hub.db.begin_write().await?;
+        store::blobs::claim(&mut *tx, &d, size, now).await?;
+        let Some(started) = store::lifecycle::deletion(&mut *tx, &d).await? else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        drop(tx);
+        if now - started >= DELETION_STALE {
+            finish_deletion(hub, digest, started).await?;
+        } else {
+            tokio::time::sleep(DELETION_POLL).await;
+        }
+    }
+}
+
+/// Removes files no row knows: blobs older than [`STRAY_AFTER`] (each recorded as a deletion
+/// first, so an upload of the same digest waits and writes its bytes after), and upload-area
+/// leftovers of uploads no longer in progress.
 async fn sweep_strays(
     hub: &Hub,
     now: i64,
@@ -319,14 +383,15 @@ async fn sweep_strays(
                 report.strays.push((d, f.size));
                 continue;
             }
+            let started = clock::now();
             let mut tx = hub.db.begin_write().await?;
-            if !store::lifecycle::claim_stray(&mut *tx, &d, now).await? {
+            if !store::lifecycle::claim_stray(&mut tx, &d, started).await? {
                 continue;
             }
-            hub.registry.blobs.delete(&f.digest).await.map_err(io)?;
-            store::lifecycle::drop_stray(&mut *tx, &d).await?;
             tx.commit().await?;
-            report.strays.push((d, f.size));
+            if remove_bytes(hub, &f.digest, started).await? {
+                report.strays.push((d, f.size));
+            }
         }
     }
     let in_progress: HashSet<String> = store::uploads::all_ids(hub.db.pool())
@@ -748,7 +813,7 @@ async fn plan(hub: &Hub, repo: &Repository, p: &Policy) -> Result<RetentionPlan,
     loop {
         let mut needed: HashSet<String> = HashSet::new();
         for m in manifests.iter().filter(|m| !going.contains_key(&m.digest)) {
-            needed.extend(child_refs(&m.content));
+            needed.extend(crate::registry::manifests::index_children(&m.content));
         }
         for m in manifests.iter().filter(|m| going.contains_key(&m.digest)) {
             // A referrer whose subject stays is kept with it.
@@ -955,7 +1020,10 @@ mod tests {
         assert_eq!(blob_refs(m), vec!["sha256:a", "sha256:b", "sha256:c"]);
         let ix = br#"{"schemaVersion":2,"manifests":[{"digest":"sha256:x"}]}"#;
         assert!(blob_refs(ix).is_empty());
-        assert_eq!(child_refs(ix), vec!["sha256:x"]);
+        assert_eq!(
+            crate::registry::manifests::index_children(ix),
+            vec!["sha256:x"]
+        );
     }
 
     #[test]

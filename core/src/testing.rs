@@ -130,3 +130,192 @@ pub async fn counted_repository_bytes(hub: &crate::Hub, repository_id: i64) -> i
         .await
         .expect("counting stored bytes")
 }
+
+/// Moves every recorded blob deletion `secs` into the past (what the time a restart takes would
+/// do: an interrupted deletion becomes one to finish).
+pub async fn age_deletions(hub: &crate::Hub, secs: i64) {
+    sqlx::query("UPDATE blob_deletions SET started_at = started_at - $1")
+        .bind(secs)
+        .execute(hub.db.pool())
+        .await
+        .expect("ageing blob deletions");
+}
+
+/// Blob rows whose bytes the store does not hold (what must never exist).
+pub async fn rows_without_bytes(hub: &crate::Hub) -> Vec<String> {
+    let digests: Vec<String> = sqlx::query_scalar("SELECT digest FROM blobs ORDER BY digest")
+        .fetch_all(hub.db.pool())
+        .await
+        .expect("listing blob rows");
+    let mut missing = Vec::new();
+    for d in digests {
+        let parsed: crate::registry::names::Digest = d.parse().expect("a stored digest");
+        if hub
+            .registry
+            .blobs
+            .size(&parsed)
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            missing.push(d);
+        }
+    }
+    missing
+}
+
+/// A blob store operation, for [`FaultyStore`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreOp {
+    Size,
+    Read,
+    Delete,
+    StartUpload,
+    AppendUpload,
+    ReadUpload,
+    CommitUpload,
+    AbortUpload,
+    ListBlobs,
+    ListUploads,
+}
+
+/// Where an injected failure strikes: before the operation does anything, or after it is done
+/// (what a process killed between a store's answer and the next step leaves behind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strike {
+    Before,
+    After,
+}
+
+/// A blob store that fails chosen calls: the test-only wrapper for injecting faults at the
+/// storage boundary.
+pub struct FaultyStore {
+    inner: std::sync::Arc<dyn crate::registry::storage::BlobStore>,
+    /// (operation, calls of it to let through first, where it strikes).
+    faults: std::sync::Mutex<Vec<(StoreOp, u32, Strike)>>,
+}
+
+impl FaultyStore {
+    /// A copy of `hub` whose blob store is `hub`'s behind a [`FaultyStore`].
+    pub fn wrap(hub: &crate::Hub) -> (crate::Hub, std::sync::Arc<FaultyStore>) {
+        let faulty = std::sync::Arc::new(FaultyStore {
+            inner: hub.registry.blobs.clone(),
+            faults: Default::default(),
+        });
+        let mut wrapped = hub.clone();
+        wrapped.registry.blobs = faulty.clone();
+        (wrapped, faulty)
+    }
+
+    /// Fails the call of `op` after `skip` more calls of it succeed, once.
+    pub fn fail(&self, op: StoreOp, skip: u32, strike: Strike) {
+        self.lock().push((op, skip, strike));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(StoreOp, u32, Strike)>> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether this call of `op` fails, and where.
+    fn strikes(&self, op: StoreOp) -> Option<Strike> {
+        let mut faults = self.lock();
+        let i = faults.iter().position(|(o, _, _)| *o == op)?;
+        if faults[i].1 > 0 {
+            faults[i].1 -= 1;
+            return None;
+        }
+        Some(faults.remove(i).2)
+    }
+
+    async fn call<T>(
+        &self,
+        op: StoreOp,
+        f: impl std::future::Future<Output = std::io::Result<T>>,
+    ) -> std::io::Result<T> {
+        let injected = || std::io::Error::other(format!("injected failure of {op:?}"));
+        match self.strikes(op) {
+            None => f.await,
+            Some(Strike::Before) => Err(injected()),
+            Some(Strike::After) => {
+                f.await?;
+                Err(injected())
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::registry::storage::BlobStore for FaultyStore {
+    async fn size(&self, digest: &crate::registry::names::Digest) -> std::io::Result<Option<u64>> {
+        self.call(StoreOp::Size, self.inner.size(digest)).await
+    }
+
+    async fn read(
+        &self,
+        digest: &crate::registry::names::Digest,
+        offset: u64,
+        len: u64,
+    ) -> std::io::Result<crate::registry::storage::BlobReader> {
+        self.call(StoreOp::Read, self.inner.read(digest, offset, len))
+            .await
+    }
+
+    async fn delete(&self, digest: &crate::registry::names::Digest) -> std::io::Result<()> {
+        self.call(StoreOp::Delete, self.inner.delete(digest)).await
+    }
+
+    async fn start_upload(&self, id: &str) -> std::io::Result<()> {
+        self.call(StoreOp::StartUpload, self.inner.start_upload(id))
+            .await
+    }
+
+    async fn append_upload(
+        &self,
+        id: &str,
+        offset: u64,
+        data: &mut (dyn tokio::io::AsyncRead + Send + Unpin),
+    ) -> std::io::Result<u64> {
+        self.call(
+            StoreOp::AppendUpload,
+            self.inner.append_upload(id, offset, data),
+        )
+        .await
+    }
+
+    async fn read_upload(
+        &self,
+        id: &str,
+        len: u64,
+    ) -> std::io::Result<crate::registry::storage::BlobReader> {
+        self.call(StoreOp::ReadUpload, self.inner.read_upload(id, len))
+            .await
+    }
+
+    async fn commit_upload(
+        &self,
+        id: &str,
+        len: u64,
+        digest: &crate::registry::names::Digest,
+    ) -> std::io::Result<()> {
+        self.call(
+            StoreOp::CommitUpload,
+            self.inner.commit_upload(id, len, digest),
+        )
+        .await
+    }
+
+    async fn abort_upload(&self, id: &str) -> std::io::Result<()> {
+        self.call(StoreOp::AbortUpload, self.inner.abort_upload(id))
+            .await
+    }
+
+    async fn list_blobs(&self) -> std::io::Result<Vec<crate::registry::storage::StoredFile>> {
+        self.call(StoreOp::ListBlobs, self.inner.list_blobs()).await
+    }
+
+    async fn list_uploads(&self) -> std::io::Result<Vec<(String, i64)>> {
+        self.call(StoreOp::ListUploads, self.inner.list_uploads())
+            .await
+    }
+}

@@ -11,10 +11,21 @@ pub async fn size(hub: &Hub, repo: &Repository, digest: &Digest) -> Result<u64, 
     let (size, marked) = store::blobs::linked(hub.db.pool(), repo.id, &d)
         .await?
         .ok_or(RegistryError::BlobUnknown)?;
-    if marked && !crate::lifecycle::touch(hub, &d).await? {
+    if marked && !(crate::lifecycle::touch(hub, &d).await? && stored(hub, digest).await?) {
         return Err(RegistryError::BlobUnknown);
     }
     Ok(size as u64)
+}
+
+/// Whether the blob store holds the bytes of `digest`. Asked for blobs marked for collection,
+/// the only rows whose bytes a collection interrupted by an older Berth may have deleted: a
+/// client told such a blob exists would skip uploading it and push an image nobody can pull.
+pub(crate) async fn stored(hub: &Hub, digest: &Digest) -> Result<bool, RegistryError> {
+    let present = hub.registry.blobs.size(digest).await?.is_some();
+    if !present {
+        tracing::warn!(%digest, "a blob's row has no bytes in the store; answering that it is unknown");
+    }
+    Ok(present)
 }
 
 /// `len` bytes of a blob from `offset` (the caller checked the range against [`size`]).
@@ -43,7 +54,7 @@ pub async fn mount(
     }
     // Restart a marked blob's grace period before linking it: a collection that got there
     // first means there is nothing to mount (the client uploads instead).
-    if !crate::lifecycle::touch(hub, &d).await? {
+    if !(crate::lifecycle::touch(hub, &d).await? && stored(hub, digest).await?) {
         return Ok(false);
     }
     store::blobs::link(hub.db.pool(), to.id, &d, clock::now()).await?;

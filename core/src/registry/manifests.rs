@@ -179,16 +179,22 @@ async fn check_blobs(
     }
     digests.sort();
     digests.dedup();
-    let stored: std::collections::HashMap<String, i64> =
+    let stored: std::collections::HashMap<String, (i64, bool)> =
         store::blobs::linked_sizes(hub.db.pool(), repo.id, &digests)
             .await?
             .into_iter()
+            .map(|(d, size, marked)| (d, (size, marked)))
             .collect();
     for d in listed {
-        let dg = digest_of(d)?.to_string();
-        let Some(&size) = stored.get(&dg) else {
+        let digest = digest_of(d)?;
+        let dg = digest.to_string();
+        let Some(&(size, marked)) = stored.get(&dg) else {
             return Err(RegistryError::ManifestBlobUnknown(dg));
         };
+        // A marked blob's bytes are checked (see `blobs::stored`); a referenced one's are there.
+        if marked && !super::blobs::stored(hub, &digest).await? {
+            return Err(RegistryError::ManifestBlobUnknown(dg));
+        }
         if size as u64 != d.size() {
             return Err(invalid(format!(
                 "blob {dg} is {size} bytes, but the manifest says {}",
@@ -499,6 +505,19 @@ async fn image_platform(hub: &Hub, config: &Digest, size: u64) -> Option<Platfor
     })
 }
 
+/// The manifests an index lists (none for anything else).
+pub(crate) fn index_children(content: &[u8]) -> Vec<String> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(content) else {
+        return Vec::new();
+    };
+    v.get("manifests")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("digest").and_then(|d| d.as_str()).map(String::from))
+        .collect()
+}
+
 pub async fn get(
     hub: &Hub,
     repo: &Repository,
@@ -517,6 +536,27 @@ pub async fn get(
         total_size: row.total_size as u64,
         platforms: serde_json::from_str(&row.platforms).unwrap_or_default(),
     })
+}
+
+/// Counts a manifest request (HEAD or GET) in the pull statistics: see
+/// [`repos::count_manifest_request`] for what counts as a pull, and of which tag.
+pub fn count_request(
+    hub: &Hub,
+    repo: &Repository,
+    reference: &Reference,
+    stored: &Stored,
+    client: &str,
+    is_get: bool,
+) {
+    super::repos::count_manifest_request(
+        hub,
+        repo,
+        reference,
+        &stored.digest,
+        || index_children(&stored.content),
+        client,
+        is_get,
+    );
 }
 
 /// Deletes a tag, or a manifest together with every tag pointing at it; `by` is who asked

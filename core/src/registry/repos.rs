@@ -5,7 +5,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{names::RepoName, RegistryError};
+use super::{
+    names::{Reference, RepoName},
+    RegistryError,
+};
 use crate::{
     access::{self, Action, Refusal, Subject},
     clock,
@@ -149,7 +152,7 @@ pub async fn catalog(
     last: &str,
     limit: i64,
 ) -> Result<Vec<String>, RegistryError> {
-    let user = subject.user();
+    let user = crate::access::lists_as(subject);
     let names = store::repositories::visible_names(
         hub.db.pool(),
         user.map(|u| u.id),
@@ -174,6 +177,9 @@ pub async fn catalog(
 #[derive(Clone, Default)]
 pub struct PullCounts {
     pending: Arc<Mutex<Pending>>,
+    /// What each client resolved lately, to count a pull once and for its tag (see
+    /// [`count_manifest_request`]).
+    resolved: Resolved,
     /// Held while a flush writes, so a second flush (at shutdown, or a test's) returns only
     /// once the counts taken by the first are in the database.
     flushing: Arc<tokio::sync::Mutex<()>>,
@@ -199,19 +205,106 @@ impl Pending {
     }
 }
 
-/// Counts one pull (a manifest GET) of `repo`, by tag when the client asked for one.
-pub fn count_pull(hub: &Hub, repo: &Repository, tag: Option<&str>) {
+/// How long a client's resolution of a manifest is remembered.
+const RESOLVED_FOR: i64 = 5 * clock::MINUTE;
+/// Resolutions remembered at most (per process).
+const RESOLVED_KEPT: usize = 20_000;
+
+/// (repository, client, digest) → the tag the client reached it by, whether its pull was
+/// counted already, and when.
+type ResolvedKey = (i64, String, String);
+
+#[derive(Clone)]
+struct Resolved(Arc<Mutex<lru::LruCache<ResolvedKey, (Option<String>, bool, i64)>>>);
+
+impl Default for Resolved {
+    fn default() -> Self {
+        Resolved(Arc::new(Mutex::new(lru::LruCache::new(
+            std::num::NonZeroUsize::new(RESOLVED_KEPT).unwrap_or(std::num::NonZeroUsize::MIN),
+        ))))
+    }
+}
+
+/// Counts a manifest request as pull statistics count pulls (the one rule of what a pull is).
+/// `client` names who asks (address, account, program). Clients resolve a tag in different
+/// ways, and each pull of `repo:tag` counts once, for the tag, whatever the way:
+/// - a GET by tag is a pull of the tag;
+/// - a HEAD by tag (docker and containerd resolve tags so) is the tag's last pull at once (so a
+///   "not pulled for N days" rule never deletes a tag that is pulled, on whichever replica) and
+///   the client's next GET of that digest counts as the tag's pull;
+/// - a GET by digest counts for the repository, unless this client's pull of it was counted;
+/// - the platform manifests of an index the client just pulled are part of that pull.
+///
+/// Resolutions are remembered in this process for [`RESOLVED_FOR`]: behind a load balancer that
+/// sends the HEAD and the GET to different replicas, the pull counts for the repository only
+/// (the tag's last-pulled time is still set by the HEAD).
+pub(crate) fn count_manifest_request(
+    hub: &Hub,
+    repo: &Repository,
+    reference: &Reference,
+    digest: &str,
+    children: impl FnOnce() -> Vec<String>,
+    client: &str,
+    is_get: bool,
+) {
     let now = clock::now();
+    let pulls = &hub.registry.pulls;
+    let key = |digest: &str| (repo.id, client.to_string(), digest.to_string());
+    let mut resolved = pulls.resolved.0.lock().unwrap_or_else(|e| e.into_inner());
+    let counted_tag = match (reference, is_get) {
+        (Reference::Tag(tag), false) => {
+            resolved.put(key(digest), (Some(tag.clone()), false, now));
+            drop(resolved);
+            add_pull(hub, repo.id, now, None, Some(tag));
+            return;
+        }
+        (Reference::Digest(_), false) => return,
+        (Reference::Tag(tag), true) => Some(tag.clone()),
+        (Reference::Digest(_), true) => match resolved.get_mut(&key(digest)) {
+            Some(entry) if now - entry.2 <= RESOLVED_FOR => {
+                if entry.1 {
+                    return;
+                }
+                entry.1 = true;
+                entry.2 = now;
+                entry.0.clone()
+            }
+            _ => None,
+        },
+    };
+    for child in children() {
+        resolved.put(key(&child), (counted_tag.clone(), true, now));
+    }
+    drop(resolved);
+    add_pull(hub, repo.id, now, Some(1), counted_tag.as_deref());
+}
+
+/// Counts one pull of `repo` already attributed (to `tag`, when it was one's).
+pub fn count_pull(hub: &Hub, repo: &Repository, tag: Option<&str>) {
+    add_pull(hub, repo.id, clock::now(), Some(1), tag);
+}
+
+/// Adds to the pending counts: `pulls` of the repository today (none for a tag's touch), and the
+/// tag's pull (counted, or only its time when `pulls` is `None`).
+fn add_pull(hub: &Hub, repository_id: i64, now: i64, pulls: Option<i64>, tag: Option<&str>) {
     let mut pending = hub
         .registry
         .pulls
         .pending
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    *pending.days.entry((repo.id, clock::day(now))).or_default() += 1;
+    if let Some(n) = pulls {
+        *pending
+            .days
+            .entry((repository_id, clock::day(now)))
+            .or_default() += n;
+    }
     if let Some(tag) = tag {
-        let e = pending.tags.entry((repo.id, tag.to_string())).or_default();
-        e.0 += 1;
+        let e = pending
+            .tags
+            .entry((repository_id, tag.to_string()))
+            .or_default();
+        e.0 += pulls.unwrap_or(0);
         e.1 = now;
     }
 }
@@ -229,7 +322,7 @@ pub async fn flush_pulls(hub: &Hub) -> Result<(), RegistryError> {
             .lock()
             .unwrap_or_else(|e| e.into_inner()),
     );
-    if pending.days.is_empty() {
+    if pending.days.is_empty() && pending.tags.is_empty() {
         return Ok(());
     }
     let mut per_repo: BTreeMap<i64, i64> = BTreeMap::new();

@@ -255,7 +255,7 @@ async fn commit_locked(
     // The row first (see `lifecycle`): a collection deleting this digest finishes before the
     // bytes move into place, and none starts on it until the grace period passes again. The row
     // alone makes nothing readable; the repository link below does.
-    store::blobs::claim(hub.db.pool(), &d, size as i64, now).await?;
+    crate::lifecycle::claim(hub, digest, size as i64).await?;
     hub.registry.blobs.commit_upload(id, size, digest).await?;
     let mut tx = hub.db.begin_write().await?;
     store::blobs::link(&mut *tx, repo.id, &d, now).await?;

@@ -3,7 +3,8 @@ use sqlx::{Any, Executor};
 /// Records a blob about to be stored, before its bytes are moved into place: a new row starts
 /// unreferenced (collectable after the grace period unless a manifest references it); an
 /// existing one marked for collection has its grace period restarted. Waits for a collection
-/// deleting the same digest, which then no longer finds it collectable.
+/// deleting the same row, which then no longer finds it collectable; the caller then checks, in
+/// the same transaction, that no deletion of the digest's bytes is under way.
 pub async fn claim<'c>(
     ex: impl Executor<'c, Database = Any>,
     digest: &str,
@@ -74,17 +75,19 @@ pub async fn linked<'c>(
     Ok(row.map(|(size, since)| (size, since.is_some())))
 }
 
-/// Digests and sizes of those of `digests` linked to the repository, in one query.
+/// Digests, sizes and collection marks of those of `digests` linked to the repository, in one
+/// query.
 pub async fn linked_sizes<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
     digests: &[String],
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, i64, bool)>, sqlx::Error> {
     if digests.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT b.digest, b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+        "SELECT b.digest, b.size, b.unreferenced_since FROM repository_blobs rb
+         JOIN blobs b ON b.digest = rb.digest
          WHERE rb.repository_id = $1 AND rb.digest IN ({})",
         super::placeholders(2, digests.len())
     );
@@ -92,7 +95,11 @@ pub async fn linked_sizes<'c>(
     for d in digests {
         q = q.bind(d);
     }
-    q.fetch_all(ex).await
+    let rows: Vec<(String, i64, Option<i64>)> = q.fetch_all(ex).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, size, since)| (d, size, since.is_some()))
+        .collect())
 }
 
 pub async fn unlink<'c>(

@@ -154,8 +154,8 @@ pub async fn collectable<'c>(
     .await
 }
 
-/// Deletes a blob's row if it is still collectable (in the caller's transaction, which deletes
-/// the bytes before it commits); true if it did.
+/// Deletes a blob's row if it is still collectable (in the caller's transaction, which records
+/// the deletion with [`begin_deletion`] before it commits); true if it did.
 pub async fn delete_if_collectable<'c>(
     tx: &mut sqlx::Transaction<'c, Any>,
     digest: &str,
@@ -485,7 +485,7 @@ pub async fn tags<'c>(
 ) -> Result<Vec<TagRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT name, manifest_digest, pushed_at, last_pulled_at FROM tags
-         WHERE repository_id = $1 ORDER BY pushed_at DESC, name",
+         WHERE repository_id = $1 ORDER BY pushed_at DESC, push_seq DESC, name",
     )
     .bind(repository_id)
     .fetch_all(ex)
@@ -580,10 +580,12 @@ pub async fn log_of<'c>(
     .await
 }
 
-/// Takes a placeholder row for a stray blob file (one no row knows), so an upload of the same
-/// digest waits until the file is gone; false if a row exists after all.
-pub async fn claim_stray<'c>(
-    ex: impl Executor<'c, Database = Any>,
+/// Records, for a stray blob file (one no row knows), that its bytes are about to be deleted;
+/// false if a row exists after all. The placeholder row inserted and deleted here makes an upload
+/// of the same digest that is recording its row at this moment wait (PostgreSQL's unique index)
+/// and then see the deletion, or makes this one see the upload's row.
+pub async fn claim_stray(
+    tx: &mut sqlx::Transaction<'_, Any>,
     digest: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -593,17 +595,88 @@ pub async fn claim_stray<'c>(
     )
     .bind(digest)
     .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM blobs WHERE digest = $1")
+        .bind(digest)
+        .execute(&mut **tx)
+        .await?;
+    begin_deletion(&mut **tx, digest, now).await
+}
+
+/// Records that the bytes of `digest` (whose row the same transaction deleted) are being
+/// deleted; false if another deletion of it is recorded already.
+pub async fn begin_deletion<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO blob_deletions (digest, started_at) VALUES ($1, $2)
+         ON CONFLICT (digest) DO NOTHING",
+    )
+    .bind(digest)
+    .bind(now)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn drop_stray<'c>(
+/// When the deletion of `digest`'s bytes began, if one is recorded.
+pub async fn deletion<'c>(
     ex: impl Executor<'c, Database = Any>,
     digest: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM blobs WHERE digest = $1")
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT started_at FROM blob_deletions WHERE digest = $1")
         .bind(digest)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Deletions begun before `before` (interrupted ones: a crash, or an error from the store).
+pub async fn stale_deletions<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    before: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT digest, started_at FROM blob_deletions WHERE started_at < $1 ORDER BY digest",
+    )
+    .bind(before)
+    .fetch_all(ex)
+    .await
+}
+
+/// Takes over an interrupted deletion that began at `started_at`: true if this caller now owns
+/// it (nobody else took it over meanwhile).
+pub async fn retake_deletion<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+    started_at: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE blob_deletions SET started_at = $1 WHERE digest = $2 AND started_at = $3",
+    )
+    .bind(now)
+    .bind(digest)
+    .bind(started_at)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The bytes are gone: the deletion that began at `started_at` is over.
+pub async fn end_deletion<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    digest: &str,
+    started_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM blob_deletions WHERE digest = $1 AND started_at = $2")
+        .bind(digest)
+        .bind(started_at)
         .execute(ex)
         .await?;
     Ok(())

@@ -2,7 +2,9 @@ use sqlx::{Any, Executor};
 
 use crate::{db::DbKind, repositories::TagOrder};
 
-/// Points a tag at a manifest, creating or moving it.
+/// Points a tag at a manifest, creating or moving it. It becomes the repository's newest push
+/// (`push_seq`); callers hold the repository's lock (`lifecycle::lock`), so two pushes never
+/// draw the same number.
 pub async fn upsert<'c>(
     ex: impl Executor<'c, Database = Any>,
     repository_id: i64,
@@ -12,11 +14,13 @@ pub async fn upsert<'c>(
     by: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO tags (repository_id, name, manifest_digest, pushed_at, pushed_by)
-         VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO tags (repository_id, name, manifest_digest, pushed_at, pushed_by, push_seq)
+         VALUES ($1, $2, $3, $4, $5,
+                 (SELECT COALESCE(MAX(push_seq), 0) + 1 FROM tags WHERE repository_id = $1))
          ON CONFLICT (repository_id, name) DO UPDATE
            SET manifest_digest = excluded.manifest_digest, pushed_at = excluded.pushed_at,
-               pushed_by = excluded.pushed_by, source_commit = NULL",
+               pushed_by = excluded.pushed_by, source_commit = NULL,
+               push_seq = excluded.push_seq",
     )
     .bind(repository_id)
     .bind(name)
@@ -54,7 +58,8 @@ pub async fn pull_tag<'c>(
     sqlx::query_scalar(
         "SELECT COALESCE(
             (SELECT name FROM tags WHERE repository_id = $1 AND name = 'latest'),
-            (SELECT name FROM tags WHERE repository_id = $1 ORDER BY pushed_at DESC, name LIMIT 1))",
+            (SELECT name FROM tags WHERE repository_id = $1
+              ORDER BY pushed_at DESC, push_seq DESC, name LIMIT 1))",
     )
     .bind(repository_id)
     .fetch_one(ex)
@@ -138,7 +143,7 @@ pub async fn page<'c>(
 ) -> Result<Vec<TagRow>, sqlx::Error> {
     let order_by = |table: &str| match order {
         TagOrder::Name => format!("{table}.name"),
-        TagOrder::Newest => format!("{table}.pushed_at DESC, {table}.name"),
+        TagOrder::Newest => format!("{table}.pushed_at DESC, {table}.push_seq DESC, {table}.name"),
     };
     let matching = if filter.is_empty() {
         String::new()
@@ -149,7 +154,7 @@ pub async fn page<'c>(
         "SELECT t.name, t.manifest_digest AS digest, m.media_type, m.total_size, m.platforms,
                 t.pushed_at, u.username AS pushed_by, t.pull_count, t.last_pulled_at
          FROM (SELECT name, manifest_digest, pushed_at, pushed_by, repository_id, pull_count,
-                      last_pulled_at FROM tags
+                      last_pulled_at, push_seq FROM tags
                WHERE repository_id = $1 {matching}
                ORDER BY {} LIMIT $2 OFFSET $3) t
          JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest

@@ -314,6 +314,99 @@ async fn pushes_racing_a_collection_never_lose_a_blob() {
     }
 }
 
+/// A collection killed at each of its steps (an injected failure of the blob store stands for
+/// a kill -9 there: before the bytes go, and after they went but before the next step) never
+/// leaves a row without bytes: a docker-like push of the same image afterwards uploads what is
+/// missing, and the image pulls byte-exact. Fails if a blob's row outlives its bytes.
+#[tokio::test]
+async fn a_collection_killed_at_any_step_corrupts_no_image() {
+    use testing::{FaultyStore, StoreOp, Strike};
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    let user = crate::account(&hub, "crasher", true, false).await;
+    let app = repo(&hub, &user, "crasher/app").await;
+    let (faulty, faults) = FaultyStore::wrap(&hub);
+    for (round, strike) in [Strike::Before, Strike::After].into_iter().enumerate() {
+        let own = layer(&format!("crash-{round}"), 4000);
+        let old = push(&hub, &app, &user, "v", &[&own]).await.unwrap();
+        delete(&hub, &app, Reference::Digest(old.parse().unwrap()))
+            .await
+            .unwrap();
+        lifecycle::collect(&hub, false).await.unwrap();
+        testing::age_marks(&hub, clock::DAY + 1).await;
+        // The first byte deletion of the collection fails, and the collection goes on.
+        faults.fail(StoreOp::Delete, 0, strike);
+        lifecycle::collect(&faulty, false).await.unwrap();
+        assert_eq!(
+            testing::rows_without_bytes(&hub).await,
+            Vec::<String>::new(),
+            "round {round} ({strike:?}): a row outlived its bytes"
+        );
+        // Restarted a while later: the same image pushed as docker does, then pulled.
+        testing::age_deletions(&hub, lifecycle::DELETION_STALE + 1).await;
+        push(&hub, &app, &user, "v", &[&own]).await.unwrap();
+        assert!(
+            readable(&hub, &app, &own).await,
+            "round {round} ({strike:?}): the pushed layer does not pull"
+        );
+        // The next collection finishes what was interrupted and keeps the pushed image.
+        lifecycle::collect(&hub, false).await.unwrap();
+        assert!(readable(&hub, &app, &own).await, "round {round}");
+        assert!(testing::rows_without_bytes(&hub).await.is_empty());
+    }
+    // An interrupted deletion nobody pushes again is finished by the next collection.
+    let lone = layer("lone", 1234);
+    let old = push(&hub, &app, &user, "lone", &[&lone]).await.unwrap();
+    delete(&hub, &app, Reference::Digest(old.parse().unwrap()))
+        .await
+        .unwrap();
+    lifecycle::collect(&hub, false).await.unwrap();
+    testing::age_marks(&hub, clock::DAY + 1).await;
+    // (Its configuration and its layer: both deletions fail.)
+    faults.fail(StoreOp::Delete, 0, Strike::Before);
+    faults.fail(StoreOp::Delete, 0, Strike::Before);
+    lifecycle::collect(&faulty, false).await.unwrap();
+    let digest = Digest::sha256(&lone);
+    assert!(hub.registry.blobs.size(&digest).await.unwrap().is_some());
+    assert!(
+        !readable(&hub, &app, &lone).await,
+        "deleted as far as anyone sees"
+    );
+    testing::age_deletions(&hub, lifecycle::DELETION_STALE + 1).await;
+    lifecycle::collect(&hub, false).await.unwrap();
+    assert!(hub.registry.blobs.size(&digest).await.unwrap().is_none());
+}
+
+/// A row left without bytes by an older Berth's interrupted collection (marked for collection,
+/// bytes gone) is answered as unknown, so docker uploads the layer again and the image heals.
+#[tokio::test]
+async fn a_marked_row_without_bytes_is_unknown_and_heals_on_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    let user = crate::account(&hub, "healer", true, false).await;
+    let app = repo(&hub, &user, "healer/app").await;
+    let other = repo(&hub, &user, "healer/other").await;
+    let own = layer("heal", 2500);
+    let old = push(&hub, &app, &user, "v", &[&own]).await.unwrap();
+    delete(&hub, &app, Reference::Digest(old.parse().unwrap()))
+        .await
+        .unwrap();
+    lifecycle::collect(&hub, false).await.unwrap();
+    let digest = Digest::sha256(&own);
+    hub.registry.blobs.delete(&digest).await.unwrap();
+    assert!(
+        blobs::size(&hub, &app, &digest).await.is_err(),
+        "HEAD says unknown"
+    );
+    assert!(
+        !blobs::mount(&hub, &app, &other, &digest).await.unwrap(),
+        "nothing to mount"
+    );
+    push(&hub, &app, &user, "v", &[&own]).await.unwrap();
+    assert!(readable(&hub, &app, &own).await);
+    assert!(testing::rows_without_bytes(&hub).await.is_empty());
+}
+
 #[tokio::test]
 async fn immutable_tags_and_storage_limits() {
     let dir = tempfile::tempdir().unwrap();
@@ -563,6 +656,56 @@ async fn retention_rules_preview_then_delete_exactly_that() {
     let plan = lifecycle::preview(&hub, &user, "pruner/app").await.unwrap();
     let tags: Vec<_> = plan.items.iter().filter_map(|i| i.tag.clone()).collect();
     assert_eq!(tags, vec!["build-4".to_string()], "{plan:?}");
+}
+
+/// Tags pushed within one second (`docker push --all-tags`, CI pushing two tags) keep their
+/// push order: "keep the newest 1" keeps the one pushed last, whatever the names, and the Tags
+/// tab lists it first. Fails while ties in the push time go to the alphabetically first name.
+#[tokio::test]
+async fn tags_pushed_in_the_same_second_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    let user = crate::account(&hub, "sameseconder", true, false).await;
+    let app = repo(&hub, &user, "sameseconder/app").await;
+    for tag in ["dev1", "dev2", "a-last"] {
+        push(&hub, &app, &user, tag, &[&layer(tag, 100)])
+            .await
+            .unwrap();
+    }
+    // Make the three pushes one second for sure.
+    sqlx::query("UPDATE tags SET pushed_at = 1000000000 WHERE repository_id = $1")
+        .bind(app.id)
+        .execute(hub.db.pool())
+        .await
+        .unwrap();
+    lifecycle::set_policy(
+        &hub,
+        &user,
+        "sameseconder/app",
+        Policy {
+            keep_last: 1,
+            ..Policy::default()
+        },
+    )
+    .await
+    .unwrap();
+    let plan = lifecycle::preview(&hub, &user, "sameseconder/app")
+        .await
+        .unwrap();
+    let tags: Vec<_> = plan.items.iter().filter_map(|i| i.tag.clone()).collect();
+    assert_eq!(tags, ["dev2", "dev1"], "{plan:?}");
+    let app = repo(&hub, &user, "sameseconder/app").await;
+    let listed = berth_core::repositories::tag_page(
+        &hub,
+        &app,
+        "",
+        berth_core::repositories::TagOrder::Newest,
+        1,
+    )
+    .await
+    .unwrap();
+    let names: Vec<&str> = listed.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["a-last", "dev2", "dev1"]);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use berth_core::{
     registry::{
         manifests::{self, MAX_SIZE},
         names::Reference,
-        repos, RegistryError,
+        RegistryError,
     },
 };
 use tokio::io::AsyncReadExt;
@@ -56,14 +56,15 @@ pub async fn get(
             h.insert(header::ETAG, v);
         }
     };
-    // A GET is a pull even when the client's cached copy is still current (304).
-    if with_body {
-        let tag = match &reference {
-            Reference::Tag(t) => Some(t.as_str()),
-            Reference::Digest(_) => None,
-        };
-        repos::count_pull(hub, &repo, tag);
-    }
+    // A GET is a pull even when the client's cached copy is still current (304); a HEAD by tag
+    // starts one (see `manifests::count_request`).
+    let client = format!(
+        "{}|{}|{}",
+        caller.origin.ip.as_deref().unwrap_or(""),
+        caller.claims.as_ref().map_or("", |c| c.sub.as_str()),
+        caller.origin.agent.as_deref().unwrap_or("")
+    );
+    manifests::count_request(hub, &repo, &reference, &m, &client, with_body);
     if unchanged {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         headers(&mut res, 0);

@@ -161,8 +161,16 @@ async fn docker_login_push_pull_and_run() {
     berth_core::registry::repos::flush_pulls(s.hub())
         .await
         .unwrap();
-    let (platforms, size, pushed_by, pulls): (String, i64, String, i64) = sqlx::query_as(
-        "SELECT m.platforms, m.total_size, u.username, r.pull_count FROM tags t
+    let (platforms, size, pushed_by, pulls, tag_pulls, last_pulled): (
+        String,
+        i64,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT m.platforms, m.total_size, u.username, r.pull_count, t.pull_count, t.last_pulled_at
+         FROM tags t
          JOIN repositories r ON r.id = t.repository_id
          JOIN manifests m ON m.repository_id = r.id AND m.digest = t.manifest_digest
          JOIN users u ON u.id = t.pushed_by
@@ -174,11 +182,21 @@ async fn docker_login_push_pull_and_run() {
     assert_eq!(platforms, r#"[{"os":"linux","architecture":"amd64"}]"#);
     assert!(size > 500_000, "busybox layer compressed: {size}");
     assert_eq!(pushed_by, "dockeralice");
-    // The engine resolves a tag with HEAD and GETs the manifest only when its content store
-    // no longer holds it, so each of the four `docker pull`s of app:v1 (after `rmi`, anonymous,
-    // with each token) counts only if the engine's garbage collection ran in between; exact
-    // counting (GET counted, HEAD not) is in registry.rs and discover.rs.
+    // The engine resolves a tag with HEAD and GETs the manifest by digest only when its content
+    // store no longer holds it, so each of the four `docker pull`s of app:v1 (after `rmi`,
+    // anonymous, with each token) counts only if the engine's garbage collection ran in
+    // between; exact counting is in registry.rs and discover.rs.
     assert!((1..=4).contains(&pulls), "the pulls were counted: {pulls}");
+    // The by-digest GET after the HEAD by tag is the tag's pull, and the HEAD alone already
+    // makes it the tag's last pull (what "delete tags not pulled for N days" reads).
+    assert!(
+        (1..=pulls).contains(&tag_pulls),
+        "docker pull counts for the tag: {tag_pulls} of {pulls}"
+    );
+    assert!(
+        last_pulled.is_some(),
+        "docker pull sets the tag's last pull"
+    );
     assert!(results[0].contains("digest"));
 }
 

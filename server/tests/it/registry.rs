@@ -475,6 +475,67 @@ async fn blob_uploads_streamed_monolithic_and_chunked() {
     assert_eq!(error_code(res).await, "DIGEST_INVALID");
 }
 
+/// A pull counts once and for its tag however the client resolves it: docker and containerd
+/// HEAD the tag and GET by digest; a multi-platform pull GETs the index and then one platform's
+/// manifest, which is part of the same pull. Fails while only GETs by tag count for tags.
+#[tokio::test]
+async fn a_pull_counts_once_for_its_tag_however_the_client_resolves_it() {
+    let s = TestServer::shared();
+    let alice = Reg::user("counted", true, false).await;
+    let repo = format!("{}/app", alice.name());
+    let r = repo.as_str();
+    let (amd_manifest, amd) = alice.push_image(r, "single", b"counted layer").await;
+    let (arm_manifest, arm) = alice.push_image(r, "arm", b"counted arm layer").await;
+    let index = json!({"schemaVersion":2,"mediaType":OCI_INDEX,"manifests":[
+        {"mediaType":OCI_MANIFEST,"digest":amd,"size":amd_manifest.len(),"platform":{"os":"linux","architecture":"amd64"}},
+        {"mediaType":OCI_MANIFEST,"digest":arm,"size":arm_manifest.len(),"platform":{"os":"linux","architecture":"arm64"}}
+    ]})
+    .to_string()
+    .into_bytes();
+    let index_digest = alice.put_manifest(r, "multi", OCI_INDEX, &index).await;
+    let call = |method: Method, reference: String| {
+        let alice = &alice;
+        async move {
+            let res = alice
+                .req(method, &format!("/v2/{r}/manifests/{reference}"), r)
+                .await
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    };
+    // docker pull single: HEAD by tag, GET by digest.
+    call(Method::HEAD, "single".into()).await;
+    call(Method::GET, amd.clone()).await;
+    // docker pull multi: HEAD by tag, GET the index by digest, GET one platform's manifest.
+    call(Method::HEAD, "multi".into()).await;
+    call(Method::GET, index_digest.clone()).await;
+    call(Method::GET, amd.clone()).await;
+    berth_core::registry::repos::flush_pulls(s.hub())
+        .await
+        .unwrap();
+    let counts: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT t.name, t.pull_count, t.last_pulled_at FROM tags t
+         JOIN repositories r ON r.id = t.repository_id WHERE r.full_name = $1 ORDER BY t.name",
+    )
+    .bind(r)
+    .fetch_all(s.hub().db.pool())
+    .await
+    .unwrap();
+    let of = |tag: &str| counts.iter().find(|c| c.0 == tag).cloned().unwrap();
+    assert_eq!(of("single").1, 1, "{counts:?}");
+    assert!(of("single").2.is_some());
+    assert_eq!(of("multi").1, 1, "{counts:?}");
+    assert_eq!(of("arm"), ("arm".to_string(), 0, None));
+    let pulls: i64 = sqlx::query_scalar("SELECT pull_count FROM repositories WHERE full_name = $1")
+        .bind(r)
+        .fetch_one(s.hub().db.pool())
+        .await
+        .unwrap();
+    assert_eq!(pulls, 2, "two pulls, not four manifest GETs");
+}
+
 #[tokio::test]
 async fn manifests_push_pull_and_validation() {
     let s = TestServer::shared();
