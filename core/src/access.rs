@@ -256,16 +256,30 @@ pub async fn org_role(hub: &Hub, org_id: i64, user: &User) -> Result<Option<OrgR
         .and_then(OrgRole::parse))
 }
 
+/// Whether `subject` acts with a public-only access token, which sees exactly what an
+/// anonymous caller sees: a private repository does not exist for it.
+fn public_only(subject: &Subject) -> bool {
+    use crate::accounts::access_tokens::Level;
+    matches!(subject, Subject::Token(_, t) if t.level == Level::PublicRead)
+}
+
+/// Whose rights a listing filtered afterwards by the token's own limits (the catalog) is drawn
+/// with: the user's, except for a public-only token, which lists what anyone may see.
+pub fn lists_as(subject: &Subject) -> Option<&User> {
+    if public_only(subject) {
+        None
+    } else {
+        subject.user()
+    }
+}
+
 /// Whose private repositories lists (search, starred) may show `subject`: every one the user
 /// may see, unless they act with an access token that is public-only or limited to some
 /// repositories, which lists public ones only (anyone may see those).
 pub fn lists_private_of(subject: &Subject) -> Option<&User> {
-    use crate::accounts::access_tokens::Level;
     match subject {
-        Subject::Anonymous => None,
-        Subject::User(u) => Some(u),
-        Subject::Token(u, t) if t.level != Level::PublicRead && t.limits.is_empty() => Some(u),
-        Subject::Token(..) => None,
+        Subject::Token(_, t) if !t.limits.is_empty() => None,
+        _ => lists_as(subject),
     }
 }
 
@@ -295,6 +309,9 @@ pub async fn decide(
     repo: &Repository,
     action: Action,
 ) -> Result<Result<Role, Refusal>, CoreError> {
+    if repo.is_private && public_only(subject) {
+        return Ok(Err(Refusal::NotFound));
+    }
     let Some(role) = role(hub, subject.user(), repo).await? else {
         return Ok(Err(match (subject, action) {
             (Subject::Anonymous, _) => Refusal::AuthenticationRequired,

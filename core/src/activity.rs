@@ -152,6 +152,11 @@ pub async fn recent(hub: &Hub, user_id: i64) -> Result<Vec<Entry>, CoreError> {
         .collect())
 }
 
+/// Whether the account logged in to the web from `ip` within the kept log ([`KEEP_DAYS`]).
+pub async fn logged_in_from(hub: &Hub, user_id: i64, ip: &str) -> Result<bool, CoreError> {
+    Ok(store::activity::logged_in_from(hub.db.pool(), user_id, ip).await?)
+}
+
 /// Forgets entries older than [`KEEP_DAYS`]; returns how many.
 pub async fn prune(hub: &Hub) -> Result<u64, CoreError> {
     Ok(store::activity::prune(hub.db.pool(), clock::now() - KEEP_DAYS * clock::DAY).await?)

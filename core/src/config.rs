@@ -47,6 +47,10 @@ pub struct Config {
     /// Multiplies every per-address rate limit, for hubs whose users share an address (an
     /// office behind one NAT). Per-account limits stay as they are.
     pub address_limit_scale: i64,
+    /// Per-address rate limits count an IPv6 client by its first this many bits (a /64 is what
+    /// one subscriber gets, so counting single addresses would give an attacker 2^64 buckets;
+    /// `BERTH_IPV6_LIMIT_PREFIX`, default 64). IPv4 clients count by their address.
+    pub ipv6_limit_prefix: u8,
     /// Ranges webhooks may reach although the guard refuses them by default (loopback, private,
     /// link-local, metadata addresses): `BERTH_WEBHOOK_ALLOW=10.1.0.0/16,127.0.0.1`.
     pub webhook_allow: Vec<IpRange>,
@@ -136,6 +140,7 @@ struct FileConfig {
     shutdown_grace: Option<String>,
     trusted_proxies: Option<String>,
     address_limit_scale: Option<String>,
+    ipv6_limit_prefix: Option<String>,
     webhook_allow: Option<String>,
     gc_grace: Option<String>,
     build_docker_host: Option<String>,
@@ -294,6 +299,12 @@ impl Config {
             1,
             1..=10_000,
         )? as i64;
+        let ipv6_limit_prefix = number(
+            "IPV6_LIMIT_PREFIX",
+            pick("IPV6_LIMIT_PREFIX", file.ipv6_limit_prefix),
+            64,
+            1..=128,
+        )? as u8;
         let gc_grace_secs = number(
             "GC_GRACE",
             pick("GC_GRACE", file.gc_grace),
@@ -353,6 +364,7 @@ impl Config {
             shutdown_grace_secs,
             trusted_proxies,
             address_limit_scale,
+            ipv6_limit_prefix,
             webhook_allow,
             gc_grace_secs,
             build_docker_host,

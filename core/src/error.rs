@@ -35,4 +35,20 @@ impl CoreError {
             source,
         }
     }
+
+    /// Whether the disk under the blob store or the database is full (`ENOSPC`, SQLite's
+    /// `SQLITE_FULL`, PostgreSQL's `disk_full`): the operator's problem, worth saying as such.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            CoreError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+                    || source.raw_os_error() == Some(libc::ENOSPC)
+            }
+            CoreError::Db(e) => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "13" || c == "53100"),
+            _ => false,
+        }
+    }
 }

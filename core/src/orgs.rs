@@ -613,13 +613,26 @@ pub async fn remove_member(
 }
 
 /// Whether `user` is the only owner of some organization (their account cannot be deleted
-/// before it has another owner or is deleted).
-pub async fn sole_owner_of(hub: &Hub, user: &User) -> Result<Option<String>, CoreError> {
-    for (org, role) in store::orgs::of_user(hub.db.pool(), user.id).await? {
-        if role == OrgRole::Owner.as_str()
-            && store::orgs::count_owners(hub.db.pool(), org.id).await? <= 1
-        {
-            return Ok(Some(org.username));
+/// before it has another owner or is deleted). Asked inside the transaction that deletes the
+/// account: each organization they own is locked first (in id order, as every change of an
+/// organization's owners locks it), so two owners deleting their accounts at once, or one
+/// leaving while the other deletes, cannot both succeed.
+pub(crate) async fn sole_owner_locked(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    kind: crate::db::DbKind,
+    user: &User,
+) -> Result<Option<String>, CoreError> {
+    let mut owned: Vec<(i64, String)> = store::orgs::of_user(&mut **tx, user.id)
+        .await?
+        .into_iter()
+        .filter(|(_, role)| role == OrgRole::Owner.as_str())
+        .map(|(org, _)| (org.id, org.username))
+        .collect();
+    owned.sort();
+    for (id, name) in owned {
+        store::users::lock(&mut **tx, kind, id).await?;
+        if store::orgs::count_owners(&mut **tx, id).await? <= 1 {
+            return Ok(Some(name));
         }
     }
     Ok(None)
@@ -669,11 +682,13 @@ pub async fn teams(hub: &Hub, viewer: &User, org: &Org) -> Result<Vec<Team>, Org
     if org.role.is_none() && !viewer.is_admin {
         return Err(OrgError::NotFound);
     }
-    Ok(store::orgs::teams_of(hub.db.pool(), org.account.id)
-        .await?
-        .into_iter()
-        .map(Team::from)
-        .collect())
+    Ok(
+        store::orgs::teams_seen_by(hub.db.pool(), org.account.id, viewer.id, viewer.is_admin)
+            .await?
+            .into_iter()
+            .map(Team::from)
+            .collect(),
+    )
 }
 
 async fn team_row(hub: &Hub, org: &Org, team: &str) -> Result<store::orgs::TeamRow, OrgError> {
@@ -689,13 +704,18 @@ pub async fn team(hub: &Hub, viewer: &User, org: &Org, team: &str) -> Result<Tea
     }
     let row = team_row(hub, org, team).await?;
     let members = store::orgs::team_members(hub.db.pool(), row.id).await?;
-    let repositories = store::orgs::team_repositories(hub.db.pool(), row.id)
-        .await?
-        .into_iter()
-        .filter_map(|(name, p)| TeamPermission::from_level(p).map(|p| (name, p)))
-        .collect();
+    // Only what the viewer may see: a member who is in no team with a private repository does
+    // not learn its name here either.
+    let repositories: Vec<(String, TeamPermission)> =
+        store::orgs::team_repositories(hub.db.pool(), row.id, viewer.id, viewer.is_admin)
+            .await?
+            .into_iter()
+            .filter_map(|(name, p)| TeamPermission::from_level(p).map(|p| (name, p)))
+            .collect();
+    let mut team: Team = row.into();
+    team.repositories = repositories.len() as i64;
     Ok(TeamDetail {
-        team: row.into(),
+        team,
         members,
         repositories,
     })

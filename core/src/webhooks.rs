@@ -112,6 +112,8 @@ pub struct Webhook {
     pub has_secret: bool,
     pub active: bool,
     pub created_at: i64,
+    /// Why Berth turned it off (its creator lost the right to manage the repository), if it did.
+    pub disabled_reason: Option<String>,
     /// The newest delivery's state (`delivered`, `retrying`, …).
     pub last_state: Option<String>,
 }
@@ -126,6 +128,7 @@ impl From<store::webhooks::WebhookRow> for Webhook {
             has_secret: r.secret.is_some(),
             active: r.active != 0,
             created_at: r.created_at,
+            disabled_reason: r.disabled_reason,
             last_state: r.last_state,
         }
     }
@@ -258,6 +261,7 @@ pub async fn create(
             url: form.url.trim(),
             events: &events,
             secret,
+            created_by: user.id,
             at: clock::now(),
         },
     )
@@ -292,6 +296,7 @@ pub async fn update(
             events: &events,
             secret,
             active: form.active,
+            by: user.id,
             at: clock::now(),
         },
     )
@@ -458,6 +463,13 @@ pub async fn send_test(
 ) -> Result<(), WebhookError> {
     let repo = open_managed(hub, user, full_name).await?;
     let hook = webhook_of(hub, &repo, id).await?;
+    if hook.active == 0 {
+        // Said, rather than queued only to be skipped.
+        return Err(RepoError::Refused(
+            "This webhook is turned off: tick Active and save it to send a test event.".into(),
+        )
+        .into());
+    }
     let mut tx = hub.db.begin_write().await?;
     let change = Change {
         event: Event::Test,
@@ -619,6 +631,21 @@ pub async fn deliver(hub: &Hub, row: i64, last: bool) -> Result<(), String> {
     else {
         return Ok(());
     };
+    if hook.active != 0 {
+        if let Some(reason) = creator_lost_access(hub, &hook)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            store::webhooks::disable(hub.db.pool(), hook.id, &reason)
+                .await
+                .map_err(db)?;
+            tracing::warn!(webhook = hook.id, %reason, "webhook disabled");
+            store::webhooks::set_delivery_state(hub.db.pool(), row, "skipped", None)
+                .await
+                .map_err(db)?;
+            return Ok(());
+        }
+    }
     if hook.active == 0 {
         store::webhooks::set_delivery_state(hub.db.pool(), row, "skipped", None)
             .await
@@ -691,6 +718,37 @@ pub async fn deliver(hub: &Hub, row: i64, last: bool) -> Result<(), String> {
         }
         (_, why) => Err(why.unwrap_or_default()),
     }
+}
+
+/// Why a webhook must stop: the account that added or last saved it may no longer manage its
+/// repository (removed from the organization, its team's admin permission taken away, deleted),
+/// so its receiver must not keep getting the repository's events. `None` while it may.
+async fn creator_lost_access(
+    hub: &Hub,
+    hook: &store::webhooks::WebhookRow,
+) -> Result<Option<String>, CoreError> {
+    let Some(creator) = hook.created_by else {
+        return Ok(None);
+    };
+    let Some(repo) = store::repositories::by_id(hub.db.pool(), hook.repository_id).await? else {
+        return Ok(None);
+    };
+    let repo = Repository::from(repo);
+    let user = crate::accounts::user_by_id(hub, creator).await?;
+    let may = match &user {
+        Some(u) => access::decide(hub, &Subject::User(u.clone()), &repo, Action::Administer)
+            .await?
+            .is_ok(),
+        None => false,
+    };
+    Ok((!may).then(|| {
+        let who = user.map_or_else(|| "a deleted account".to_string(), |u| u.username);
+        format!(
+            "Turned off: it was set up by {who}, who may no longer manage {}. A manager can \
+             check its URL and turn it on again (it then sends on their behalf).",
+            repo.full_name
+        )
+    }))
 }
 
 enum Sent {

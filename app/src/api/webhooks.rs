@@ -20,6 +20,7 @@ pub(super) fn item(w: &berth_core::webhooks::Webhook) -> WebhookItem {
         events: w.events.iter().map(|e| e.as_str().to_string()).collect(),
         has_secret: w.has_secret,
         active: w.active,
+        disabled_reason: w.disabled_reason.clone(),
         last_state: w.last_state.clone(),
     }
 }

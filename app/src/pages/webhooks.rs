@@ -55,6 +55,7 @@ pub fn WebhooksSection(full_name: String, hooks: Vec<WebhookItem>) -> impl IntoV
                         {state_badge(h.last_state.clone())}
                     </div>
                     <p class="repo-desc webhook-url"><code>{h.url.clone()}</code></p>
+                    {h.disabled_reason.clone().map(|why| view! { <p class="alert alert-warning">{why}</p> })}
                     <p class="muted repo-meta">{events}</p>
                 </li>
             }
@@ -209,7 +210,7 @@ fn Webhook(view: WebhookView) -> impl IntoView {
         <Title text=format!("Webhook {}", h.name)/>
         <section class="repo-page">
             <p class="breadcrumbs"><a href=format!("/r/{}?tab=settings", view.full_name)>{view.full_name.clone()} " · Settings"</a></p>
-            <h1>"Webhook " {h.name.clone()}</h1>
+            <h1>"Webhook " {h.name.clone()} {(!h.active).then(|| view! { " " <span class="badge badge-warn">"disabled"</span> })}</h1>
             {move || saved().map(|t| view! { <Notice text=t/> })}
             <div class="settings">
                 <section class="panel">
@@ -228,6 +229,7 @@ fn Webhook(view: WebhookView) -> impl IntoView {
                 </section>
                 <section class="panel">
                     <h2>"Settings"</h2>
+                    {h.disabled_reason.clone().map(|why| view! { <p class="alert alert-warning" role="status">{why}</p> })}
                     <ActionForm action=update attr:class="form" attr:novalidate=true>
                         <FormError error=err/>
                         <input type="hidden" name="full_name" value=full_name.get_value()/>

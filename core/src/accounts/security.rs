@@ -44,19 +44,29 @@ fn address(origin: &Origin) -> &str {
 }
 
 /// Refuses a log-in attempt before any password work when the address, or the account from an
-/// address that already failed for it, is over its limit.
+/// address that already failed for it, is over its limit; past the account's ceiling of failures
+/// from anywhere, an address that never logged in to it gets one guess a minute (unless the
+/// account has a second factor, which a guessed password does not pass).
 async fn before_login(hub: &Hub, login: &str, origin: &Origin) -> Result<(), AccountError> {
     rate::check(hub, rate::FAILED_LOGINS_PER_ADDRESS, address(origin)).await??;
     let account = login_key(login);
-    if rate::count(
-        hub,
-        rate::FAILED_LOGINS_PER_ACCOUNT,
-        &format!("{account}@{}", address(origin)),
-    )
-    .await?
-        > 0
-    {
+    let failed_here = format!("{account}@{}", rate::client_key(hub, address(origin)));
+    if rate::count(hub, rate::FAILED_LOGINS_PER_ACCOUNT, &failed_here).await? > 0 {
         rate::check(hub, rate::FAILED_LOGINS_PER_ACCOUNT, &account).await??;
+    }
+    if rate::check(hub, rate::FAILED_LOGINS_ACCOUNT_CEILING, &account)
+        .await?
+        .is_err()
+    {
+        let known = match super::find_by_login(hub, login).await? {
+            Some(user) => {
+                user.two_factor || activity::logged_in_from(hub, user.id, address(origin)).await?
+            }
+            None => false,
+        };
+        if !known {
+            rate::hit(hub, rate::SLOWED_LOGINS_PER_ACCOUNT, &account).await??;
+        }
     }
     Ok(())
 }
@@ -70,7 +80,7 @@ async fn failed_login(hub: &Hub, login: &str, origin: &Origin) -> Result<(), Acc
     let _ = rate::hit(
         hub,
         rate::FAILED_LOGINS_PER_ACCOUNT,
-        &format!("{account}@{}", address(origin)),
+        &format!("{account}@{}", rate::client_key(hub, address(origin))),
     )
     .await?;
     if let Some(user) = super::find_by_login(hub, login).await? {
@@ -127,22 +137,77 @@ pub async fn second_factor(
     let user = super::session_user(hub, user_id, generation)
         .await?
         .ok_or(AccountError::SecondFactorExpired)?;
-    let key = user.id.to_string();
-    rate::check(hub, rate::FAILED_CODES_PER_ACCOUNT, &key).await??;
     let code = code.trim();
-    let kind = if check_totp(hub, &user, code, now).await? {
+    let slots = CodeSlots::take(hub, &user, code, origin).await?;
+    let kind = if !slots.recovery && check_totp(hub, &user, code, now).await? {
         Kind::LoginWithSecondFactor
     } else if store::users::use_recovery_code(hub.db.pool(), user.id, &recovery_hash(code), now)
         .await?
     {
         Kind::LoginWithRecoveryCode
     } else {
-        let _ = rate::hit(hub, rate::FAILED_CODES_PER_ACCOUNT, &key).await?;
         activity::record(hub, user.id, Kind::LoginFailed, "wrong code", origin).await?;
         return Err(AccountError::CodeInvalid);
     };
+    slots.give_back(hub).await?;
     activity::record(hub, user.id, kind, "", origin).await?;
     Ok(user)
+}
+
+/// The rate-limit slots one second-factor attempt holds. Each attempt is counted before its code
+/// is checked (one atomic count per bucket), and the count is given back when the code is right,
+/// so concurrent guesses cannot get past a limit. Codes count per client, so someone who knows
+/// the password locks out only their own address; recovery codes count apart, so one still
+/// works where authenticator codes are used up; and from addresses that never logged in to the
+/// account, an account-wide ceiling applies too.
+struct CodeSlots {
+    recovery: bool,
+    held: Vec<(rate::Limit, String)>,
+}
+
+impl CodeSlots {
+    async fn take(
+        hub: &Hub,
+        user: &User,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<CodeSlots, AccountError> {
+        let typed: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        // Authenticator codes are 6 digits, recovery codes 8 characters.
+        let recovery = typed.len() == 8;
+        let client = format!("{}@{}", user.id, rate::client_key(hub, address(origin)));
+        let mut slots = CodeSlots {
+            recovery,
+            held: Vec::new(),
+        };
+        let near = if recovery {
+            rate::FAILED_RECOVERY_CODES_PER_CLIENT
+        } else {
+            rate::FAILED_CODES_PER_CLIENT
+        };
+        rate::hit(hub, near, &client).await??;
+        slots.held.push((near, client));
+        if !activity::logged_in_from(hub, user.id, address(origin)).await? {
+            let account = user.id.to_string();
+            if let Err(limited) =
+                rate::hit(hub, rate::FAILED_CODES_ACCOUNT_CEILING, &account).await?
+            {
+                slots.give_back(hub).await?;
+                return Err(limited.into());
+            }
+            slots
+                .held
+                .push((rate::FAILED_CODES_ACCOUNT_CEILING, account));
+        }
+        Ok(slots)
+    }
+
+    async fn give_back(self, hub: &Hub) -> Result<(), AccountError> {
+        for (limit, key) in self.held {
+            rate::give_back(hub, limit, &key).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The registry's log-in (the `/token` endpoint, `docker login`): a personal access token as the
@@ -552,19 +617,30 @@ pub async fn delete_account(hub: &Hub, user: &User, confirm: &str) -> Result<(),
             format!("Type {} to confirm.", user.username),
         )])));
     }
-    if let Some(org) = crate::orgs::sole_owner_of(hub, user).await? {
-        return Err(AccountError::Invalid(FieldErrors(vec![(
+    let sole_owner = |org: String| {
+        AccountError::Invalid(FieldErrors(vec![(
             "confirm",
             format!(
                 "You are the only owner of {org}: make another member an owner, or delete the \
                  organization, before deleting your account."
             ),
-        )])));
+        )]))
+    };
+    // Asked first so nothing is discarded for a refusal, and again under the organizations'
+    // locks in the deleting transaction, where it holds.
+    {
+        let mut tx = hub.db.begin_write().await?;
+        if let Some(org) = crate::orgs::sole_owner_locked(&mut tx, hub.db.kind(), user).await? {
+            return Err(sole_owner(org));
+        }
     }
     repositories::discard_uploads_of_owner(hub, user)
         .await
         .map_err(|e| AccountError::Internal(crate::error::CoreError::Unexpected(e.to_string())))?;
     let mut tx = hub.db.begin_write().await?;
+    if let Some(org) = crate::orgs::sole_owner_locked(&mut tx, hub.db.kind(), user).await? {
+        return Err(sole_owner(org));
+    }
     store::users::delete(&mut tx, user.id, &user.username, clock::now()).await?;
     tx.commit().await?;
     tracing::info!(user = %user.username, "account deleted");

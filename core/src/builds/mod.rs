@@ -407,6 +407,76 @@ pub async fn check_git_url(hub: &Hub, text: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
+/// A checked git URL as a clone uses it: the address the guard let through, fixed for every
+/// connection git makes.
+pub(crate) struct PinnedUrl {
+    /// What git fetches from: the URL itself, or for `git://` (no resolver option) the URL with
+    /// the checked address as its host.
+    pub fetch_url: String,
+    /// `HOST:PORT:ADDRESS` for curl (`http.curloptResolve`): http(s) names resolve to the
+    /// checked address only.
+    pub curl_resolve: Option<String>,
+    /// `scheme://host[:port]`, the only origin the access token is configured for.
+    pub origin: String,
+}
+
+/// Resolves a checked git URL once, right before a clone, and pins the clone to that address:
+/// a name whose answer changes after the check (DNS rebinding) cannot reach another address.
+pub(crate) async fn pin_git_url(hub: &Hub, url: &url::Url) -> Result<PinnedUrl, String> {
+    let origin = url.origin().ascii_serialization();
+    let Some(host) = url.host_str().filter(|_| url.scheme() != "file") else {
+        return Ok(PinnedUrl {
+            fetch_url: url.to_string(),
+            curl_resolve: None,
+            origin,
+        });
+    };
+    let port = url.port_or_known_default().unwrap_or(9418);
+    let bare = host.trim_matches(['[', ']']);
+    let addrs: Vec<std::net::SocketAddr> = tokio::time::timeout(
+        crate::webhooks::CONNECT_TIMEOUT,
+        tokio::net::lookup_host((bare, port)),
+    )
+    .await
+    .map_err(|_| format!("resolving {host} took too long"))?
+    .map_err(|e| format!("cannot resolve {host}: {e}"))?
+    .collect();
+    if let Some(refused) = addrs
+        .iter()
+        .find(|a| !crate::webhooks::allowed(hub, a.ip()))
+    {
+        return Err(format!(
+            "{} is a loopback, private, link-local or otherwise internal address, which builds \
+             may not clone from (an operator can allow ranges with BERTH_WEBHOOK_ALLOW).",
+            refused.ip()
+        ));
+    }
+    let Some(addr) = addrs.first() else {
+        return Err(format!("{host} has no address"));
+    };
+    let shown = match addr.ip() {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    if url.scheme() == "git" {
+        let mut pinned = url.clone();
+        pinned
+            .set_host(Some(&shown))
+            .map_err(|e| format!("cannot pin {host}: {e}"))?;
+        return Ok(PinnedUrl {
+            fetch_url: pinned.to_string(),
+            curl_resolve: None,
+            origin,
+        });
+    }
+    let literal = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+    Ok(PinnedUrl {
+        fetch_url: url.to_string(),
+        curl_resolve: (!literal).then(|| format!("{bare}:{port}:{shown}")),
+        origin,
+    })
+}
+
 /// Links a git repository (or changes the link's settings). The first link adds the default
 /// rule: branch `main` → `latest`.
 pub async fn save_source(
@@ -996,20 +1066,22 @@ pub async fn get(
     Ok((build, log))
 }
 
-/// The log from byte `from` on, the status, and where the next read starts (live logs).
+/// The build as it is now, its log from byte `from` on, and where the next read starts (the
+/// live build page updates its status, commit, duration and result from it).
 pub async fn log_since(
     hub: &Hub,
     user: &User,
     full_name: &str,
     id: i64,
     from: i64,
-) -> Result<(String, Status, i64), RepoError> {
+) -> Result<(Build, String, i64), RepoError> {
     let repo = repositories::open_to_manage(hub, user, full_name).await?;
-    build_of(hub, &repo, id).await?;
-    let (chunk, status, len) = store::builds::log_since(hub.db.pool(), id, from.max(0))
+    let (chunk, _, len) = store::builds::log_since(hub.db.pool(), id, from.max(0))
         .await?
         .ok_or(RepoError::NotFound)?;
-    Ok((chunk, Status::parse(&status).unwrap_or(Status::Failed), len))
+    // Read after the log: a build that finished meanwhile shows its whole log with its result.
+    let build = build_of(hub, &repo, id).await?;
+    Ok((build, chunk, len))
 }
 
 /// Cancels a queued build, or stops a running one (its worker notices within a second or two).

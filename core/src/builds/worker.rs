@@ -247,8 +247,11 @@ async fn steps(
         },
     };
 
-    // Clone exactly the commit.
+    // Clone exactly the commit, from the address the guard checked and nowhere else.
     let url = super::check_git_url(hub, &source.git_url)
+        .await
+        .map_err(|e| Stop::Failed(format!("Clone refused: {e}")))?;
+    let pinned = super::pin_git_url(hub, &url)
         .await
         .map_err(|e| Stop::Failed(format!("Clone refused: {e}")))?;
     let checkout = work.join("src");
@@ -261,14 +264,15 @@ async fn steps(
         dir: &checkout,
         token: token.as_deref(),
         allow_file: hub.config.build_allow_file,
+        pinned: &pinned,
     };
     git.run(&["init", "-q"]).await.map_err(Stop::Failed)?;
     let want = row.want_commit.as_deref().unwrap_or(&row.source_ref);
-    let mut fetched = git.fetch(url.as_str(), want).await;
+    let mut fetched = git.fetch(want).await;
     if fetched.is_err() && row.want_commit.is_some() {
         log.line("The pushed commit is no longer there; building the ref as it is now.")
             .await;
-        fetched = git.fetch(url.as_str(), &row.source_ref).await;
+        fetched = git.fetch(&row.source_ref).await;
     }
     if let Err(e) = fetched {
         return fail(format!("Cloning {url} at {} failed: {e}", row.source_ref));
@@ -304,7 +308,20 @@ async fn steps(
     };
     let dockerfile_rel = row.dockerfile.trim_start_matches('/').to_string();
     match context.join(&dockerfile_rel).canonicalize() {
-        Ok(d) if d.starts_with(&root) && d.is_file() => {}
+        Ok(d) if d.starts_with(&root) && d.is_file() => {
+            // The engine itself fetches `ADD URL` sources, outside the RUN containers that
+            // BERTH_BUILD_NETWORK=none cuts off: refuse them rather than let the setting lie.
+            if hub.config.build_network.as_deref() == Some("none") {
+                let text = tokio::fs::read_to_string(&d).await.unwrap_or_default();
+                if let Some(url) = remote_sources(&text).into_iter().next() {
+                    return fail(format!(
+                        "The Dockerfile adds {url} from the network, which builds on this hub \
+                         may not reach (BERTH_BUILD_NETWORK=none); copy the file into the \
+                         repository instead."
+                    ));
+                }
+            }
+        }
         _ => {
             return fail(format!(
                 "Dockerfile not found at {} (in the build context {}) in commit {short}.",
@@ -430,23 +447,45 @@ async fn steps(
 }
 
 /// git with no prompts, no user or system configuration, only network protocols (and file://
-/// when the operator allows it), and the access token as an HTTP header, never in the URL or
-/// on the command line.
+/// when the operator allows it), no redirects, every connection to the address the guard
+/// checked, and the access token as an HTTP header for the source's own origin only, never in
+/// the URL or on the command line.
 struct Git<'a> {
     dir: &'a Path,
     token: Option<&'a str>,
     allow_file: bool,
+    pinned: &'a super::PinnedUrl,
 }
 
 impl Git<'_> {
     /// Exactly one commit (or a ref's tip), no history, no tags.
-    async fn fetch(&self, url: &str, what: &str) -> Result<String, String> {
+    async fn fetch(&self, what: &str) -> Result<String, String> {
+        let url = self.pinned.fetch_url.as_str();
         self.run(&["fetch", "-q", "--depth", "1", "--no-tags", url, what])
             .await
     }
 
-    async fn run(&self, args: &[&str]) -> Result<String, String> {
+    /// The configuration every git command gets, from its environment (never argv).
+    fn config(&self) -> Vec<(String, String)> {
         use base64::Engine;
+        // A redirect would take the clone (and, before curl strips it, the token) to a host
+        // the guard never saw.
+        let mut config = vec![("http.followRedirects".to_string(), "false".to_string())];
+        if let Some(resolve) = &self.pinned.curl_resolve {
+            config.push(("http.curloptResolve".into(), resolve.clone()));
+        }
+        if let Some(token) = self.token {
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+            config.push((
+                format!("http.{}/.extraHeader", self.pinned.origin),
+                format!("Authorization: Basic {basic}"),
+            ));
+        }
+        config
+    }
+
+    async fn run(&self, args: &[&str]) -> Result<String, String> {
         let mut c = Command::new("git");
         c.current_dir(self.dir)
             .args(args)
@@ -463,15 +502,11 @@ impl Git<'_> {
                 },
             )
             .kill_on_drop(true);
-        if let Some(token) = self.token {
-            let basic =
-                base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
-            c.env("GIT_CONFIG_COUNT", "1")
-                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-                .env(
-                    "GIT_CONFIG_VALUE_0",
-                    format!("Authorization: Basic {basic}"),
-                );
+        let config = self.config();
+        c.env("GIT_CONFIG_COUNT", config.len().to_string());
+        for (i, (key, value)) in config.into_iter().enumerate() {
+            c.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), value);
         }
         let out = tokio::time::timeout(Duration::from_secs(600), c.output())
             .await
@@ -485,6 +520,50 @@ impl Git<'_> {
             Err(last[last.len().saturating_sub(3)..].join(" / "))
         }
     }
+}
+
+/// The remote sources (`http://`, `https://`, `git@…`) of a Dockerfile's `ADD` instructions,
+/// continuation lines joined.
+fn remote_sources(dockerfile: &str) -> Vec<String> {
+    let mut joined = Vec::new();
+    let mut current = String::new();
+    for line in dockerfile.lines() {
+        let trimmed = line.trim();
+        if current.is_empty() && trimmed.starts_with('#') {
+            continue;
+        }
+        match trimmed.strip_suffix('\\') {
+            Some(part) => {
+                current.push_str(part);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(trimmed);
+                joined.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    joined.push(current);
+    let mut found = Vec::new();
+    for instruction in joined {
+        let mut words = instruction.split_whitespace();
+        if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("ADD")) {
+            continue;
+        }
+        // JSON form: ["src", …, "dest"]; shell form: words.
+        let rest: Vec<String> = words
+            .map(|w| w.trim_matches(['[', ']', ',', '"']).to_string())
+            .filter(|w| !w.is_empty() && !w.starts_with("--"))
+            .collect();
+        let sources = &rest[..rest.len().saturating_sub(1)];
+        found.extend(
+            sources
+                .iter()
+                .filter(|w| w.contains("://") || w.starts_with("git@"))
+                .cloned(),
+        );
+    }
+    found
 }
 
 /// Tars the context (without `.git` folders) into `out`; refuses more than `max` bytes.
@@ -708,4 +787,26 @@ async fn notify(hub: &Hub, id: i64) -> Result<(), CoreError> {
     jobs::enqueue(pool, &jobs::Job::Mail(mail)).await?;
     hub.jobs.wake();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remote_sources;
+
+    #[test]
+    fn remote_add_sources_are_found_in_every_form() {
+        let file = "FROM scratch\n# ADD http://commented.example/x /x\nADD --chown=1 https://a.example/f /f\n\
+                    add [\"http://b.example/g\", \"/g\"]\nADD local.txt /l\nCOPY http://c.example/no /n\n\
+                    ADD git@git.example:team/app.git /src\nADD \\\n  https://d.example/h \\\n  /h\n";
+        assert_eq!(
+            remote_sources(file),
+            [
+                "https://a.example/f",
+                "http://b.example/g",
+                "git@git.example:team/app.git",
+                "https://d.example/h"
+            ]
+        );
+        assert!(remote_sources("FROM scratch\nADD a b /c\n").is_empty());
+    }
 }

@@ -44,3 +44,20 @@ pub async fn prune<'c>(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Whether the account logged in to the web from `ip` (with any second step) in the kept log.
+pub async fn logged_in_from<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+    ip: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM activity WHERE user_id = $1 AND ip = $2
+           AND kind IN ('login', 'login_2fa', 'login_recovery') LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(ip)
+    .fetch_optional(ex)
+    .await?;
+    Ok(found.is_some())
+}

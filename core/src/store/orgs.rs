@@ -3,6 +3,8 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::repositories::VISIBLE_TO_VIEWER;
+
 use super::users::{UserRow, COLUMNS as USER_COLUMNS};
 
 pub struct NewOrg<'a> {
@@ -437,15 +439,43 @@ pub async fn team_members<'c>(
 }
 
 /// The repositories a team has a permission on: (repository name, permission), by name.
+/// A team's repositories that the viewer may see, with the team's permission on each.
 pub async fn team_repositories<'c>(
     ex: impl Executor<'c, Database = Any>,
     team_id: i64,
+    viewer_id: i64,
+    viewer_is_admin: bool,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.name, tr.permission FROM team_repositories tr JOIN repositories r ON r.id = tr.repository_id
-         WHERE tr.team_id = $1 ORDER BY r.name",
-    )
+    sqlx::query_as(&format!(
+        "SELECT r.name, tp.permission FROM team_repositories tp
+         JOIN repositories r ON r.id = tp.repository_id
+         WHERE tp.team_id = $3 AND {VISIBLE_TO_VIEWER} ORDER BY r.name"
+    ))
+    .bind(viewer_id)
+    .bind(i64::from(viewer_is_admin))
     .bind(team_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// The teams of an organization as a member sees them: the repository counts take only the
+/// repositories the viewer may see.
+pub async fn teams_seen_by<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    org_id: i64,
+    viewer_id: i64,
+    viewer_is_admin: bool,
+) -> Result<Vec<TeamRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT t.id, t.name, t.description,
+            (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id) AS members,
+            (SELECT COUNT(*) FROM team_repositories tp JOIN repositories r ON r.id = tp.repository_id
+              WHERE tp.team_id = t.id AND {VISIBLE_TO_VIEWER}) AS repositories
+         FROM teams t WHERE t.org_id = $3 ORDER BY t.name"
+    ))
+    .bind(viewer_id)
+    .bind(i64::from(viewer_is_admin))
+    .bind(org_id)
     .fetch_all(ex)
     .await
 }

@@ -33,6 +33,23 @@ pub async fn increment<'c>(
     .await
 }
 
+/// Takes one from the bucket's window, if it holds any.
+pub async fn decrement<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    bucket: &str,
+    window_start: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE rate_counts SET count = count - 1
+         WHERE bucket = $1 AND window_start = $2 AND count > 0",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 pub async fn prune<'c>(
     ex: impl Executor<'c, Database = Any>,
     before: i64,

@@ -12,12 +12,16 @@ pub struct WebhookRow {
     pub secret: Option<String>,
     pub active: i64,
     pub created_at: i64,
+    /// Who added or last saved it (NULL before this was kept).
+    pub created_by: Option<i64>,
+    /// Why Berth turned it off, if it did.
+    pub disabled_reason: Option<String>,
     /// State of the newest delivery, if any.
     pub last_state: Option<String>,
 }
 
 const WEBHOOK_SELECT: &str = "SELECT w.id, w.repository_id, w.name, w.url, w.events, w.secret,
-        w.active, w.created_at,
+        w.active, w.created_at, w.created_by, w.disabled_reason,
         (SELECT d.state FROM webhook_deliveries d WHERE d.webhook_id = w.id
          ORDER BY d.id DESC LIMIT 1) AS last_state
     FROM webhooks w";
@@ -28,6 +32,7 @@ pub struct NewWebhook<'a> {
     pub url: &'a str,
     pub events: &'a str,
     pub secret: Option<&'a str>,
+    pub created_by: i64,
     pub at: i64,
 }
 
@@ -36,8 +41,8 @@ pub async fn insert<'c>(
     w: NewWebhook<'_>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO webhooks (repository_id, name, url, events, secret, active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+        "INSERT INTO webhooks (repository_id, name, url, events, secret, active, created_at, updated_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7) RETURNING id",
     )
     .bind(w.repository_id)
     .bind(w.name)
@@ -45,6 +50,7 @@ pub async fn insert<'c>(
     .bind(w.events)
     .bind(w.secret)
     .bind(w.at)
+    .bind(w.created_by)
     .fetch_one(ex)
     .await
 }
@@ -56,9 +62,12 @@ pub struct Changes<'a> {
     /// `None` keeps the secret; `Some(None)` removes it.
     pub secret: Option<Option<&'a str>>,
     pub active: bool,
+    /// Who saves it: it delivers on their rights from now on.
+    pub by: i64,
     pub at: i64,
 }
 
+/// Saves a webhook's settings; saving it clears a reason Berth had for turning it off.
 pub async fn update<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: i64,
@@ -70,7 +79,8 @@ pub async fn update<'c>(
     };
     sqlx::query(
         "UPDATE webhooks SET name = $1, url = $2, events = $3, active = $4, updated_at = $5,
-                secret = CASE WHEN $6 = 1 THEN $7 ELSE secret END
+                secret = CASE WHEN $6 = 1 THEN $7 ELSE secret END, created_by = $9,
+                disabled_reason = NULL
          WHERE id = $8",
     )
     .bind(c.name)
@@ -81,8 +91,23 @@ pub async fn update<'c>(
     .bind(replace)
     .bind(secret)
     .bind(id)
+    .bind(c.by)
     .execute(ex)
     .await?;
+    Ok(())
+}
+
+/// Turns a webhook off, saying why.
+pub async fn disable<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: i64,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhooks SET active = 0, disabled_reason = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 

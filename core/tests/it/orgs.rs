@@ -356,6 +356,26 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
         Err(Refusal::NotFound),
         "a member without a team's permission does not see a private repository"
     );
+    // Another team holds the private repository: a member in neither team sees the team but
+    // not the repository's name, nor counts it.
+    orgs::create_team(&hub, &boss, "acme3", "ops", "")
+        .await
+        .unwrap();
+    orgs::set_team_permission(&hub, &boss, "acme3/api", "ops", "read")
+        .await
+        .unwrap();
+    let org_as_dev = orgs::open(&hub, Some(&dev), "acme3").await.unwrap();
+    let ops = orgs::team(&hub, &dev, &org_as_dev, "ops").await.unwrap();
+    assert!(ops.repositories.is_empty(), "{:?}", ops.repositories);
+    assert_eq!(ops.team.repositories, 0);
+    let listed = orgs::teams(&hub, &dev, &org_as_dev).await.unwrap();
+    assert!(listed.iter().all(|t| t.repositories == 0), "{listed:?}");
+    let org_as_boss = orgs::open(&hub, Some(&boss), "acme3").await.unwrap();
+    let ops = orgs::team(&hub, &boss, &org_as_boss, "ops").await.unwrap();
+    assert_eq!(ops.repositories.len(), 1, "the owner sees it");
+    orgs::delete_team(&hub, &boss, "acme3", "ops")
+        .await
+        .unwrap();
     orgs::set_team_permission(&hub, &boss, "acme3/api", "devs", "read")
         .await
         .unwrap();
@@ -659,4 +679,64 @@ async fn a_transferred_repository_keeps_its_stars_and_its_old_name_points_to_it(
     .await
     .unwrap()
     .is_some_and(|r| r.id == back.id));
+}
+
+/// Two owners deleting their accounts at the same moment, or one leaving while the other
+/// deletes: never both, so an organization always keeps an owner. Fails on a check made outside
+/// the deleting transaction (the attacker's 4 of 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_owner_rule_holds_under_concurrency() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let rounds = if berth_core::testing::on_postgres() {
+        4
+    } else {
+        8
+    };
+    for round in 0..rounds {
+        let a = crate::account(&hub, &format!("owna{round}"), true, false).await;
+        let b = crate::account(&hub, &format!("ownb{round}"), true, false).await;
+        let org = format!("race{round}");
+        orgs::create(&hub, &a, &org, "", "ops@example.com")
+            .await
+            .unwrap();
+        join(&hub, &a, &org, &b, "owner").await;
+        let leave = round % 2 == 1;
+        let first = {
+            let (hub, a) = (hub.clone(), a.clone());
+            tokio::spawn(async move {
+                berth_core::accounts::security::delete_account(&hub, &a, &a.username)
+                    .await
+                    .is_ok()
+            })
+        };
+        let second = {
+            let (hub, b, org) = (hub.clone(), b.clone(), org.clone());
+            tokio::spawn(async move {
+                if leave {
+                    orgs::remove_member(&hub, &b, &org, &b.username)
+                        .await
+                        .is_ok()
+                } else {
+                    berth_core::accounts::security::delete_account(&hub, &b, &b.username)
+                        .await
+                        .is_ok()
+                }
+            })
+        };
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        assert!(
+            !(first && second),
+            "round {round}: both went, {org} has no owner"
+        );
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM org_members m JOIN users u ON u.id = m.org_id
+             WHERE u.username = $1 AND m.role = 'owner'",
+        )
+        .bind(&org)
+        .fetch_one(hub.db.pool())
+        .await
+        .unwrap();
+        assert!(owners >= 1, "round {round}: {org} has no owner");
+    }
 }

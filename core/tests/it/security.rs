@@ -527,18 +527,33 @@ async fn two_factor_codes_are_required_work_once_and_recovery_codes_once_each() 
             .is_ok()
     );
 
-    // Wrong codes are limited per account: three were wrong above; after two more, even a
-    // right one waits.
-    for _ in 0..2 {
+    // Wrong codes are limited per account and client: two authenticator codes were wrong
+    // above; after three more, even a right one waits there...
+    for _ in 0..3 {
         assert!(matches!(
             second("123456".into()).await,
             Err(AccountError::CodeInvalid)
         ));
     }
     assert!(matches!(
-        second(recovery[2].clone()).await,
+        second("654321".into()).await,
         Err(AccountError::TooManyAttempts { .. })
     ));
+    // ... but not from the owner's other address (the code is looked at there), and a recovery
+    // code still works here.
+    assert!(matches!(
+        security::second_factor(
+            &hub,
+            u.id,
+            u.session_generation,
+            clock::now(),
+            "654321",
+            &at("10.0.0.2")
+        )
+        .await,
+        Err(AccountError::CodeInvalid)
+    ));
+    assert!(second(recovery[2].clone()).await.is_ok());
 
     // Turning it off needs the password.
     let e = security::disable_two_factor(&hub, &alice, "nope", &at("10.0.0.1"))
@@ -556,6 +571,48 @@ async fn two_factor_codes_are_required_work_once_and_recovery_codes_once_each() 
         security::recovery_codes_left(&hub, &alice).await.unwrap(),
         0
     );
+}
+
+/// Forty half-logged-in sessions sending wrong codes at once from one address: exactly five are
+/// evaluated (each takes its slot before its code is checked), the rest wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_sent_at_once_are_limited_exactly() {
+    let (hub, _dir) = hub().await;
+    let bob = user(&hub, "bobby").await;
+    let setup = security::begin_two_factor(&hub, &bob).await.unwrap();
+    let code = security::totp_code(&setup.secret, clock::now()).unwrap();
+    security::enable_two_factor(&hub, &bob, &code, &at("10.0.0.1"))
+        .await
+        .unwrap();
+    let bob = berth_core::accounts::user_by_id(&hub, bob.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
+            let (hub, bob) = (hub.clone(), bob.clone());
+            tokio::spawn(async move {
+                security::second_factor(
+                    &hub,
+                    bob.id,
+                    bob.session_generation,
+                    clock::now(),
+                    "000000",
+                    &at("10.9.9.9"),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut evaluated = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            Err(AccountError::CodeInvalid) => evaluated += 1,
+            Err(AccountError::TooManyAttempts { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(evaluated, 5);
 }
 
 #[tokio::test]

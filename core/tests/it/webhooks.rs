@@ -102,6 +102,10 @@ async fn settings_limits_and_the_kept_log() {
         ),
         ("deploy", true, 2)
     );
+    // A test event queued while it was on, then turned off before it went.
+    webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap();
     webhooks::update(
         &hub,
         &owner,
@@ -117,6 +121,11 @@ async fn settings_limits_and_the_kept_log() {
     .unwrap();
     let listed = webhooks::list(&hub, &owner, "hooker/app").await.unwrap();
     assert!(!listed[0].has_secret && !listed[0].active);
+    // Off, it is not offered a test event: that is said, not queued to be skipped.
+    let refused = webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("turned off"), "{refused}");
 
     // A disabled webhook records no events, and a pending delivery to it is skipped.
     repositories::set_visibility(&hub, &owner, "hooker/app", true, "app")
@@ -125,10 +134,7 @@ async fn settings_limits_and_the_kept_log() {
     let (_, log) = webhooks::log(&hub, &owner, "hooker/app", hook.id)
         .await
         .unwrap();
-    assert!(log.is_empty(), "disabled: nothing recorded");
-    webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
-        .await
-        .unwrap();
+    assert_eq!(log.len(), 1, "disabled: only the test event queued before");
     jobs::run_due(&hub).await.unwrap();
     let (_, log) = webhooks::log(&hub, &owner, "hooker/app", hook.id)
         .await
@@ -137,6 +143,15 @@ async fn settings_limits_and_the_kept_log() {
     assert!(log[0].attempts.is_empty(), "nothing was sent");
 
     // The log keeps the newest 50 deliveries.
+    webhooks::update(
+        &hub,
+        &owner,
+        "hooker/app",
+        hook.id,
+        form("deploy", "https://ci.example.com/other", &both, ""),
+    )
+    .await
+    .unwrap();
     for _ in 0..(webhooks::DELIVERIES_KEPT + 5) {
         webhooks::send_test(&hub, &owner, "hooker/app", hook.id)
             .await
@@ -178,4 +193,71 @@ async fn settings_limits_and_the_kept_log() {
         webhooks::log(&hub, &owner, "hooker/app", hook.id).await,
         Err(WebhookError::NotFound)
     ));
+}
+
+/// A webhook set up by an editor stops when the editor leaves the organization: the next
+/// delivery is skipped, the webhook is turned off and says why; a manager saving it takes it
+/// over and it sends again. Fails while deliveries ignore who set the webhook up.
+#[tokio::test]
+async fn a_webhook_stops_when_its_creator_loses_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let boss = crate::account(&hub, "hookboss", true, false).await;
+    let editor = crate::account(&hub, "hookeditor", true, false).await;
+    berth_core::orgs::create(&hub, &boss, "hookorg", "", "ops@example.com")
+        .await
+        .unwrap();
+    crate::orgs::join(&hub, &boss, "hookorg", &editor, "editor").await;
+    repositories::create(
+        &hub,
+        &boss,
+        NewRepo {
+            namespace: "hookorg",
+            name: "secret",
+            description: "",
+            private: true,
+        },
+    )
+    .await
+    .unwrap();
+    let pushed = vec!["tag_pushed".to_string()];
+    let hook = webhooks::create(
+        &hub,
+        &editor,
+        "hookorg/secret",
+        form("mine", "https://receiver.example.com/hook", &pushed, ""),
+    )
+    .await
+    .unwrap();
+    berth_core::orgs::remove_member(&hub, &boss, "hookorg", "hookeditor")
+        .await
+        .unwrap();
+    webhooks::send_test(&hub, &boss, "hookorg/secret", hook.id)
+        .await
+        .unwrap();
+    jobs::run_due(&hub).await.unwrap();
+    let (_, log) = webhooks::log(&hub, &boss, "hookorg/secret", hook.id)
+        .await
+        .unwrap();
+    assert_eq!(log[0].state, "skipped", "{:?}", log[0]);
+    assert!(
+        log[0].attempts.is_empty(),
+        "nothing went to the editor's receiver"
+    );
+    let listed = webhooks::list(&hub, &boss, "hookorg/secret").await.unwrap();
+    assert!(!listed[0].active);
+    let why = listed[0].disabled_reason.clone().unwrap_or_default();
+    assert!(why.contains("hookeditor"), "{why}");
+    // The owner saves it: it is theirs now, on again, the reason gone.
+    webhooks::update(
+        &hub,
+        &boss,
+        "hookorg/secret",
+        hook.id,
+        form("mine", "https://receiver.example.com/hook", &pushed, ""),
+    )
+    .await
+    .unwrap();
+    let listed = webhooks::list(&hub, &boss, "hookorg/secret").await.unwrap();
+    assert!(listed[0].active && listed[0].disabled_reason.is_none());
 }

@@ -607,6 +607,48 @@ async fn git_pushes_build_images_that_pull_and_run() {
     );
     assert!(!log.contains("secret-token") && !b.error.unwrap_or_default().contains("secret-token"));
 
+    // A source that answers with a redirect to an internal server: git does not follow it,
+    // so the internal server hears nothing (neither the clone nor the token).
+    let internal = common::receiver::Receiver::serve(
+        tokio::net::TcpListener::bind("127.0.0.3:0").await.unwrap(),
+        &[],
+    );
+    let target = internal.url.replace("/hook", "/private.git");
+    let redirector = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirect_url: &'static str = Box::leak(
+        format!("http://{}/moved.git", redirector.local_addr().unwrap()).into_boxed_str(),
+    );
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let to = format!(
+            "{target}/info/refs?{}",
+            uri.query().unwrap_or("service=git-upload-pack")
+        );
+        async move { (axum::http::StatusCode::FOUND, [("location", to)]) }
+    });
+    tokio::spawn(async move { axum::serve(redirector, app).await });
+    builds::save_source(
+        hub,
+        &user,
+        repo,
+        SourceForm {
+            token: "secret-token",
+            ..source(redirect_url)
+        },
+    )
+    .await
+    .unwrap();
+    let redirected = builds::build_now(hub, &user, repo, main_rule.id)
+        .await
+        .unwrap();
+    let (b, log) = wait_for(hub, &user, repo, redirected, Status::finished).await;
+    assert_eq!(b.status, Status::Failed, "{log}");
+    assert!(
+        internal.received().is_empty(),
+        "the clone followed the redirect to {}: {:?}",
+        internal.url,
+        b.error
+    );
+
     // Unlinking removes the badge.
     builds::unlink(hub, &user, repo).await.unwrap();
     let repository = berth_core::repositories::open(hub, Some(&user), "builder", "app")
