@@ -86,7 +86,7 @@ pub fn Header() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => view! { <UserMenu user/> }.into_any(),
                             _ => view! {
-                                <a class="nav-link" href="/login">"Log in"</a>
+                                <LoginLink class="nav-link"/>
                                 <a class="button button-small" href="/signup">"Sign up"</a>
                             }
                             .into_any(),
@@ -129,6 +129,29 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
     }
 }
 
+/// A "Log in" link that comes back to the page it is on afterwards.
+#[component]
+pub fn LoginLink(
+    #[prop(default = "button button-primary")] class: &'static str,
+    #[prop(default = "Log in")] label: &'static str,
+) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        let search = location.search.get();
+        let here = if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!(
+                "{}?{}",
+                location.pathname.get(),
+                search.trim_start_matches('?')
+            )
+        };
+        crate::model::login_href(&here)
+    };
+    view! { <a class=class href=href>{label}</a> }
+}
+
 /// A labelled input with its error message underneath.
 #[component]
 pub fn Field(
@@ -140,8 +163,16 @@ pub fn Field(
     #[prop(optional)] required: bool,
     error: Signal<Option<String>>,
     #[prop(optional, into)] value: MaybeProp<String>,
+    /// Names the form when a page holds two forms with a field of the same name, so that every
+    /// id (and so every label) stays unique.
+    #[prop(optional)]
+    form: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if form.is_empty() {
+        format!("field-{name}")
+    } else {
+        format!("field-{form}-{name}")
+    };
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let has_hint = !hint.is_empty();

@@ -451,6 +451,8 @@ pub struct WebhookItem {
     pub events: Vec<String>,
     pub has_secret: bool,
     pub active: bool,
+    /// Why Berth turned it off, if it did.
+    pub disabled_reason: Option<String>,
     pub last_state: Option<String>,
 }
 
@@ -580,7 +582,68 @@ pub struct BuildView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogChunk {
     pub text: String,
-    pub status: String,
-    pub finished: bool,
     pub next: i64,
+    /// The build as it is now: the page updates its facts in place.
+    pub build: BuildItem,
+}
+
+/// Where a log-in may return to: a path on this site (`/…`), never another origin (`//host`,
+/// `/\host`, a scheme) or anything with control characters; at most 2,000 characters. The one
+/// rule for `next=`, asked by the log-in forms and by the links that send people to them.
+pub fn return_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 2000
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && !next.starts_with("/login")
+        && !next.starts_with("/api/");
+    ok.then_some(next)
+}
+
+/// `/login`, returning to `here` (a path with its query) afterwards when it may.
+pub fn login_href(here: &str) -> String {
+    match return_path(here) {
+        Some(p) if p != "/" => {
+            let encoded: String = p
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("/login?next={encoded}")
+        }
+        _ => "/login".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod return_tests {
+    use super::{login_href, return_path};
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "evil",
+            "/x\r\nSet-Cookie: a=b",
+            "/login?next=/x",
+            "",
+        ] {
+            assert_eq!(return_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(return_path("/r/a/b?tab=tags"), Some("/r/a/b?tab=tags"));
+        assert_eq!(
+            login_href("/invitations/abc?x=1&y=2"),
+            "/login?next=/invitations/abc%3Fx%3D1%26y%3D2"
+        );
+        assert_eq!(login_href("/"), "/login");
+        assert_eq!(login_href("//evil"), "/login");
+    }
 }

@@ -137,14 +137,27 @@ test.describe('automated builds', () => {
         await page.getByRole('button', { name: 'Build now: branch main → stable' }).click();
         await expect(page).toHaveURL(new RegExp(`/r/${owner}/app/builds/\\d+$`));
         if (js) {
-          // The log grows in place while the build runs: the page is not reloaded meanwhile.
+          // Everything follows the build in place, the page is never reloaded (not even at the
+          // end): the log grows, the status moves on, the commit and duration appear.
           await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
           await expect(page.locator('#build-log')).toContainText('step one', { timeout: 90_000 });
           await expect(page.locator('#build-status')).not.toContainText('succeeded');
+          await expect(page.locator('#build-status')).not.toContainText('cloning', { timeout: 30_000 });
+          await expect(page.locator('#build-commit')).toHaveText(/^[0-9a-f]{40}$/);
+          await expect(page.locator('#build-commit-none')).toBeHidden();
+          await expect(page.locator('#build-duration')).not.toHaveText('not started');
           expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+          // The first line of the log is not pushed over by a space.
+          expect(await page.locator('#build-log').evaluate((el) => el.textContent?.[0])).not.toBe(' ');
         }
         await expect(page.locator('#build-log')).toContainText('COPY hello.txt /hello.txt', { timeout: 90_000 });
         await expect(page.locator('#build-status')).toContainText('succeeded', { timeout: 90_000 });
+        await expect(page.locator('#build-status .badge-ok')).toBeVisible();
+        await expect(page.locator('#build-tag-link')).toBeVisible();
+        await expect(page.getByRole('button', { name: 'Cancel build' })).toBeHidden();
+        if (js) {
+          expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+        }
         await expect(page.locator('#build-log')).toContainText('step two');
         await expect(page.locator('#build-log')).toContainText('Pushed stable');
         await expect(page.locator('.build-facts')).toContainText('An image from git');

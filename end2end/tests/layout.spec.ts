@@ -119,6 +119,14 @@ async function accessible(page: Page, label: string) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   expect.soft(bad, label).toEqual([]);
+  // Every id once: a label whose `for` names a repeated id focuses the wrong field (axe's own
+  // duplicate-id rules are of minor impact, so this is checked directly).
+  const repeated = await page.evaluate(() => {
+    const seen = new Map<string, number>();
+    for (const el of Array.from(document.querySelectorAll('[id]'))) seen.set(el.id, (seen.get(el.id) ?? 0) + 1);
+    return Array.from(seen.entries()).filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
+  });
+  expect.soft(repeated, `${label}: repeated ids`).toEqual([]);
 }
 
 test.describe('every main page at every width, light and dark', () => {

@@ -252,13 +252,12 @@ pub async fn get_build(namespace: String, name: String, id: i64) -> Result<Build
 #[server(endpoint = "builds/log")]
 pub async fn build_log(full_name: String, id: i64, from: i64) -> Result<LogChunk, AppError> {
     let user = require_user().await?;
-    let (text, status, next) = berth_core::builds::log_since(&hub()?, &user, &full_name, id, from)
+    let (build, text, next) = berth_core::builds::log_since(&hub()?, &user, &full_name, id, from)
         .await
         .map_err(|e| repo_error(e, &[]))?;
     Ok(LogChunk {
         text,
-        status: status.as_str().into(),
-        finished: status.finished(),
         next,
+        build: item(build),
     })
 }

@@ -27,20 +27,29 @@ pub async fn signup(username: String, email: String, password: String) -> Result
     Ok(())
 }
 
+/// Logs in; returns to `next` (a path of this site, see [`crate::model::return_path`]) or the
+/// dashboard.
 #[server(endpoint = "login")]
-pub async fn login(login: String, password: String) -> Result<(), AppError> {
+pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use berth_core::accounts::security::{self, LogIn};
+    let next = next.as_deref().and_then(crate::model::return_path);
     let outcome = security::log_in(&hub()?, &login, &password, &origin())
         .await
         .map_err(|e| account_error(e, &[("login", &login)]))?;
     match outcome {
         LogIn::Done(user) => {
             log_in(&user).await?;
-            leptos_axum::redirect("/");
+            leptos_axum::redirect(next.unwrap_or("/"));
         }
         LogIn::SecondFactor(user) => {
             begin_second_factor(&user).await?;
-            leptos_axum::redirect("/login/code");
+            leptos_axum::redirect(&match next {
+                Some(n) => format!(
+                    "/login/code?{}",
+                    crate::model::login_href(n).trim_start_matches("/login?")
+                ),
+                None => "/login/code".into(),
+            });
         }
     }
     Ok(())
@@ -49,10 +58,11 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
 /// The second step of a log-in with two-factor authentication: a code from the authenticator
 /// app, or a recovery code.
 #[server(endpoint = "login-code")]
-pub async fn login_code(code: String) -> Result<(), AppError> {
+pub async fn login_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    let next = next.as_deref().and_then(crate::model::return_path);
     let user = finish_second_factor(&code).await?;
     log_in(&user).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(next.unwrap_or("/"));
     Ok(())
 }
 

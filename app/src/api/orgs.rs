@@ -360,7 +360,16 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     let hub = hub()?;
     let invitation = berth_core::orgs::invitation(&hub, &token)
         .await
-        .map_err(|e| org_error(e, &[]))?;
+        .map_err(|e| {
+            // Like the other mailed links: a bogus one is 404, a used-up or late one 410.
+            use berth_core::orgs::OrgError;
+            match e {
+                OrgError::InvitationInvalid => set_status(404),
+                OrgError::InvitationExpired(_) => set_status(410),
+                _ => {}
+            }
+            org_error(e, &[])
+        })?;
     let viewer = current_user().await?;
     Ok(InvitationView {
         org: invitation.org,

@@ -352,7 +352,7 @@ pub async fn delete_repository(full_name: String, confirm: String) -> Result<(),
     berth_core::repositories::delete(&hub()?, &user, &full_name, &confirm, &origin())
         .await
         .map_err(|e| repo_error(e, &[]))?;
-    leptos_axum::redirect("/?deleted=1");
+    leptos_axum::redirect(&format!("/?deleted={full_name}"));
     Ok(())
 }
 

@@ -5,8 +5,8 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{Login, Signup},
     components::{
-        action_error, field_error, field_value, registry_host, Auth, Field, FormError, Notice,
-        SubmitButton,
+        action_error, field_error, field_value, registry_host, Auth, Field, FormError, LoginLink,
+        Notice, SubmitButton,
     },
     pages::ResendConfirmation,
 };
@@ -65,6 +65,8 @@ pub fn LoginPage() -> impl IntoView {
     let err = action_error(login);
     let query = use_query_map();
     let reset_done = move || query.with(|q| q.get("reset").is_some());
+    // Where to go back to afterwards (checked again by the server function).
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     view! {
         <Title text="Log in"/>
         <section class="auth-card">
@@ -75,6 +77,7 @@ pub fn LoginPage() -> impl IntoView {
             })}
             <ActionForm action=login attr:novalidate=true attr:class="form">
                 <FormError error=err/>
+                <input type="hidden" name="next" value=next/>
                 <Field
                     label="Berth ID or email"
                     name="login"
@@ -135,7 +138,7 @@ pub fn WelcomePage() -> impl IntoView {
                         _ => view! {
                             <h1>"Check your email"</h1>
                             <p>"Open the confirmation link we sent you. To have it sent again, log in first."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                     }

@@ -19,14 +19,19 @@ use crate::{
     pages::load_failed,
 };
 
-fn status_badge(status: &str) -> impl IntoView {
-    let class = match status {
+/// The badge class of a build status: green for success, red for failure, grey for
+/// cancelled, amber while it runs (the live page sets the same classes).
+fn status_class(status: &str) -> &'static str {
+    match status {
         "succeeded" => "badge badge-ok build-status",
-        "failed" => "badge badge-warn build-status",
+        "failed" => "badge badge-error build-status",
         "cancelled" => "badge build-status",
         _ => "badge badge-running build-status",
-    };
-    view! { <span class=class>{status.to_string()}</span> }
+    }
+}
+
+fn status_badge(status: &str) -> impl IntoView {
+    view! { <span class=status_class(status)>{status.to_string()}</span> }
 }
 
 /// `/r/NS/NAME/builds`.
@@ -428,37 +433,40 @@ fn Build(view: BuildView) -> impl IntoView {
             <div class="panel build-facts">
                 <dl class="facts">
                     <dt>"Source"</dt><dd><code>{b.source_ref.clone()}</code></dd>
+                    // Every fact the build can change has an id: the live page (FollowLog)
+                    // updates them in place as the build goes on.
                     <dt>"Commit"</dt>
-                    <dd>{match b.commit.clone() {
-                        Some(c) => view! { <code class="wrap">{c}</code> " " <span>{b.commit_message.clone().unwrap_or_default()}</span> }.into_any(),
-                        None => view! { <span class="muted">"not cloned yet"</span> }.into_any(),
-                    }}</dd>
+                    <dd>
+                        <code class="wrap" id="build-commit">{b.commit.clone().unwrap_or_default()}</code>
+                        " " <span id="build-commit-subject">{b.commit_message.clone().unwrap_or_default()}</span>
+                        <span class="muted" id="build-commit-none" hidden=b.commit.is_some()>"not cloned yet"</span>
+                    </dd>
                     <dt>"Docker tag"</dt>
-                    <dd>{if b.status == "succeeded" {
-                        view! { <a href=tag_href>{b.docker_tag.clone()}</a> }.into_any()
-                    } else {
-                        view! { <span>{b.docker_tag.clone()}</span> }.into_any()
-                    }}</dd>
+                    <dd>
+                        <a href=tag_href id="build-tag-link" hidden=b.status != "succeeded">{b.docker_tag.clone()}</a>
+                        <span id="build-tag-text" hidden=b.status == "succeeded">{b.docker_tag.clone()}</span>
+                    </dd>
                     <dt>"Dockerfile"</dt><dd><code class="wrap">{b.dockerfile.clone()}</code> " in " <code class="wrap">{b.context.clone()}</code></dd>
                     <dt>"Started by"</dt><dd>{b.cause.clone()} " · " <span title=b.created.clone()>{b.created_ago.clone()}</span></dd>
-                    <dt>"Duration"</dt><dd>{b.duration.clone().unwrap_or_else(|| "not started".into())}</dd>
-                    {b.digest.clone().map(|d| view! { <dt>"Digest"</dt><dd><code class="wrap">{d}</code></dd> })}
+                    <dt>"Duration"</dt><dd id="build-duration">{b.duration.clone().unwrap_or_else(|| "not started".into())}</dd>
+                    <dt id="build-digest-label" hidden=b.digest.is_none()>"Digest"</dt>
+                    <dd id="build-digest-value" hidden=b.digest.is_none()><code class="wrap" id="build-digest">{b.digest.clone().unwrap_or_default()}</code></dd>
                 </dl>
-                {b.error.clone().map(|e| view! { <p class="alert alert-error build-error" role="alert">{e}</p> })}
+                <p class="alert alert-error build-error" role="alert" id="build-error" hidden=b.error.is_none()>{b.error.clone().unwrap_or_default()}</p>
                 {running.then(|| view! {
-                    <ActionForm action=cancel attr:class="form-inline">
-                        <FormError error=cancel_err/>
-                        <input type="hidden" name="full_name" value=full_name.clone()/>
-                        <input type="hidden" name="id" value=b.id.to_string()/>
-                        <button type="submit" class="button button-danger">"Cancel build"</button>
-                    </ActionForm>
+                    <div id="build-cancel">
+                        <ActionForm action=cancel attr:class="form-inline">
+                            <FormError error=cancel_err/>
+                            <input type="hidden" name="full_name" value=full_name.clone()/>
+                            <input type="hidden" name="id" value=b.id.to_string()/>
+                            <button type="submit" class="button button-danger">"Cancel build"</button>
+                        </ActionForm>
+                    </div>
                 })}
             </div>
             <section class="panel">
                 <h2>"Build log"</h2>
-                {(b.status == "queued").then(|| view! {
-                    <p class="muted">"Waiting for a build worker to take it."</p>
-                })}
+                <p class="muted" id="build-queued" hidden=b.status != "queued">"Waiting for a build worker to take it."</p>
                 {running.then(|| view! {
                     // Without JavaScript the page reloads itself until the build ends; with it,
                     // the island below appends new lines and this stays inert. A constant: no
@@ -472,8 +480,9 @@ fn Build(view: BuildView) -> impl IntoView {
     }
 }
 
-/// Follows a running build's log: asks for new text every second, appends it as text, and
-/// reloads the page once the build has ended (for its result).
+/// Follows a running build: asks every second for new log text and the build as it is now,
+/// appends the text (as text, never HTML), and updates the status badge, commit, duration,
+/// digest, error and the Cancel button in place; once the build has ended it stops asking.
 #[island]
 fn FollowLog(full_name: String, id: i64, from: i64) -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -496,16 +505,21 @@ fn FollowLog(full_name: String, id: i64, from: i64) -> impl IntoView {
                 let document = document();
                 if !chunk.text.is_empty() {
                     if let Some(pre) = document.get_element_by_id("build-log") {
-                        // A text node: the log is never parsed as HTML.
-                        let _ = pre.append_with_str_1(&chunk.text);
+                        // Text only: the log is never parsed as HTML. An empty log's
+                        // placeholder whitespace is replaced, not kept before the first line.
+                        if pre.text_content().unwrap_or_default().trim().is_empty() {
+                            pre.set_text_content(Some(&chunk.text));
+                        } else {
+                            let _ = pre.append_with_str_1(&chunk.text);
+                        }
                         if let Ok(el) = pre.dyn_into::<web_sys::HtmlElement>() {
                             el.set_scroll_top(el.scroll_height());
                         }
                     }
                 }
                 from = chunk.next;
-                if chunk.finished {
-                    let _ = window().location().reload();
+                show_build(&document, &chunk.build);
+                if chunk.build.finished {
                     break;
                 }
             }
@@ -514,6 +528,54 @@ fn FollowLog(full_name: String, id: i64, from: i64) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = (full_name, id, from);
     view! { <span class="follow-log" hidden></span> }
+}
+
+/// Writes the build's changing facts into the page rendered by [`Build`] (by their ids).
+#[cfg(feature = "hydrate")]
+fn show_build(document: &web_sys::Document, b: &BuildItem) {
+    let text = |id: &str, value: &str| {
+        if let Some(el) = document.get_element_by_id(id) {
+            if el.text_content().as_deref() != Some(value) {
+                el.set_text_content(Some(value));
+            }
+        }
+    };
+    let shown = |id: &str, visible: bool| {
+        if let Some(el) = document.get_element_by_id(id) {
+            let _ = if visible {
+                el.remove_attribute("hidden")
+            } else {
+                el.set_attribute("hidden", "")
+            };
+        }
+    };
+    if let Some(badge) = document
+        .get_element_by_id("build-status")
+        .and_then(|s| s.first_element_child())
+    {
+        badge.set_class_name(status_class(&b.status));
+        badge.set_text_content(Some(&b.status));
+    }
+    text("build-commit", b.commit.as_deref().unwrap_or(""));
+    text(
+        "build-commit-subject",
+        b.commit_message.as_deref().unwrap_or(""),
+    );
+    shown("build-commit-none", b.commit.is_none());
+    text(
+        "build-duration",
+        b.duration.as_deref().unwrap_or("not started"),
+    );
+    text("build-digest", b.digest.as_deref().unwrap_or(""));
+    shown("build-digest-label", b.digest.is_some());
+    shown("build-digest-value", b.digest.is_some());
+    text("build-error", b.error.as_deref().unwrap_or(""));
+    shown("build-error", b.error.is_some());
+    let succeeded = b.status == "succeeded";
+    shown("build-tag-link", succeeded);
+    shown("build-tag-text", !succeeded);
+    shown("build-queued", b.status == "queued");
+    shown("build-cancel", !b.finished);
 }
 
 #[cfg(feature = "hydrate")]

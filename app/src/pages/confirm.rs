@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::ResendConfirmation as Resend,
-    components::{action_error, Auth, FormError},
+    components::{action_error, Auth, FormError, LoginLink},
 };
 
 /// The "send the link again" button, shown wherever an unconfirmed user may need it.
@@ -65,7 +65,7 @@ pub fn ConfirmFailedPage() -> impl IntoView {
                         .into_any(),
                         _ => view! {
                             <p>"Log in to ask for a new confirmation link."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                     }

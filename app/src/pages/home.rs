@@ -91,7 +91,22 @@ fn Dashboard(
     let confirmed = user.confirmed;
     let query = use_query_map();
     let just_confirmed = move || confirmed && query.with(|q| q.get("confirmed").is_some());
-    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    // Which repository went; only a repository name's characters are repeated back (the
+    // address is anyone's to craft).
+    let deleted = move || {
+        query.with(|q| q.get("deleted")).map(|name| {
+            let plain = !name.is_empty()
+                && name.len() <= 255
+                && name
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/'));
+            if plain {
+                format!("Repository {name} deleted.")
+            } else {
+                "Repository deleted.".to_string()
+            }
+        })
+    };
     let notice = move || {
         query.with(|q| {
             if q.get("left").is_some() {
@@ -111,7 +126,7 @@ fn Dashboard(
     view! {
         <Title text="Dashboard"/>
         {move || just_confirmed().then(|| view! { <Notice text="Your email address is confirmed. Welcome aboard!"/> })}
-        {move || deleted().then(|| view! { <Notice text="Repository deleted."/> })}
+        {move || deleted().map(|text| view! { <Notice text=text/> })}
         {move || notice().map(|text| view! { <Notice text=text/> })}
         {(!confirmed).then(|| view! {
             <div class="alert alert-warning" role="status">

@@ -13,8 +13,8 @@ use crate::{
         SaveOrgSettings, SetMemberRole,
     },
     components::{
-        action_error, count, field_error, field_value, Auth, Field, FormError, Notice, SavedNotice,
-        SubmitButton,
+        action_error, count, field_error, field_value, Auth, Field, FormError, LoginLink, Notice,
+        SavedNotice, SubmitButton,
     },
     model::{DashboardOrgs, OrgView},
     pages::{load_failed, RepoList, ResendConfirmation},
@@ -58,7 +58,7 @@ pub fn NewOrgPage() -> impl IntoView {
                         Ok(Some(u)) => view! { <CreateOrgForm email=u.email.clone()/> }.into_any(),
                         _ => view! {
                             <p>"Log in to create an organization."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                     }
@@ -605,9 +605,9 @@ pub fn InvitationPage() -> impl IntoView {
                                     }
                                     .into_any(),
                                     None => view! {
-                                        <p>"Log in (or sign up) to answer, then open the link from the email again."</p>
+                                        <p>"Log in to answer: you come back to this invitation afterwards. New to Berth? Sign up first, then open the link from the email again."</p>
                                         <div class="form-actions">
-                                            <a class="button button-primary" href="/login">"Log in"</a>
+                                            <LoginLink/>
                                             <a class="button" href="/signup">"Sign up"</a>
                                         </div>
                                     }

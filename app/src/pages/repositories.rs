@@ -5,7 +5,7 @@ use crate::{
     api::{my_namespaces, CreateRepository},
     components::{
         action_error, count, field_error, field_value, Auth, AutomatedBadge, Field, FormError,
-        OfficialBadge, PushedAndPulls, SubmitButton, VisibilityBadge,
+        LoginLink, OfficialBadge, PushedAndPulls, SubmitButton, VisibilityBadge,
     },
     model::{RepoSummary, SessionUser},
     pages::ResendConfirmation,
@@ -39,7 +39,7 @@ pub fn NewRepositoryPage() -> impl IntoView {
                         }
                         _ => view! {
                             <p>"Log in to create a repository."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                     }

@@ -495,7 +495,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                             </select>
                             {move || field_error(transfer_err, "namespace").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                         </div>
-                        <Field label="Repository name" name="confirm" required=true error=field_error(transfer_err, "confirm")/>
+                        <Field label="Repository name" name="confirm" form="transfer" required=true error=field_error(transfer_err, "confirm")/>
                         <button type="submit" class="button">"Transfer repository"</button>
                     </ActionForm>
                 </section>
@@ -511,7 +511,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 <ActionForm action=delete attr:class="form" attr:novalidate=true>
                     <FormError error=delete_err/>
                     <input type="hidden" name="full_name" value=full_name.get_value()/>
-                    <Field label="Repository name" name="confirm" required=true error=field_error(delete_err, "confirm")/>
+                    <Field label="Repository name" name="confirm" form="delete" required=true error=field_error(delete_err, "confirm")/>
                     <button type="submit" class="button button-danger">"Delete repository"</button>
                 </ActionForm>
             </section>

@@ -12,7 +12,8 @@ use crate::{
         CreateToken, DeleteAccount, DisableTwoFactor, EnableTwoFactor, LoginCode,
     },
     components::{
-        action_error, field_error, field_value, Copyable, Field, FormError, Notice, SubmitButton,
+        action_error, field_error, field_value, Copyable, Field, FormError, LoginLink, Notice,
+        SubmitButton,
     },
     error::AppError,
     model::{SecurityView, TokenItem},
@@ -33,7 +34,7 @@ pub fn SecurityPage() -> impl IntoView {
                         Ok(v) => view! { <Security v/> }.into_any(),
                         Err(AppError::LoginRequired) => view! {
                             <p>"Log in to manage your account's security."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                         Err(e) => load_failed(e),
@@ -375,6 +376,8 @@ pub fn LoginCodePage() -> impl IntoView {
     let login = ServerAction::<LoginCode>::new();
     let err = action_error(login);
     let pending = Resource::new(|| (), |_| code_pending());
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     view! {
         <Title text="Two-factor authentication"/>
         <section class="auth-card">
@@ -386,6 +389,7 @@ pub fn LoginCodePage() -> impl IntoView {
                             <p class="muted">"Open your authenticator app and enter the 6-digit code for Berth. Lost your device? Enter one of your recovery codes instead."</p>
                             <ActionForm action=login attr:class="form" attr:novalidate=true>
                                 <FormError error=err/>
+                                <input type="hidden" name="next" value=next/>
                                 <Field label="Authentication code" name="code" autocomplete="one-time-code" required=true error=field_error(err, "code")/>
                                 <SubmitButton action=login label="Log in" busy="Checking…"/>
                             </ActionForm>
@@ -394,7 +398,7 @@ pub fn LoginCodePage() -> impl IntoView {
                         _ => view! {
                             <FormError error=err/>
                             <p>"Log in with your password first."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                     }

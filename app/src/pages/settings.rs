@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
     api::{get_account_settings, SetDefaultVisibility},
-    components::{action_error, field_error, FormError, Notice},
+    components::{action_error, field_error, FormError, LoginLink, Notice},
     error::AppError,
     model::AccountSettings,
     pages::load_failed,
@@ -27,7 +27,7 @@ pub fn AccountSettingsPage() -> impl IntoView {
                         Ok(s) => view! { <Settings s/> }.into_any(),
                         Err(AppError::LoginRequired) => view! {
                             <p>"Log in to see your account settings."</p>
-                            <a class="button button-primary" href="/login">"Log in"</a>
+                            <LoginLink/>
                         }
                         .into_any(),
                         Err(e) => load_failed(e),

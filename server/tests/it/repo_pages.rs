@@ -247,8 +247,11 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
         &[("full_name", &repo), ("confirm", "webapp")],
     )
     .await;
-    assert_eq!(to, "/?deleted=1");
-    assert!(html.contains("Repository deleted."));
+    assert_eq!(to, format!("/?deleted={}", repo.replace('/', "%2F")));
+    assert!(
+        html.contains(&format!("Repository {repo} deleted.")),
+        "{html}"
+    );
     let (status, _) = get_html(s, &c, &format!("/r/{repo}")).await;
     assert_eq!(status, 404);
 }
