@@ -210,14 +210,18 @@ pub fn Field(
     }
 }
 
-/// The message for a whole form (wrong credentials, rate limits, server trouble).
+/// The message for a whole form (wrong credentials, rate limits, server trouble). A refused
+/// form also gets the `#refused` anchor here, where a plain form's refusal returns to (the
+/// server adds the fragment), so a long page opens at the form and its errors, not at the top.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
-        error
-            .get()
-            .and_then(|e| e.general())
-            .map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })
+        error.get().map(|e| {
+            view! {
+                <span id="refused" class="form-anchor"></span>
+                {e.general().map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })}
+            }
+        })
     }
 }
 

@@ -295,6 +295,28 @@ pub fn set_status(code: u16) {
     }
 }
 
+const SIGNUP_KEY: &str = "signed_up";
+
+/// Keeps what a sign-up answered (Berth ID, masked address) in the browser's session.
+pub async fn remember_signup(done: &berth_core::accounts::SignedUp) -> Result<(), AppError> {
+    session()
+        .await?
+        .insert(
+            SIGNUP_KEY,
+            (done.username.clone(), done.email_masked.clone()),
+        )
+        .await
+        .map_err(internal)
+}
+
+pub async fn recent_signup() -> Result<Option<(String, String)>, AppError> {
+    session()
+        .await?
+        .get::<(String, String)>(SIGNUP_KEY)
+        .await
+        .map_err(internal)
+}
+
 const SECOND_FACTOR_KEY: &str = "second_factor";
 
 /// A log-in whose password was right and which waits for its second factor.

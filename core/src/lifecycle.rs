@@ -879,6 +879,7 @@ async fn apply(hub: &Hub, repo: &Repository, actor: &str) -> Result<RetentionPla
     };
     for item in planned.items {
         let mut tx = hub.db.begin_write().await?;
+        let mut hub_freed = 0;
         let deleted = match &item.tag {
             Some(tag) => {
                 let gone =
@@ -904,6 +905,14 @@ async fn apply(hub: &Hub, repo: &Repository, actor: &str) -> Result<RetentionPla
             None => {
                 lock(&mut tx, repo.id).await?;
                 let freed = bytes_freed_by(&mut tx, repo.id, &item.digest).await?;
+                // What the hub frees, as the preview counts it: read before the manifest goes
+                // (afterwards nothing references those blobs, and the figure read 0 B).
+                hub_freed = store::lifecycle::freed_by(
+                    &mut *tx,
+                    repo.id,
+                    std::slice::from_ref(&item.digest),
+                )
+                .await?;
                 let gone =
                     store::lifecycle::delete_manifest_if_untagged(&mut *tx, repo.id, &item.digest)
                         .await?;
@@ -914,12 +923,7 @@ async fn apply(hub: &Hub, repo: &Repository, actor: &str) -> Result<RetentionPla
             }
         };
         if deleted {
-            let bytes = if item.tag.is_none() {
-                store::lifecycle::freed_by(&mut *tx, repo.id, std::slice::from_ref(&item.digest))
-                    .await?
-            } else {
-                0
-            };
+            let bytes = if item.tag.is_none() { hub_freed } else { 0 };
             store::lifecycle::log(
                 &mut *tx,
                 repo.id,

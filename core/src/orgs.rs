@@ -199,7 +199,10 @@ pub async fn create(
     let display_name = display_name.trim();
     let email = email.trim();
     let mut errors = FieldErrors::default();
-    if errors.check("name", validate::username(&name)) {
+    if errors.check(
+        "name",
+        validate::namespace_name(&name, validate::NameOf::Organization),
+    ) {
         let taken = store::users::username_taken(hub.db.pool(), &name).await?;
         errors.check(
             "name",
@@ -721,6 +724,24 @@ pub async fn team(hub: &Hub, viewer: &User, org: &Org, team: &str) -> Result<Tea
     })
 }
 
+/// A team's name: 2 to [`TEAM_NAME_MAX`] lowercase letters and digits, with single `-`, `_` or
+/// `.` between them.
+fn team_name(name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if !(2..=TEAM_NAME_MAX).contains(&len) {
+        return Err(format!(
+            "Use 2 to {TEAM_NAME_MAX} characters for a team name (this has {len})."
+        ));
+    }
+    if !crate::registry::names::is_path_component(name) {
+        return Err(
+            "Use lowercase letters and digits, with '-', '_' or '.' between them (not at the start or end, and not two in a row)."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 pub async fn create_team(
     hub: &Hub,
     user: &User,
@@ -732,7 +753,7 @@ pub async fn create_team(
     let name = name.trim().to_lowercase();
     let description = description.trim();
     let mut errors = FieldErrors::default();
-    errors.check("name", repositories::validate_name(&name, TEAM_NAME_MAX));
+    errors.check("name", team_name(&name));
     errors.check("description", at_most(description, TEAM_DESCRIPTION_MAX));
     if !errors.0.is_empty() {
         return Err(OrgError::Invalid(errors));

@@ -51,8 +51,12 @@ for (const js of [true, false]) {
       await expect(page.getByText('Check your email to confirm your address.')).toBeVisible();
       await shot(page, `${tag}-welcome`);
 
-      // Unconfirmed: the dashboard says why repositories cannot be created yet.
+      // The sign-up logged nobody in (the same answer whatever the address): the password does.
       await page.goto('/');
+      await expect(page.getByRole('heading', { name: 'Your own container hub' })).toBeVisible();
+      await logIn(page, js, name);
+      await expect(page).toHaveURL(/\/$/);
+      // Unconfirmed: the dashboard says why repositories cannot be created yet.
       await ready(page, js);
       await expect(page.getByText('Confirm your email address.')).toBeVisible();
       await expect(page.getByText('Email not confirmed')).toBeVisible();

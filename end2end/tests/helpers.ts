@@ -110,6 +110,9 @@ export async function signUp(page: Page, js: boolean, name: string, email = `${n
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page).toHaveURL(/\/welcome$/);
   await expect(page.getByRole('heading', { name: `Welcome to Berth, ${name}!` })).toBeVisible();
+  // A sign-up logs nobody in (the mailed link does, or the password): log in, unconfirmed.
+  await logIn(page, js, name);
+  await expect(page).toHaveURL(/\/$/);
 }
 
 export async function logIn(page: Page, js: boolean, login: string, password = PASSWORD): Promise<void> {

@@ -127,7 +127,7 @@ for (const js of [true, false]) {
       await logIn(page, js, name);
       await page.getByLabel('Authentication code').fill(codes[3]);
       await page.getByRole('button', { name: 'Log in' }).click();
-      await expect(page.getByText('That code is not right.')).toBeVisible();
+      await expect(page.getByText('That recovery code was used already')).toBeVisible();
       await page.getByLabel('Authentication code').fill(codes[4]);
       await page.getByRole('button', { name: 'Log in' }).click();
       await expect(page.locator('.user-menu summary')).toContainText(name);

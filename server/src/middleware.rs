@@ -228,6 +228,7 @@ pub async fn plain_form_redirects(
         .collect();
     let err = take(&mut query, "__err");
     let action = take(&mut query, "__path");
+    let refused = err.is_some() && action.is_some();
     if let (Some(err), Some(action)) = (err, action) {
         query.retain(|(k, _)| !NOTICE_PARAMS.contains(&k.as_str()));
         let error = base64::engine::general_purpose::URL_SAFE
@@ -266,8 +267,11 @@ pub async fn plain_form_redirects(
         Some(q) => format!("{}?{q}", target.path()),
         None => target.path().to_string(),
     };
-    // The section of the page the form belongs to, when the redirect names one.
-    if let Some(fragment) = target.fragment() {
+    // A refused form: back to the form itself (its error shows there, with the `refused`
+    // anchor), otherwise to the section of the page the redirect names, if any.
+    if refused {
+        path.push_str("#refused");
+    } else if let Some(fragment) = target.fragment() {
         path.push('#');
         path.push_str(fragment);
     }

@@ -19,12 +19,20 @@ pub async fn signup(username: String, email: String, password: String) -> Result
         email: &email,
         password: &password,
     };
-    let user = accounts::signup(&hub()?, input, &origin())
+    let done = accounts::signup(&hub()?, input, &origin())
         .await
         .map_err(|e| account_error(e, &[("username", &username), ("email", &email)]))?;
-    log_in(&user).await?;
+    // Not logged in yet (the mailed link does that): the same answer whether or not the
+    // address already had an account.
+    remember_signup(&done).await?;
     leptos_axum::redirect("/welcome");
     Ok(())
+}
+
+/// The sign-up this browser just made (Berth ID, masked address), for the welcome page.
+#[server(endpoint = "signup-notice")]
+pub async fn signup_notice() -> Result<Option<(String, String)>, AppError> {
+    recent_signup().await
 }
 
 /// Logs in; returns to `next` (a path of this site, see [`crate::model::return_path`]) or the

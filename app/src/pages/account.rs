@@ -107,6 +107,7 @@ pub fn WelcomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let query = use_query_map();
     let resent = move || query.with(|q| q.get("resent").is_some());
+    let signed_up = Resource::new(|| (), |_| crate::api::signup_notice());
     view! {
         <Title text="Check your email"/>
         <section class="auth-card">
@@ -135,12 +136,26 @@ pub fn WelcomePage() -> impl IntoView {
                             <p class="form-footer"><a href="/">"Continue to your dashboard"</a></p>
                         }
                         .into_any(),
-                        _ => view! {
-                            <h1>"Check your email"</h1>
-                            <p>"Open the confirmation link we sent you. To have it sent again, log in first."</p>
-                            <LoginLink/>
-                        }
-                        .into_any(),
+                        _ => match signed_up.await.ok().flatten() {
+                            Some((name, masked)) => view! {
+                                <h1>"Welcome to Berth, " {name} "!"</h1>
+                                <p class="lead">"Check your email to confirm your address."</p>
+                                <p>
+                                    "We sent a message to " <strong>{masked}</strong>
+                                    " with a " <em>"Confirm your email"</em>
+                                    " link. It works once, expires in 24 hours, and logs you in."
+                                </p>
+                                <p class="muted">"No message? Look in your spam folder, or log in to have it sent again."</p>
+                                <LoginLink label="Log in"/>
+                            }
+                            .into_any(),
+                            None => view! {
+                                <h1>"Check your email"</h1>
+                                <p>"Open the confirmation link we sent you. To have it sent again, log in first."</p>
+                                <LoginLink/>
+                            }
+                            .into_any(),
+                        },
                     }
                 })}
             </Transition>

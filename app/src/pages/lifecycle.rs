@@ -112,7 +112,7 @@ pub fn TagRulesSection(full_name: String, storage: StorageView) -> impl IntoView
                                         view! { <p>"Nothing: every tag and image is kept."</p> }.into_any()
                                     } else {
                                         view! {
-                                            <p>{format!("{} to delete, freeing {}.", plan.items.len(), plan.freed)}</p>
+                                            <p>{format!("{} to delete, freeing {} (the space returns at the next garbage collection, after its grace period).", plan.items.len(), plan.freed)}</p>
                                             <ul class="retention-items">
                                                 {plan.items.into_iter().map(|(what, rule)| view! {
                                                     <li><code class="wrap">{what}</code> <span class="muted">{rule}</span></li>
@@ -143,7 +143,12 @@ pub fn TagRulesSection(full_name: String, storage: StorageView) -> impl IntoView
                         {log.into_iter().map(|l| view! {
                             <li>
                                 <code class="wrap">{l.what}</code>
-                                <span class="muted">{format!(" {} · {} · freed {}", l.when, l.rule, l.freed)}</span>
+                                // A tag's entry frees nothing by itself: its image's entry counts the bytes.
+                                <span class="muted">{if l.freed == "0 B" {
+                                    format!(" {} · {}", l.when, l.rule)
+                                } else {
+                                    format!(" {} · {} · frees {}", l.when, l.rule, l.freed)
+                                }}</span>
                             </li>
                         }).collect_view()}
                     </ul>

@@ -184,7 +184,7 @@ fn OrgRepositories(org: OrgView) -> impl IntoView {
                 view! {
                     <div class="empty-state">
                         <p class="empty-title">"No repositories to show"</p>
-                        {org.can_create.then(|| view! { <p>"Create one, or push an image to " <code>{format!("HOST/{}/NAME", org.name)}</code> "."</p> })}
+                        {org.can_create.then(|| view! { <p>"Create one, or push an image to " <code>{format!("{}/{}/NAME", crate::components::registry_host(), org.name)}</code> "."</p> })}
                     </div>
                 }
                 .into_any()

@@ -73,6 +73,22 @@ pub fn confirmation(username: &str, link: &str) -> Composed {
     }
 }
 
+/// To the owner of an address someone tried to sign up with again (the sign-up form answers as
+/// for a new address, so it tells nobody which addresses have accounts).
+pub fn signup_attempt(username: &str, link: &str) -> Composed {
+    let subject = "Someone tried to sign up for Berth with your address".to_string();
+    let greeting = format!("Hi {username},");
+    let lead = "Someone (perhaps you) tried to create a Berth account with this email address. It already belongs to your account, so no new account was made. If it was you, log in, or reset your password if you forgot it.";
+    let note = "If it was not you, you need not do anything: your account is unchanged.";
+    let text = format!("{greeting}\n\n{lead}\n\nLog in:\n{link}\n\n{note}\n\n-- Berth\n");
+    let html = html_mail(&subject, &greeting, lead, "Log in", link, note);
+    Composed {
+        subject,
+        text,
+        html,
+    }
+}
+
 pub fn password_reset(username: &str, link: &str) -> Composed {
     let subject = "Reset the password of your Berth ID".to_string();
     let greeting = format!("Hi {username},");

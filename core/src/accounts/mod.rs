@@ -131,6 +131,8 @@ pub enum AccountError {
     TokenRequired,
     #[error("That code is not right. Enter the 6-digit code from your authenticator app, or one of your recovery codes.")]
     CodeInvalid,
+    #[error("That recovery code was used already: each works once. Enter another one, or the code from your authenticator app.")]
+    RecoveryCodeUsed,
     /// The second step of a log-in was not started or took too long.
     #[error("Log in again: the code has to be entered within five minutes.")]
     SecondFactorExpired,
@@ -160,20 +162,65 @@ pub struct NewAccount<'a> {
     pub password: &'a str,
 }
 
+/// What a sign-up answers: the same for a new address and for one that has an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedUp {
+    pub username: String,
+    /// The address as typed, masked (`a•••@example.com`).
+    pub email_masked: String,
+}
+
 /// Sign-up from the web: creates an unconfirmed account and queues the confirmation mail.
-/// Sign-ups from one address are rate-limited ([`crate::rate::SIGNUPS_PER_ADDRESS`]).
+/// An address that already has an account is answered exactly as a new one (the password is
+/// hashed all the same) and its owner is mailed instead, so the form tells nobody which
+/// addresses have accounts; Berth IDs are public and a taken one is said. Sign-ups from one
+/// address are rate-limited ([`crate::rate::SIGNUPS_PER_ADDRESS`]).
 pub async fn signup(
     hub: &Hub,
     input: NewAccount<'_>,
     origin: &crate::activity::Origin,
-) -> Result<User, AccountError> {
+) -> Result<SignedUp, AccountError> {
     crate::rate::hit(
         hub,
         crate::rate::SIGNUPS_PER_ADDRESS,
         origin.ip.as_deref().unwrap_or("unknown"),
     )
     .await??;
-    register(hub, input, false, false).await
+    let answer = SignedUp {
+        username: input.username.trim().to_string(),
+        email_masked: mask_email(input.email.trim()),
+    };
+    let password = input.password;
+    let email = input.email.trim();
+    match register(hub, input, false, false).await {
+        Ok(_) => Ok(answer),
+        Err(AccountError::Invalid(mut errors))
+            if errors.get("email") == Some(taken_email().as_str()) =>
+        {
+            errors.0.retain(|(f, _)| *f != "email");
+            if !errors.0.is_empty() {
+                return Err(AccountError::Invalid(errors));
+            }
+            // The work a new account costs, so the answer takes as long.
+            hub.passwords.hash(password).await?;
+            notify_owner_of_signup(hub, email).await?;
+            Ok(answer)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Mails the owner of `email` that someone tried to sign up with it.
+async fn notify_owner_of_signup(hub: &Hub, email: &str) -> Result<(), AccountError> {
+    let Some(owner) = store::users::by_email(hub.db.pool(), email).await? else {
+        return Ok(());
+    };
+    let link = format!("{}/login", hub.config.public_url);
+    let mail = mails::signup_attempt(&owner.username, &link).to(&owner.email);
+    jobs::enqueue(hub.db.pool(), &jobs::Job::Mail(mail)).await?;
+    hub.jobs.wake();
+    tracing::info!(user = %owner.username, "sign-up attempted with an address that has an account; its owner was told");
+    Ok(())
 }
 
 /// Creates an account (sign-up or operator command). Unconfirmed accounts get a confirmation mail

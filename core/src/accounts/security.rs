@@ -147,6 +147,13 @@ pub async fn second_factor(
         Kind::LoginWithRecoveryCode
     } else {
         activity::record(hub, user.id, Kind::LoginFailed, "wrong code", origin).await?;
+        // Said plainly: whoever holds a used recovery code learns only that it was one.
+        if slots.recovery
+            && store::users::recovery_code_used(hub.db.pool(), user.id, &recovery_hash(code))
+                .await?
+        {
+            return Err(AccountError::RecoveryCodeUsed);
+        }
         return Err(AccountError::CodeInvalid);
     };
     slots.give_back(hub).await?;

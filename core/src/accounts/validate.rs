@@ -63,21 +63,42 @@ pub const PASSWORD_MIN: usize = 9;
 pub const PASSWORD_MAX: usize = 256;
 
 pub fn username(name: &str) -> Result<(), String> {
+    namespace_name(name, NameOf::Person)
+}
+
+/// What a namespace's name is called on a form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameOf {
+    Person,
+    Organization,
+}
+
+/// The rule of every namespace's name (a person's Berth ID, an organization's name: they share
+/// one name space), its messages in the words of the form that asks.
+pub fn namespace_name(name: &str, of: NameOf) -> Result<(), String> {
+    let (what, a_what) = match of {
+        NameOf::Person => ("Berth ID", "a Berth ID"),
+        NameOf::Organization => ("Organization name", "an organization name"),
+    };
     let len = name.chars().count();
     if len == 0 {
-        return Err("Enter a Berth ID.".into());
+        return Err(format!("Enter {a_what}."));
     }
     if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     {
-        return Err("Berth ID may contain only lowercase letters (a–z) and digits (0–9).".into());
+        return Err(format!(
+            "{what} may contain only lowercase letters (a–z) and digits (0–9)."
+        ));
     }
     if !(4..=30).contains(&len) {
-        return Err("Berth ID must be 4 to 30 characters long.".into());
+        return Err(format!(
+            "{what} must be 4 to 30 characters long (this has {len})."
+        ));
     }
     if RESERVED.contains(&name) {
-        return Err(format!("“{name}” is reserved. Choose another Berth ID."));
+        return Err(format!("“{name}” is reserved. Choose another one."));
     }
     Ok(())
 }

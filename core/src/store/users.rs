@@ -346,6 +346,22 @@ pub async fn use_recovery_code<'c>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Whether `hash` is one of the account's recovery codes that was used.
+pub async fn recovery_code_used<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: i64,
+    hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM recovery_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .fetch_optional(ex)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn unused_recovery_codes<'c>(
     ex: impl Executor<'c, Database = Any>,
     user_id: i64,

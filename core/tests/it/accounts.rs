@@ -72,6 +72,13 @@ async fn exec(h: &Hub, statement: &str) {
     sqlx::query(statement).execute(h.db.pool()).await.unwrap();
 }
 
+/// Signs up through the web's function, and returns the account it made.
+async fn signed_up(h: &Hub, who: NewAccount<'_>) -> berth_core::accounts::User {
+    let name = who.username.to_string();
+    accounts::signup(h, who, &origin()).await.unwrap();
+    accounts::user_by_name(h, &name).await.unwrap().unwrap()
+}
+
 fn field_error(err: AccountError, field: &str) -> String {
     match err {
         AccountError::Invalid(f) => f
@@ -85,9 +92,7 @@ fn field_error(err: AccountError, field: &str) -> String {
 #[tokio::test]
 async fn signup_creates_an_unconfirmed_account_and_queues_a_confirmation_mail() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "Alice@Example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "Alice@Example.com")).await;
     assert_eq!(u.username, "alice");
     assert_eq!(u.email, "Alice@Example.com");
     assert!(!u.confirmed);
@@ -143,14 +148,25 @@ async fn signup_reports_every_bad_field_at_once() {
 #[tokio::test]
 async fn names_and_addresses_are_unique_and_emails_case_insensitive() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     let e = accounts::signup(&t.hub, acct("alice", "other@example.com"), &origin())
         .await
         .unwrap_err();
     assert!(field_error(e, "username").contains("already taken"));
-    let e = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM"), &origin())
+    // An address with an account is answered as a new one (the form tells nobody it has an
+    // account): no account is made, and the owner is mailed instead.
+    let mails = mails_queued(&t.hub).await;
+    let same = accounts::signup(&t.hub, acct("alice2", "ALICE@example.COM"), &origin())
+        .await
+        .unwrap();
+    assert_eq!(same.username, "alice2");
+    assert!(accounts::user_by_name(&t.hub, "alice2").await.unwrap().is_none());
+    assert_eq!(mails_queued(&t.hub).await, mails + 1);
+    let told = newest_mail(&t.hub).await;
+    assert_eq!(told.to, "alice@example.com");
+    assert_eq!(told.subject, "Someone tried to sign up for Berth with your address");
+    // Registering it directly (the operator's command) is still refused, with the reason.
+    let e = accounts::register(&t.hub, acct("alice3", "ALICE@example.COM"), false, false)
         .await
         .unwrap_err();
     assert!(field_error(e, "email").contains("already exists"));
@@ -192,9 +208,7 @@ async fn two_simultaneous_signups_for_one_name_exactly_one_wins() {
 #[tokio::test]
 async fn confirmation_link_works_once() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     let token = newest_link_token(&t.hub, "/confirm-email").await;
     assert!(matches!(
         accounts::confirm_email(&t.hub, "not-a-token", &origin()).await,
@@ -218,9 +232,7 @@ async fn confirmation_link_works_once() {
 #[tokio::test]
 async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     let first = newest_link_token(&t.hub, "/confirm-email").await;
     // Resending right away is refused; an hour later it works and the old link still expires.
     assert!(matches!(
@@ -252,9 +264,7 @@ async fn expired_confirmation_links_are_refused_and_resend_is_rate_limited() {
 #[tokio::test]
 async fn confirming_ends_the_other_outstanding_links() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     let first = newest_link_token(&t.hub, "/confirm-email").await;
     exec(
         &t.hub,
@@ -277,9 +287,7 @@ async fn confirming_ends_the_other_outstanding_links() {
 #[tokio::test]
 async fn login_by_name_or_email_with_one_generic_error() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     assert_eq!(
         accounts::authenticate(&t.hub, "alice", "s3cret-pass")
             .await
@@ -307,9 +315,7 @@ async fn login_by_name_or_email_with_one_generic_error() {
 #[tokio::test]
 async fn password_reset_changes_the_password_once_and_ends_sessions() {
     let t = hub().await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     assert!(accounts::session_user(&t.hub, u.id, u.session_generation)
         .await
         .unwrap()
@@ -357,9 +363,7 @@ async fn password_reset_changes_the_password_once_and_ends_sessions() {
 #[tokio::test]
 async fn reset_links_expire_after_an_hour() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
@@ -379,9 +383,7 @@ async fn reset_links_expire_after_an_hour() {
 #[tokio::test]
 async fn queued_mail_is_written_to_the_outbox() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 1);
     let files: Vec<_> = std::fs::read_dir(t.dir.path().join("outbox"))
         .unwrap()
@@ -412,9 +414,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
         .unwrap()
         .port();
     let t = hub_with(&[("BERTH_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
-    let u = accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    let u = signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     assert_eq!(jobs::run_due(&t.hub).await.unwrap(), 0);
     assert_eq!(jobs::pending(&t.hub, "mail").await.unwrap(), 1);
     let (attempts, err, failed): (i64, Option<String>, Option<i64>) =
@@ -446,9 +446,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_the_signup_stands() {
 #[tokio::test]
 async fn only_the_newest_reset_link_works() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     accounts::request_password_reset(&t.hub, "alice@example.com", &origin())
         .await
         .unwrap();
@@ -478,9 +476,7 @@ async fn only_the_newest_reset_link_works() {
 #[tokio::test]
 async fn a_reset_request_does_the_same_work_whether_or_not_the_account_exists() {
     let t = hub().await;
-    accounts::signup(&t.hub, acct("alice", "alice@example.com"), &origin())
-        .await
-        .unwrap();
+    signed_up(&t.hub, acct("alice", "alice@example.com")).await;
     let jobs_now = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE kind = 'password_reset'")
             .fetch_one(t.hub.db.pool())

@@ -591,6 +591,8 @@ async fn retention_rules_preview_then_delete_exactly_that() {
     kept_is_counted(&hub, &app).await;
     let log = lifecycle::retention_log(&hub, &app).await.unwrap();
     assert_eq!(log.len(), 4);
+    // The log frees what the preview said (it once read the figure after the deletion: 0 B).
+    assert_eq!(log.iter().map(|l| l.bytes).sum::<i64>(), plan.bytes);
     assert!(log
         .iter()
         .any(|l| l.what == "pruner/app:build-1" && l.rule == "keeps the newest 2"));

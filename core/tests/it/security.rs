@@ -495,7 +495,7 @@ async fn two_factor_codes_are_required_work_once_and_recovery_codes_once_each() 
     assert!(second(recovery[0].to_uppercase()).await.is_ok());
     assert!(matches!(
         second(recovery[0].clone()).await,
-        Err(AccountError::CodeInvalid)
+        Err(AccountError::RecoveryCodeUsed)
     ));
     assert_eq!(
         security::recovery_codes_left(&hub, &alice).await.unwrap(),

@@ -126,3 +126,26 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_storage_is_named_not_a_bare_500() {
+        let full = std::io::Error::from_raw_os_error(libc_enospc());
+        let e = ApiError::from(RegistryError::from(full));
+        assert_eq!(e.status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(e.message.contains("no space left"), "{}", e.message);
+        let other = std::io::Error::other("disk on fire");
+        assert_eq!(
+            ApiError::from(RegistryError::from(other)).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    /// ENOSPC on Linux.
+    fn libc_enospc() -> i32 {
+        28
+    }
+}

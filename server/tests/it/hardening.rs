@@ -106,7 +106,7 @@ async fn a_refused_plain_form_returns_only_to_berth_and_its_error_is_shown_once(
     // the error nor the typed name in the URL, and without the stale notice.
     let res = post_form(s, &c, "/api/login", "/login?reset=1", &wrong).await;
     let back = location(&res);
-    assert_eq!(back, "/login");
+    assert_eq!(back, "/login#refused", "back to the form itself");
     let (_, html) = get_html(s, &c, &back).await;
     assert!(
         html.contains("Incorrect Berth ID, email or password."),

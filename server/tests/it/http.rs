@@ -19,6 +19,21 @@ async fn sign_up(s: &TestServer, c: &reqwest::Client, name: &str) -> reqwest::Re
     .await
 }
 
+/// Signs up, then logs in with the password (a sign-up alone logs nobody in: the mailed link
+/// does, or the password).
+async fn sign_up_and_log_in(s: &TestServer, c: &reqwest::Client, name: &str) {
+    sign_up(s, c, name).await;
+    let res = post_form(
+        s,
+        c,
+        "/api/login",
+        "/login",
+        &[("login", name), ("password", PW)],
+    )
+    .await;
+    assert_eq!(location(&res), "/");
+}
+
 /// Changes a user's tokens directly, to stand in for time passing.
 async fn age_tokens(s: &TestServer, username: &str, set: &str) {
     let statement = format!(
@@ -120,7 +135,7 @@ async fn signup_errors_come_back_next_to_the_fields_with_the_input_kept() {
     assert_eq!(res.status(), 302);
     // Back to the form; the errors and what was typed wait in the session, not in the URL.
     let back = location(&res);
-    assert_eq!(back, "/signup");
+    assert_eq!(back, "/signup#refused");
     let (status, html) = get_html(s, &c, &back).await;
     assert_eq!(status, 200);
     assert!(html.contains("only lowercase letters"), "{html}");
@@ -171,10 +186,44 @@ async fn signup_through_fetch_answers_with_a_client_side_redirect() {
     assert_eq!(res.status(), 200);
     assert_eq!(location(&res), "/welcome");
     assert!(res.headers().contains_key("serverfnredirect"));
+    let (_, welcome) = get_html(s, &c, "/welcome").await;
+    assert!(welcome.contains("Welcome to Berth, bobby!"), "{welcome}");
+    // Nobody is logged in by a sign-up: the mailed link (or the password) does that.
     let (_, html) = get_html(s, &c, "/").await;
+    assert!(html.contains("Your own container hub"), "{html}");
+    // The same address again, under a free name: answered exactly as a new address (nothing
+    // tells that bobby@example.com has an account), no account made, and its owner told.
+    let c3 = s.client();
+    let res = post_fetch(
+        s,
+        &c3,
+        "/api/signup",
+        &[
+            ("username", "bobby2"),
+            ("email", "bobby@example.com"),
+            ("password", PW),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(location(&res), "/welcome");
+    let (_, again) = get_html(s, &c3, "/welcome").await;
+    assert_eq!(
+        again.replace("bobby2", "bobby").len(),
+        welcome.len(),
+        "the same page: {again}"
+    );
     assert!(
-        html.contains("Email not confirmed"),
-        "logged in right after sign-up"
+        berth_core::accounts::user_by_name(s.hub(), "bobby2")
+            .await
+            .unwrap()
+            .is_none(),
+        "no account"
+    );
+    let told = s.mail_to("bobby@example.com", 2).await;
+    assert!(
+        told.contains("Subject: Someone tried to sign up for Berth with your address"),
+        "{told}"
     );
     // The same name again is refused with the message for that field.
     let c2 = s.client();
@@ -242,7 +291,7 @@ async fn confirmation_link_logs_in_once_and_then_explains_itself() {
 async fn expired_confirmation_links_are_refused() {
     let s = TestServer::shared();
     let c = s.client();
-    sign_up(s, &c, "dave").await;
+    sign_up_and_log_in(s, &c, "dave").await;
     let confirm = link(&s.mail_to("dave@example.com", 1).await, "/confirm-email");
     age_tokens(s, "dave", "expires_at = 0").await;
     let res = c.get(s.url(&confirm)).send().await.unwrap();
@@ -260,11 +309,11 @@ async fn expired_confirmation_links_are_refused() {
 async fn resend_sends_a_new_link_and_is_rate_limited() {
     let s = TestServer::shared();
     let c = s.client();
-    sign_up(s, &c, "erin").await;
+    sign_up_and_log_in(s, &c, "erin").await;
     s.mail_to("erin@example.com", 1).await;
     let res = post_form(s, &c, "/api/resend-confirmation", "/welcome", &[]).await;
     let back = location(&res);
-    assert_eq!(back, "/welcome", "too soon");
+    assert_eq!(back, "/welcome#refused", "too soon: back to the form");
     let (_, html) = get_html(s, &c, &back).await;
     assert!(html.contains("less than a minute ago"), "{html}");
     age_tokens(s, "erin", "created_at = created_at - 120").await;
@@ -364,7 +413,7 @@ async fn the_session_id_changes_at_login() {
 async fn password_reset_by_mail_ends_every_session() {
     let s = TestServer::shared();
     let other_device = s.client();
-    sign_up(s, &other_device, "heidi").await;
+    sign_up_and_log_in(s, &other_device, "heidi").await;
     let (_, html) = get_html(s, &other_device, "/").await;
     assert!(html.contains("heidi"));
 
