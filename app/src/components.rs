@@ -129,6 +129,82 @@ fn UserMenu(user: SessionUser) -> impl IntoView {
     }
 }
 
+/// A destructive action asked twice. Until confirmed it is a link to this same page with
+/// `confirm=KEY` (so it works without JavaScript); on that page the question, the real form
+/// (`children`, whose button does it) and a way back are shown instead, at `#confirm`.
+#[component]
+pub fn Confirm(
+    /// Unique on the page: which action this is (`delete-token-7`).
+    #[prop(into)]
+    key: String,
+    /// The link's text ("Delete").
+    #[prop(into)]
+    label: String,
+    /// Its accessible name ("Delete token ci").
+    #[prop(into, optional)]
+    aria: String,
+    /// What is asked ("Delete the token ci? Logins using it stop at once.").
+    #[prop(into)]
+    question: String,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let query = leptos_router::hooks::use_query_map();
+    let asked = {
+        let key = key.clone();
+        move || query.with(|q| q.get("confirm")).as_deref() == Some(key.as_str())
+    };
+    // This page's address with `confirm` set to `key` (or taken away), its other parameters kept.
+    let here = move |confirm: Option<&str>| {
+        let mut pairs: Vec<(String, String)> = query.with(|q| {
+            q.clone()
+                .into_iter()
+                .filter(|(k, _)| k != "confirm" && k != "saved")
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        });
+        if let Some(c) = confirm {
+            pairs.push(("confirm".into(), c.to_string()));
+        }
+        let qs: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    crate::url::query_value(k),
+                    crate::url::query_value(v)
+                )
+            })
+            .collect();
+        let path = location.pathname.get();
+        match (qs.is_empty(), confirm.is_some()) {
+            (true, _) => path,
+            (false, true) => format!("{path}?{}#confirm", qs.join("&")),
+            (false, false) => format!("{path}?{}", qs.join("&")),
+        }
+    };
+    let aria = if aria.is_empty() { label.clone() } else { aria };
+    move || {
+        if asked() {
+            view! {
+                <div class="confirm-box" id="confirm" role="group" aria-label="Confirm">
+                    <p>{question.clone()}</p>
+                    <div class="form-actions">
+                        {children()}
+                        <a class="button button-small" href=here(None)>"Cancel"</a>
+                    </div>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
+                <a class="button button-small button-danger-quiet" href=here(Some(&key)) aria-label=aria.clone()>{label.clone()}</a>
+            }
+            .into_any()
+        }
+    }
+}
+
 /// A "Log in" link that comes back to the page it is on afterwards.
 #[component]
 pub fn LoginLink(

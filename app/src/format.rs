@@ -39,6 +39,19 @@ pub fn platforms(json: &str) -> String {
 }
 
 /// The first 12 hex digits of a digest, as Docker Hub shows them.
+/// The client a `User-Agent` names, as people call it: its first product and version
+/// ("docker/27.0.3 go/go1.22 … UpstreamClient(…)" → "docker 27.0.3").
+pub fn client(agent: &str) -> String {
+    let first = agent.split_whitespace().next().unwrap_or("");
+    match first.split_once('/') {
+        Some((name, version)) if !name.is_empty() && !version.is_empty() => {
+            let version: String = version.chars().take(20).collect();
+            format!("{name} {version}")
+        }
+        _ => first.chars().take(40).collect(),
+    }
+}
+
 pub fn short_digest(digest: &str) -> String {
     digest
         .split_once(':')
@@ -127,6 +140,20 @@ pub fn image_view(i: &berth_core::repositories::Image) -> crate::model::ImageVie
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clients_are_named_by_their_first_product() {
+        assert_eq!(
+            super::client("docker/27.0.3 go/go1.22.5 git-commit/7d4bcd8 kernel/6.1.0 os/linux arch/amd64 UpstreamClient(Docker-Client/27.0.3 \\(linux\\))"),
+            "docker 27.0.3"
+        );
+        assert_eq!(
+            super::client("containerd/1.7.24+unknown"),
+            "containerd 1.7.24+unknown"
+        );
+        assert_eq!(super::client("curl"), "curl");
+        assert_eq!(super::client(""), "");
+    }
+
     #[test]
     fn sizes_and_platforms_read_well() {
         assert_eq!(super::size(932), "932 B");

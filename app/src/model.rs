@@ -150,6 +150,15 @@ pub struct RepoSummary {
     pub is_automated: bool,
 }
 
+/// The dashboard's repository list and the namespaces it can switch between.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardRepos {
+    /// The viewer's own namespace first, then their organizations.
+    pub namespaces: Vec<String>,
+    pub namespace: String,
+    pub repos: Vec<RepoSummary>,
+}
+
 /// One row of the tags tab.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagItem {
@@ -167,6 +176,8 @@ pub struct TagItem {
     /// "2 hours ago", or `None` before the first pull by this tag.
     pub last_pulled: Option<String>,
     pub last_pulled_exact: Option<String>,
+    /// Covered by the repository's immutable-tag rule: shown with a lock, never offered Delete.
+    pub immutable: bool,
 }
 
 /// The tags tab: one page of tags and how it was asked for.
@@ -328,6 +339,8 @@ pub struct TagView {
     pub image: Option<ImageView>,
     /// The git commit an automated build made this tag from.
     pub source_commit: Option<String>,
+    /// Covered by the repository's immutable-tag rule.
+    pub immutable: bool,
 }
 
 /// `/settings`: the account and its defaults.

@@ -562,6 +562,11 @@ impl Immutable {
     }
 }
 
+/// The repository's immutable-tag rule, for the pages (a lock instead of Delete).
+pub async fn immutable_tags(hub: &Hub, repo: &Repository) -> Result<Immutable, CoreError> {
+    Ok(immutable_rule(hub.db.pool(), repo.id).await?)
+}
+
 /// A regular expression a whole name must match.
 fn whole(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(&format!("^(?:{pattern})$"))

@@ -27,7 +27,7 @@ for (const js of [true, false]) {
       await ready(page, js);
       const before = await page.locator('.stored-size').innerText();
       const rules = page.locator('#tag-rules');
-      await expect(rules.locator('.storage-usage')).toContainText(`${owner} stores`);
+      await expect(rules.locator('.storage-usage')).toContainText(`The namespace ${owner} stores`);
 
       // A pattern that is not a regular expression: refused beside the field, nothing saved.
       await rules.getByLabel('Tags matching a regular expression').check();
@@ -44,7 +44,7 @@ for (const js of [true, false]) {
 
       await page.locator('#tag-rules').getByRole('link', { name: 'Preview retention' }).click();
       const preview = page.getByRole('region', { name: 'Retention preview' });
-      await expect(preview).toContainText(/4 to delete, freeing 4\.\d kB\./);
+      await expect(preview).toContainText(/4 to delete, freeing 4\.\d kB \(/);
       await expect(preview).toContainText(`${owner}/app:t1`);
       await expect(preview).toContainText(`${owner}/app:t2`);
       await expect(preview).not.toContainText(`${owner}/app:t3`);
@@ -53,12 +53,17 @@ for (const js of [true, false]) {
       await expect(page.getByText('Retention rules ran')).toBeVisible();
       await expect(page.locator('.retention-log')).toContainText(`${owner}/app:t1`);
       await expect(page.locator('.retention-log')).toContainText('keeps the newest 1');
+      // The log frees what the preview said (it read 0 B once).
+      await expect(page.locator('.retention-log')).toContainText(/frees \d/);
       const after = await page.locator('.stored-size').innerText();
       expect(after).not.toBe(before);
 
       await page.goto(`/r/${owner}/app?tab=tags`);
       await ready(page, js);
       await expect(page.getByText('Tags (1)')).toBeVisible();
+      // The immutable tag that stayed wears a lock and is offered no Delete.
+      await expect(page.locator('.tag-card').filter({ hasText: 't3' }).locator('.badge-immutable')).toBeVisible();
+      await expect(page.getByRole('link', { name: 'Delete tag t3' })).toHaveCount(0);
     });
   });
 }

@@ -111,7 +111,10 @@ for (const js of [true, false]) {
 
     // Removed, the member loses the repository at once: the page and docker pull.
     await go(owner.page, js, `/u/${org}?tab=members`);
-    await owner.page.getByRole('button', { name: `Remove ${memberName}` }).click();
+    // Asked first (a page of its own without JavaScript), then done.
+    await owner.page.getByRole('link', { name: `Remove ${memberName}` }).click();
+    await expect(owner.page.locator('#confirm')).toContainText(`Remove ${memberName} from ${org}?`);
+    await owner.page.locator('#confirm').getByRole('button', { name: `Remove ${memberName}` }).click();
     await expect(owner.page.getByText('Member removed')).toBeVisible();
     await expect(owner.page.locator('.member-list').first()).not.toContainText(memberName);
     engine.ok(memberName, ['rmi', image]);

@@ -133,16 +133,21 @@ pub async fn set_storage_limit(namespace: String, limit_gb: String) -> Result<()
     Ok(())
 }
 
-/// "acme stores 1.2 GB of its 5.0 GB limit."
+/// "The namespace acme stores 1.2 GB of its 5.0 GB limit (all its repositories; a layer they
+/// share counts once)."
 #[cfg(feature = "ssr")]
 pub(crate) fn usage_line(namespace: &str, bytes: i64, limit: Option<i64>) -> String {
+    let all = "all its repositories; a layer they share counts once";
     match limit {
         Some(l) => format!(
-            "{namespace} stores {} of its {} limit.",
+            "The namespace {namespace} stores {} of its {} limit ({all}).",
             crate::format::size(bytes),
             crate::format::size(l)
         ),
-        None => format!("{namespace} stores {}.", crate::format::size(bytes)),
+        None => format!(
+            "The namespace {namespace} stores {} ({all}).",
+            crate::format::size(bytes)
+        ),
     }
 }
 

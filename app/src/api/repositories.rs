@@ -107,10 +107,20 @@ pub async fn get_repository(
         .await
         .map_err(|e| repo_error(e, &[]))?;
     let now = clock::now();
+    let immutable = if tab == "tags" {
+        Some(
+            berth_core::lifecycle::immutable_tags(&hub, &repo)
+                .await
+                .map_err(internal)?,
+        )
+    } else {
+        None
+    };
     let items = tags
         .tags
         .iter()
         .map(|t| crate::model::TagItem {
+            immutable: immutable.as_ref().is_some_and(|i| i.covers(&t.name)),
             name: t.name.clone(),
             digest: t.digest.clone(),
             short_digest: crate::format::short_digest(&t.digest),
@@ -365,25 +375,38 @@ pub async fn my_namespaces() -> Result<Vec<String>, AppError> {
         .map_err(internal)
 }
 
-/// The dashboard's list: repositories the user owns or collaborates on whose name contains
-/// `filter`; empty when logged out (the home page asks before it knows who is there).
+/// The dashboard's list: the repositories of the chosen namespace (the user's own and those
+/// they collaborate on, or an organization's they belong to) whose name contains `filter`, most
+/// recently pushed first or by name (`sort=name`); empty when logged out (the home page asks
+/// before it knows who is there).
 #[server(endpoint = "repositories/mine")]
-pub async fn my_repositories(filter: Option<String>) -> Result<Vec<RepoSummary>, AppError> {
+pub async fn my_repositories(
+    filter: Option<String>,
+    ns: Option<String>,
+    sort: Option<String>,
+) -> Result<crate::model::DashboardRepos, AppError> {
     let Some(user) = current_user().await? else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
-    let repos = berth_core::repositories::of_member(&hub()?, &user)
+    let by_name = sort.as_deref() == Some("name");
+    let d = berth_core::repositories::dashboard(&hub()?, &user, ns.as_deref(), by_name)
         .await
         .map_err(|e| repo_error(e, &[]))?;
     let filter = filter.unwrap_or_default().trim().to_lowercase();
-    Ok(repos
-        .iter()
-        .filter(|r| filter.is_empty() || r.full_name.contains(&filter))
-        .map(|r| RepoSummary {
-            shared: r.owner_id != user.id,
-            ..summary(r)
-        })
-        .collect())
+    let personal = d.namespace == user.username;
+    Ok(crate::model::DashboardRepos {
+        repos: d
+            .repositories
+            .iter()
+            .filter(|r| filter.is_empty() || r.full_name.contains(&filter))
+            .map(|r| RepoSummary {
+                shared: personal && r.owner_id != user.id,
+                ..summary(r)
+            })
+            .collect(),
+        namespaces: d.namespaces,
+        namespace: d.namespace,
+    })
 }
 
 /// The tag page: the index digest and platform switcher of a multi-platform image, and the
@@ -434,7 +457,12 @@ pub async fn get_tag(
     } else {
         Vec::new()
     };
+    let immutable = berth_core::lifecycle::immutable_tags(&hub, &repo)
+        .await
+        .map_err(internal)?
+        .covers(&detail.tag.name);
     Ok(TagView {
+        immutable,
         pull_command: format!("docker pull {host}/{}:{}", repo.full_name, detail.tag.name),
         namespace: repo.namespace.clone(),
         name: repo.name.clone(),

@@ -41,8 +41,8 @@ pub async fn get_security() -> Result<SecurityView, AppError> {
                 if let Some(ip) = &t.last_used_ip {
                     s.push_str(&format!(" from {ip}"));
                 }
-                if let Some(agent) = &t.last_used_agent {
-                    s.push_str(&format!(" ({agent})"));
+                if let Some(agent) = t.last_used_agent.as_deref().filter(|a| !a.is_empty()) {
+                    s.push_str(&format!(" with {}", crate::format::client(agent)));
                 }
                 s
             }),

@@ -25,6 +25,20 @@ pub(super) fn item(w: &berth_core::webhooks::Webhook) -> WebhookItem {
     }
 }
 
+/// "Tag pushed: v1.2" — the event in words, with the tag the payload names.
+#[cfg(feature = "ssr")]
+fn delivery_title(event: &str, body: &str) -> String {
+    let label = berth_core::webhooks::Event::parse(event).map_or(event, |e| e.label());
+    let tag = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/push_data/tag")?.as_str().map(str::to_string))
+        .filter(|t| !t.is_empty());
+    match tag {
+        Some(t) => format!("{label}: {t}"),
+        None => label.to_string(),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn webhook_error(e: berth_core::webhooks::WebhookError, values: &[(&str, &str)]) -> AppError {
     use berth_core::webhooks::WebhookError;
@@ -184,11 +198,14 @@ pub async fn get_webhook(
             .map(|d| crate::model::DeliveryItem {
                 row: d.row,
                 delivery_id: d.delivery_id,
-                event: d.event,
+                event: delivery_title(&d.event, &d.body),
                 state: d.state,
                 status: d.last_status,
                 when: clock::format_time(d.created_at),
-                body: d.body,
+                body: serde_json::from_str::<serde_json::Value>(&d.body)
+                    .ok()
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                    .unwrap_or(d.body),
                 attempts: d
                     .attempts
                     .into_iter()

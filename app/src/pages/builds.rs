@@ -13,7 +13,8 @@ use crate::{
         SaveBuildRule, SaveBuildSource, UnlinkBuildSource,
     },
     components::{
-        action_error, field_error, field_value, Copyable, Field, FormError, SavedNotice, TextArea,
+        action_error, field_error, field_value, Confirm, Copyable, Field, FormError, SavedNotice,
+        TextArea,
     },
     model::{BuildItem, BuildRuleItem, BuildView, BuildsView},
     pages::load_failed,
@@ -213,8 +214,8 @@ fn SourceSection(view: BuildsView) -> impl IntoView {
                 <button type="submit" class="button button-primary">{if linked { "Save source" } else { "Link repository" }}</button>
             </ActionForm>
             {source.map(|s| {
-                let full_name = trigger_name.clone();
-                let unlink_name = trigger_name.clone();
+                let regen_name = StoredValue::new(trigger_name.clone());
+                let unlink_name = StoredValue::new(trigger_name.clone());
                 view! {
                     <div id="trigger">
                         <h3>"Build trigger URL"</h3>
@@ -223,15 +224,21 @@ fn SourceSection(view: BuildsView) -> impl IntoView {
                         <Copyable text=s.trigger_url.clone() label="Copy the trigger URL"/>
                         <p class="muted">"From a post-receive hook:"</p>
                         <Copyable text=format!("while read old new ref; do curl -fsS -X POST --data \"ref=$ref&after=$new\" {}; done", s.trigger_url) label="Copy the hook"/>
-                        <ActionForm action=regenerate attr:class="form-inline">
-                            <input type="hidden" name="full_name" value=full_name.clone()/>
-                            <button type="submit" class="button button-small">"New trigger URL"</button>
-                        </ActionForm>
+                        <Confirm key="new-trigger" label="New trigger URL"
+                            question="Make a new trigger URL? The current one stops working at once: every hook that calls it must be given the new one.">
+                            <ActionForm action=regenerate attr:class="form-inline">
+                                <input type="hidden" name="full_name" value=regen_name.get_value()/>
+                                <button type="submit" class="button button-small button-danger">"Make a new trigger URL"</button>
+                            </ActionForm>
+                        </Confirm>
                     </div>
-                    <ActionForm action=unlink attr:class="form-inline danger-inline">
-                        <input type="hidden" name="full_name" value=unlink_name/>
-                        <button type="submit" class="button button-danger button-small">"Unlink the repository"</button>
-                    </ActionForm>
+                    <Confirm key="unlink" label="Unlink the repository"
+                        question="Unlink the git repository? Its build rules and stored token go; the build history stays.">
+                        <ActionForm action=unlink attr:class="form-inline danger-inline">
+                            <input type="hidden" name="full_name" value=unlink_name.get_value()/>
+                            <button type="submit" class="button button-danger button-small">"Unlink it"</button>
+                        </ActionForm>
+                    </Confirm>
                 }
             })}
         </section>
@@ -258,6 +265,7 @@ fn RulesSection(view: BuildsView) -> impl IntoView {
         .into_iter()
         .map(|r| {
             let full_name = full_name.clone();
+            let rule_repo = StoredValue::new(full_name.clone());
             let edit = format!("/r/{full_name}/builds?rule={}#rule-form", r.id);
             let source = if r.is_regex {
                 format!("{} matching /{}/", r.source_type, r.source)
@@ -284,11 +292,14 @@ fn RulesSection(view: BuildsView) -> impl IntoView {
                             }
                         })}
                         <a class="button button-small" href=edit aria-label=format!("Edit rule {label}")>"Edit"</a>
-                        <ActionForm action=delete attr:class="form-inline">
-                            <input type="hidden" name="full_name" value=full_name.clone()/>
-                            <input type="hidden" name="id" value=r.id.to_string()/>
-                            <button type="submit" class="button button-small button-danger" aria-label=format!("Delete rule {label}")>"Delete"</button>
-                        </ActionForm>
+                        <Confirm key=format!("delete-rule-{}", r.id) label="Delete" aria=format!("Delete rule {label}")
+                            question=format!("Delete the build rule {label}? Pushes it matched build nothing more.")>
+                            <ActionForm action=delete attr:class="form-inline">
+                                <input type="hidden" name="full_name" value=rule_repo.get_value()/>
+                                <input type="hidden" name="id" value=r.id.to_string()/>
+                                <button type="submit" class="button button-small button-danger">"Delete the rule"</button>
+                            </ActionForm>
+                        </Confirm>
                     </td>
                 </tr>
             }

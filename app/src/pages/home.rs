@@ -4,10 +4,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{my_orgs, my_repositories},
+    api::{explore_repositories, my_orgs, my_repositories},
     components::{Auth, Notice},
     error::AppError,
-    model::{DashboardOrgs, RepoSummary, SessionUser},
+    model::{DashboardOrgs, DashboardRepos, SearchView, SessionUser},
     pages::{load_failed, OrgsPanel, RepoList, ResendConfirmation},
 };
 
@@ -25,9 +25,11 @@ pub fn HomePage() -> impl IntoView {
                     .get()
                     .map(|u| u.ok().flatten().map(|u| u.username)),
                 query.with(|q| q.get("q")),
+                query.with(|q| q.get("ns")),
+                query.with(|q| q.get("sort")),
             )
         },
-        |(_, filter)| my_repositories(filter),
+        |(_, filter, ns, sort)| my_repositories(filter, ns, sort),
     );
     let orgs = Resource::new(
         move || {
@@ -37,12 +39,15 @@ pub fn HomePage() -> impl IntoView {
         },
         |_| my_orgs(),
     );
+    // The landing page's most pulled public images (what the hub holds, as Docker Hub's front
+    // page shows it).
+    let popular = Resource::new(|| (), |_| explore_repositories("pulls".into(), 1));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <Dashboard user repos orgs/> }.into_any(),
-                    _ => view! { <Landing/> }.into_any(),
+                    _ => view! { <Landing popular/> }.into_any(),
                 }
             })}
         </Transition>
@@ -50,9 +55,12 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn Landing() -> impl IntoView {
+fn Landing(popular: Resource<Result<SearchView, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    let account_deleted = move || query.with(|q| q.get("account_deleted").is_some());
     view! {
         <Title text=""/>
+        {move || account_deleted().then(|| view! { <Notice text="Your account was deleted, with its repositories and tokens. Its Berth ID can never be taken again."/> })}
         <section class="hero">
             <h1>"Your own container hub"</h1>
             <p class="lead">
@@ -78,14 +86,74 @@ fn Landing() -> impl IntoView {
                 <h2>"Runs anywhere"</h2>
                 <p>"One binary with SQLite and a data folder. Grow to PostgreSQL and object storage when you need to."</p>
             </div>
+            <div class="card">
+                <h2>"Search and explore"</h2>
+                <p>"Find images by name and description, star them, and see what is pulled most; " <code>"docker search"</code> " works too."</p>
+            </div>
+            <div class="card">
+                <h2>"Organizations and teams"</h2>
+                <p>"Share a namespace with your team: roles, teams with read, write or admin permissions, invitations by mail."</p>
+            </div>
+            <div class="card">
+                <h2>"Automated builds and webhooks"</h2>
+                <p>"Build images from a git repository on every push, and tell your CI when a tag is pushed, with signed webhooks."</p>
+            </div>
         </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let hits = popular.await.map(|v| v.hits).unwrap_or_default();
+                (!hits.is_empty()).then(|| {
+                    let repos = hits.into_iter().take(6).map(|h| h.summary).collect::<Vec<_>>();
+                    view! {
+                        <section class="panel landing-popular">
+                            <div class="panel-head">
+                                <h2>"Popular images"</h2>
+                                <a href="/explore">"Explore all"</a>
+                            </div>
+                            <RepoList repos/>
+                        </section>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// Chips for the namespaces the dashboard can show (the viewer's own, each organization they
+/// belong to) and for its two orders; plain links, so they work without JavaScript.
+#[component]
+fn NamespaceSwitcher(namespaces: Vec<String>, chosen: String, by_name: bool) -> impl IntoView {
+    let own = namespaces.first().cloned().unwrap_or_default();
+    let sort_q = if by_name { "&sort=name" } else { "" };
+    let chips = namespaces
+        .into_iter()
+        .map(|ns| {
+            let href = format!("/?ns={ns}{sort_q}");
+            let active = ns == chosen;
+            let label = if ns == own { format!("{ns} (you)") } else { ns };
+            view! {
+                <a class="chip" class:active=active href=href aria-current=active.then_some("true")>{label}</a>
+            }
+        })
+        .collect_view();
+    let order = |label: &'static str, name: bool| {
+        let href = if name {
+            format!("/?ns={chosen}&sort=name")
+        } else {
+            format!("/?ns={chosen}")
+        };
+        view! { <a class="chip" class:active=name == by_name href=href aria-current=(name == by_name).then_some("true")>{label}</a> }
+    };
+    view! {
+        <nav class="chips" aria-label="Whose repositories">{chips}</nav>
+        <nav class="chips" aria-label="Order">{order("Last pushed", false)} {order("Name", true)}</nav>
     }
 }
 
 #[component]
 fn Dashboard(
     user: SessionUser,
-    repos: Resource<Result<Vec<RepoSummary>, AppError>>,
+    repos: Resource<Result<DashboardRepos, AppError>>,
     orgs: Resource<Result<DashboardOrgs, AppError>>,
 ) -> impl IntoView {
     let confirmed = user.confirmed;
@@ -132,7 +200,7 @@ fn Dashboard(
             <div class="alert alert-warning" role="status">
                 <p>
                     <strong>"Confirm your email address. "</strong>
-                    "We sent a link to " {user.email_masked.clone()}
+                    "We sent a link to " {user.email.clone()}
                     ". Until you confirm it you can browse and pull, but not create repositories or push images."
                 </p>
                 <ResendConfirmation/>
@@ -151,17 +219,28 @@ fn Dashboard(
                         "Create repository"
                     </a>
                 </div>
-                <form method="get" action="/" class="list-filter" role="search">
-                    <label for="repo-filter" class="visually-hidden">"Filter your repositories"</label>
-                    <input id="repo-filter" type="search" name="q" value=filter placeholder="Filter by name"/>
-                    <button type="submit" class="button">"Filter"</button>
-                </form>
                 <Suspense fallback=|| ()>
                     {move || {
-                        let push_hint = push_hint.clone();
+                        let (push_hint, filter) = (push_hint.clone(), filter.clone());
                         Suspend::new(async move {
-                        match repos.await {
-                            Ok(list) if !list.is_empty() => view! { <RepoList repos=list/> }.into_any(),
+                        let data = repos.await;
+                        let switcher = data.as_ref().ok().map(|d| view! {
+                            <NamespaceSwitcher namespaces=d.namespaces.clone() chosen=d.namespace.clone()
+                                by_name=query.with_untracked(|q| q.get("sort")).as_deref() == Some("name")/>
+                        });
+                        let ns = data.as_ref().ok().map(|d| d.namespace.clone()).unwrap_or_default();
+                        let sort = query.with_untracked(|q| q.get("sort")).unwrap_or_default();
+                        let form = view! {
+                            <form method="get" action="/" class="list-filter" role="search">
+                                <label for="repo-filter" class="visually-hidden">"Filter the repositories"</label>
+                                <input type="hidden" name="ns" value=ns/>
+                                <input type="hidden" name="sort" value=sort/>
+                                <input id="repo-filter" type="search" name="q" value=filter placeholder="Filter by name"/>
+                                <button type="submit" class="button">"Filter"</button>
+                            </form>
+                        };
+                        let list = match data {
+                            Ok(d) if !d.repos.is_empty() => view! { <RepoList repos=d.repos/> }.into_any(),
                             Ok(_) if filtering => view! {
                                 <div class="empty-state">
                                     <p class="empty-title">"No repositories match"</p>
@@ -177,7 +256,8 @@ fn Dashboard(
                             }
                             .into_any(),
                             Err(e) => load_failed(e),
-                        }
+                        };
+                        view! { {switcher} {form} {list} }
                         })
                     }}
                 </Suspense>

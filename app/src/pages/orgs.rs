@@ -3,6 +3,8 @@
 //! JavaScript.
 
 use leptos::prelude::*;
+
+use crate::components::Confirm;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -208,6 +210,14 @@ fn MembersTab(org: OrgView) -> impl IntoView {
     let revoke_err = action_error(revoke);
     let is_owner = org.is_owner;
     let me = expect_context::<Auth>();
+    // The last owner is not offered what the last-owner rule would refuse.
+    let owners: Vec<String> = org
+        .members
+        .iter()
+        .filter(|m| m.role == "owner")
+        .map(|m| m.username.clone())
+        .collect();
+    let sole_owner = StoredValue::new((owners.len() == 1).then(|| owners[0].clone()));
     let members = org
         .members
         .clone()
@@ -220,7 +230,10 @@ fn MembersTab(org: OrgView) -> impl IntoView {
                     <span class="member-name"><a href=format!("/u/{name}")>{name.clone()}</a></span>
                     <span class="badge">{m.role.clone()}</span>
                     <span class="muted member-joined">"joined " {m.joined.clone()}</span>
-                    {is_owner.then(|| {
+                    {(is_owner && sole_owner.get_value().as_deref() == Some(name.as_str())).then(|| view! {
+                        <span class="muted member-actions">"the only owner"</span>
+                    })}
+                    {(is_owner && sole_owner.get_value().as_deref() != Some(name.as_str())).then(|| {
                         let current = current.clone();
                         let name = StoredValue::new(name.clone());
                         let role_id = format!("role-{}", name.get_value());
@@ -237,11 +250,14 @@ fn MembersTab(org: OrgView) -> impl IntoView {
                                 </select>
                                 <button type="submit" class="button button-small">"Change role"</button>
                             </ActionForm>
-                            <ActionForm action=remove>
-                                <input type="hidden" name="org" value=org_name.get_value()/>
-                                <input type="hidden" name="member" value=name.get_value()/>
-                                <button type="submit" class="button button-small button-danger-quiet" aria-label=remove_label.clone()>"Remove"</button>
-                            </ActionForm>
+                            <Confirm key=format!("remove-member-{}", name.get_value()) label="Remove" aria=remove_label.clone()
+                                question=format!("Remove {} from {}? Their access to its repositories ends at once.", name.get_value(), org_name.get_value())>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="org" value=org_name.get_value()/>
+                                    <input type="hidden" name="member" value=name.get_value()/>
+                                    <button type="submit" class="button button-small button-danger">{format!("Remove {}", name.get_value())}</button>
+                                </ActionForm>
+                            </Confirm>
                             </div>
                         }
                     })}
@@ -280,12 +296,22 @@ fn MembersTab(org: OrgView) -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let org_name = org_name.get_value();
-                    me.user.await.ok().flatten().map(|u| view! {
-                        <ActionForm action=remove attr:class="form-inline leave">
-                            <input type="hidden" name="org" value=org_name/>
-                            <input type="hidden" name="member" value=u.username.clone()/>
-                            <button type="submit" class="button button-small button-danger-quiet">"Leave organization"</button>
-                        </ActionForm>
+                    me.user.await.ok().flatten().map(|u| {
+                        if sole_owner.get_value().as_deref() == Some(u.username.as_str()) {
+                            view! {
+                                <p class="muted leave">"You are the only owner: make another member an owner before you leave (or delete the organization)."</p>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=remove attr:class="form-inline leave">
+                                    <input type="hidden" name="org" value=org_name/>
+                                    <input type="hidden" name="member" value=u.username.clone()/>
+                                    <button type="submit" class="button button-small button-danger-quiet">"Leave organization"</button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        }
                     })
                 })}
             </Suspense>
@@ -397,13 +423,20 @@ fn TeamDetail(org: OrgView, team: crate::model::TeamDetailView) -> impl IntoView
             view! {
                 <li>
                     <a href=format!("/u/{m}")>{m.clone()}</a>
-                    {is_owner.then(|| view! {
-                        <ActionForm action=remove>
-                            <input type="hidden" name="org" value=org_name.get_value()/>
-                            <input type="hidden" name="team" value=team_name.get_value()/>
-                            <input type="hidden" name="username" value=m.clone()/>
-                            <button type="submit" class="button button-small" aria-label=format!("Remove {m} from the team")>"Remove"</button>
-                        </ActionForm>
+                    {is_owner.then(|| {
+                        let m = m.clone();
+                        let who = StoredValue::new(m.clone());
+                        view! {
+                            <Confirm key=format!("remove-from-team-{m}") label="Remove" aria=format!("Remove {m} from the team")
+                                question=format!("Take {m} out of the team {}? They lose what the team gives at once.", team_name.get_value())>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="org" value=org_name.get_value()/>
+                                    <input type="hidden" name="team" value=team_name.get_value()/>
+                                    <input type="hidden" name="username" value=who.get_value()/>
+                                    <button type="submit" class="button button-small button-danger">{format!("Remove {} from the team", who.get_value())}</button>
+                                </ActionForm>
+                            </Confirm>
+                        }
                     })}
                 </li>
             }
@@ -450,12 +483,15 @@ fn TeamDetail(org: OrgView, team: crate::model::TeamDetailView) -> impl IntoView
                 view! { <ul class="collaborators">{repos}</ul> }.into_any()
             }}
             {is_owner.then(|| view! {
-                <ActionForm action=delete attr:class="form-inline">
-                    <FormError error=delete_err/>
-                    <input type="hidden" name="org" value=org_name.get_value()/>
-                    <input type="hidden" name="team" value=team_name.get_value()/>
-                    <button type="submit" class="button button-small button-danger-quiet">"Delete team"</button>
-                </ActionForm>
+                <Confirm key="delete-team" label="Delete team"
+                    question=format!("Delete the team {}? Its members lose what it gives at once; they stay in the organization.", team_name.get_value())>
+                    <ActionForm action=delete attr:class="form-inline">
+                        <FormError error=delete_err/>
+                        <input type="hidden" name="org" value=org_name.get_value()/>
+                        <input type="hidden" name="team" value=team_name.get_value()/>
+                        <button type="submit" class="button button-small button-danger">"Delete the team"</button>
+                    </ActionForm>
+                </Confirm>
             })}
         </section>
     }

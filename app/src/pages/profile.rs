@@ -100,7 +100,12 @@ pub fn NotFoundPage() -> impl IntoView {
         <section class="auth-card">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address, or you do not have access to it."</p>
-            <a class="button button-primary" href="/">"Go home"</a>
+            <form class="list-filter" method="get" action="/search" role="search">
+                <label for="not-found-search" class="visually-hidden">"Search repositories"</label>
+                <input id="not-found-search" type="search" name="q" placeholder="Search repositories"/>
+                <button type="submit" class="button">"Search"</button>
+            </form>
+            <p><a class="button button-primary" href="/">"Go home"</a> " " <a class="button" href="/explore">"Explore"</a></p>
         </section>
     }
 }

@@ -10,9 +10,9 @@ use crate::{
         SaveDescriptions, SetTeamPermission, SetVisibility, TransferRepository,
     },
     components::{
-        action_error, field_error, field_value, AutomatedBadge, Copyable, Field, FormError, Notice,
-        OfficialBadge, Pager, PullChart, PushedAndPulls, SavedNotice, Star, TextArea,
-        VisibilityBadge,
+        action_error, field_error, field_value, AutomatedBadge, Confirm, Copyable, Field,
+        FormError, Notice, OfficialBadge, Pager, PullChart, PushedAndPulls, SavedNotice, Star,
+        TextArea, VisibilityBadge,
     },
     model::{RepoView, TagList},
     pages::load_failed,
@@ -96,7 +96,7 @@ fn Repository(view: RepoView) -> impl IntoView {
                 </p>
                 {(!s.description.is_empty()).then(|| view! { <p class="repo-desc">{s.description.clone()}</p> })}
                 <PushedAndPulls summary=s.clone()/>
-                {view.stored.clone().map(|size| view! { <p class="repo-stored muted">"Stores " <span class="stored-size">{size}</span> " (distinct layers)"</p> })}
+                {view.stored.clone().filter(|_| s.tag_count > 0).map(|size| view! { <p class="repo-stored muted">"This repository stores " <span class="stored-size">{size}</span> " (its distinct layers and configurations)"</p> })}
                 {view.pull_command.clone().map(|cmd| view! {
                     <div class="command">
                         <span class="command-label">"Pull this image"</span>
@@ -170,7 +170,8 @@ fn OverviewTab(view: RepoView) -> impl IntoView {
     };
     view! {
         {body}
-        {chart.map(|chart| view! { <PullChart chart/> })}
+        // An empty repository has no pulls to chart.
+        {chart.filter(|_| view.summary.tag_count > 0).map(|chart| view! { <PullChart chart/> })}
     }
 }
 
@@ -229,7 +230,10 @@ fn TagsTab(full_name: String, tags: TagList, can_manage: bool) -> impl IntoView 
                                         "Last pushed " <span title=t.pushed_exact.clone()>{t.pushed_ago.clone()}</span>
                                         {(!t.pushed_by.is_empty()).then(|| view! { " by " <a href=format!("/u/{}", t.pushed_by)>{t.pushed_by.clone()}</a> })}
                                     </span>
-                                    {can_manage.then(|| view! {
+                                    {t.immutable.then(|| view! {
+                                        <span class="badge badge-immutable" title="This tag is immutable: it cannot be moved or deleted (Settings → Tag rules)">"🔒 immutable"</span>
+                                    })}
+                                    {(can_manage && !t.immutable).then(|| view! {
                                         <a class="button button-small button-danger-quiet" href=delete_href aria-label=format!("Delete tag {}", t.name)>"Delete"</a>
                                     })}
                                 </div>
@@ -366,14 +370,18 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
             .clone()
             .into_iter()
             .map(|c| {
+                let who = StoredValue::new(c.clone());
                 view! {
                     <li>
                         <a href=format!("/u/{c}")>{c.clone()}</a>
-                        <ActionForm action=remove>
-                            <input type="hidden" name="full_name" value=full_name.get_value()/>
-                            <input type="hidden" name="username" value=c.clone()/>
-                            <button type="submit" class="button button-small" aria-label=format!("Remove {c}")>"Remove"</button>
-                        </ActionForm>
+                        <Confirm key=format!("remove-collaborator-{c}") label="Remove" aria=format!("Remove {c}")
+                            question=format!("Remove {c} from {}? They can no longer push, nor see it if it is private.", full_name.get_value())>
+                            <ActionForm action=remove>
+                                <input type="hidden" name="full_name" value=full_name.get_value()/>
+                                <input type="hidden" name="username" value=who.get_value()/>
+                                <button type="submit" class="button button-small button-danger">{format!("Remove {}", who.get_value())}</button>
+                            </ActionForm>
+                        </Confirm>
                     </li>
                 }
             })

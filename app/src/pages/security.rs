@@ -3,6 +3,8 @@
 //! of a log-in with two-factor authentication.
 
 use leptos::prelude::*;
+
+use crate::components::Confirm;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -213,11 +215,14 @@ fn TokenCard(t: TokenItem) -> impl IntoView {
                     <input type="hidden" name="change" value=toggle/>
                     <button type="submit" class="button button-small" aria-label=toggle_aria>{toggle_label}</button>
                 </ActionForm>
-                <ActionForm action=change>
-                    <input type="hidden" name="id" value=t.id/>
-                    <input type="hidden" name="change" value="delete"/>
-                    <button type="submit" class="button button-small button-danger-quiet" aria-label=delete_aria>"Delete"</button>
-                </ActionForm>
+                <Confirm key=format!("delete-token-{}", t.id) label="Delete" aria=delete_aria
+                    question=format!("Delete the token {}? Every login that uses it stops working at once.", t.description)>
+                    <ActionForm action=change>
+                        <input type="hidden" name="id" value=t.id/>
+                        <input type="hidden" name="change" value="delete"/>
+                        <button type="submit" class="button button-small button-danger">"Delete the token"</button>
+                    </ActionForm>
+                </Confirm>
             </div>
         </li>
     }

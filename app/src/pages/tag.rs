@@ -82,7 +82,10 @@ fn Tag(view: TagView) -> impl IntoView {
                         <dd><code class="wrap source-commit">{c}</code></dd>
                     })}
                 </dl>
-                {(view.can_manage && !confirming).then(|| view! {
+                {view.immutable.then(|| view! {
+                    <p class="tag-actions"><span class="badge badge-immutable">"🔒 immutable"</span> <span class="muted">"This tag cannot be moved or deleted (the repository's tag rules)."</span></p>
+                })}
+                {(view.can_manage && !confirming && !view.immutable).then(|| view! {
                     <p class="tag-actions">
                         <a class="button button-small button-danger-quiet" href=format!("{tag_href}?delete=1")>"Delete tag"</a>
                     </p>

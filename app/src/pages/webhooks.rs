@@ -9,7 +9,7 @@ use crate::{
     api::{
         get_webhook, CreateWebhook, DeleteWebhook, RedeliverWebhook, TestWebhook, UpdateWebhook,
     },
-    components::{action_error, field_error, field_value, Field, FormError, Notice},
+    components::{action_error, field_error, field_value, Confirm, Field, FormError, Notice},
     model::{WebhookItem, WebhookView},
     pages::load_failed,
 };
@@ -251,11 +251,14 @@ fn Webhook(view: WebhookView) -> impl IntoView {
                 </section>
                 <section class="panel danger-zone">
                     <h2>"Delete webhook"</h2>
-                    <ActionForm action=delete attr:class="form-inline">
-                        <input type="hidden" name="full_name" value=full_name.get_value()/>
-                        <input type="hidden" name="id" value=id.get_value()/>
-                        <button type="submit" class="button button-danger">"Delete webhook"</button>
-                    </ActionForm>
+                    <Confirm key="delete-webhook" label="Delete webhook"
+                        question=format!("Delete the webhook {} and its delivery log? Its receiver gets no more events.", h.name)>
+                        <ActionForm action=delete attr:class="form-inline">
+                            <input type="hidden" name="full_name" value=full_name.get_value()/>
+                            <input type="hidden" name="id" value=id.get_value()/>
+                            <button type="submit" class="button button-danger">"Delete the webhook"</button>
+                        </ActionForm>
+                    </Confirm>
                 </section>
             </div>
         </section>

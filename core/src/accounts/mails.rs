@@ -200,12 +200,16 @@ pub fn build_result(
     error: Option<&str>,
     link: &str,
 ) -> Composed {
-    let short = &commit[..commit.len().min(12)];
+    // A build that failed before its clone has no commit to name.
+    let at = match &commit[..commit.len().min(12)] {
+        "" => String::new(),
+        short => format!(" (commit {short})"),
+    };
     let subject = format!("Build {status}: {full_name}:{tag}");
     let greeting = format!("Hi {username},");
     let lead = match error {
-        Some(e) => format!("The automated build of {full_name}:{tag} (commit {short}) failed: {e}"),
-        None => format!("The automated build of {full_name}:{tag} (commit {short}) {status}."),
+        Some(e) => format!("The automated build of {full_name}:{tag}{at} failed: {e}"),
+        None => format!("The automated build of {full_name}:{tag}{at} {status}."),
     };
     let note = "You get these mails as set on the repository's Builds page (failures only, every build, or never).";
     let text =
@@ -238,5 +242,38 @@ mod tests {
         let m = password_reset("<b>", "http://h/\"><script>");
         assert!(!m.html.contains("<script>"));
         assert!(m.html.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn a_build_that_failed_before_its_clone_names_no_commit() {
+        let m = build_result(
+            "a",
+            "a/app",
+            "latest",
+            "failed",
+            "",
+            Some("clone failed"),
+            "http://x",
+        );
+        assert!(
+            m.text.contains("a/app:latest failed: clone failed"),
+            "{}",
+            m.text
+        );
+        assert!(!m.text.contains("(commit"));
+        let m = build_result(
+            "a",
+            "a/app",
+            "latest",
+            "succeeded",
+            "0123456789abcdef",
+            None,
+            "http://x",
+        );
+        assert!(
+            m.text.contains("(commit 0123456789ab) succeeded"),
+            "{}",
+            m.text
+        );
     }
 }

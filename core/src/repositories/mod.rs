@@ -634,6 +634,51 @@ pub async fn of_member(hub: &Hub, user: &User) -> Result<Vec<Repository>, RepoEr
         .collect())
 }
 
+/// What the dashboard lists: the namespaces `user` can switch between (their own, then every
+/// organization they belong to, by name) and the repositories of the chosen one.
+pub struct Dashboard {
+    pub namespaces: Vec<String>,
+    /// The namespace shown: `user`'s own (with what they collaborate on), or an organization's.
+    pub namespace: String,
+    pub repositories: Vec<Repository>,
+}
+
+/// The dashboard of `user`: their own repositories and those they collaborate on, or, with
+/// `namespace` naming an organization they belong to, the organization's repositories they may
+/// see (the one visibility rule); most recently pushed first, or by name. An organization they
+/// are not in is answered with their own namespace.
+pub async fn dashboard(
+    hub: &Hub,
+    user: &User,
+    namespace: Option<&str>,
+    by_name: bool,
+) -> Result<Dashboard, RepoError> {
+    let mut orgs: Vec<User> = store::orgs::of_user(hub.db.pool(), user.id)
+        .await?
+        .into_iter()
+        .map(|(org, _)| User::from(org))
+        .collect();
+    orgs.sort_by(|a, b| a.username.cmp(&b.username));
+    let chosen = namespace.and_then(|n| orgs.iter().find(|o| o.username == n));
+    let (namespace, mut repositories) = match chosen {
+        Some(org) => (
+            org.username.clone(),
+            visible_of(hub, Some(user), org).await?,
+        ),
+        None => (user.username.clone(), of_member(hub, user).await?),
+    };
+    if by_name {
+        repositories.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    }
+    let mut namespaces = vec![user.username.clone()];
+    namespaces.extend(orgs.into_iter().map(|o| o.username));
+    Ok(Dashboard {
+        namespaces,
+        namespace,
+        repositories,
+    })
+}
+
 /// The public repositories of `owner` (private ones are never listed on profiles, even to their
 /// owner, as a profile is what others see).
 pub async fn public_of(hub: &Hub, owner: &User) -> Result<Vec<Repository>, RepoError> {

@@ -355,6 +355,8 @@ pub async fn bytes_new_to_namespace<'c>(
 
 /// Stored bytes of every namespace that stores any (the administrators' page), largest first
 /// or by name.
+/// Every namespace (people and organizations, those that store nothing yet included, so a limit
+/// can be set in advance) with its stored bytes and limit.
 pub async fn usage_by_namespace<'c>(
     ex: impl Executor<'c, Database = Any>,
     by_name: bool,
@@ -366,10 +368,11 @@ pub async fn usage_by_namespace<'c>(
         "bytes DESC, u.username"
     };
     sqlx::query_as(&format!(
-        "SELECT u.username, CAST(SUM(b.size) AS BIGINT) AS bytes, u.storage_limit FROM (
+        "SELECT u.username, CAST(COALESCE(SUM(b.size), 0) AS BIGINT) AS bytes, u.storage_limit
+         FROM users u LEFT JOIN (
             SELECT DISTINCT r.owner_id, mb.digest FROM manifest_blobs mb
             JOIN manifests m ON m.id = mb.manifest_id JOIN repositories r ON r.id = m.repository_id
-         ) x JOIN blobs b ON b.digest = x.digest JOIN users u ON u.id = x.owner_id
+         ) x ON x.owner_id = u.id LEFT JOIN blobs b ON b.digest = x.digest
          GROUP BY u.username, u.storage_limit ORDER BY {order} LIMIT $1"
     ))
     .bind(limit)

@@ -160,11 +160,17 @@ async fn names_and_addresses_are_unique_and_emails_case_insensitive() {
         .await
         .unwrap();
     assert_eq!(same.username, "alice2");
-    assert!(accounts::user_by_name(&t.hub, "alice2").await.unwrap().is_none());
+    assert!(accounts::user_by_name(&t.hub, "alice2")
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(mails_queued(&t.hub).await, mails + 1);
     let told = newest_mail(&t.hub).await;
     assert_eq!(told.to, "alice@example.com");
-    assert_eq!(told.subject, "Someone tried to sign up for Berth with your address");
+    assert_eq!(
+        told.subject,
+        "Someone tried to sign up for Berth with your address"
+    );
     // Registering it directly (the operator's command) is still refused, with the reason.
     let e = accounts::register(&t.hub, acct("alice3", "ALICE@example.COM"), false, false)
         .await

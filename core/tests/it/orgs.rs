@@ -373,6 +373,29 @@ async fn teams_give_access_and_removal_takes_it_at_once() {
     let org_as_boss = orgs::open(&hub, Some(&boss), "acme3").await.unwrap();
     let ops = orgs::team(&hub, &boss, &org_as_boss, "ops").await.unwrap();
     assert_eq!(ops.repositories.len(), 1, "the owner sees it");
+    // The dashboard switches to the organization: its repositories the member may see (none
+    // yet), and the organization is offered after the member's own namespace.
+    let d = repositories::dashboard(&hub, &dev, Some("acme3"), false)
+        .await
+        .unwrap();
+    assert_eq!(d.namespaces, ["dev3", "acme3"]);
+    assert_eq!(d.namespace, "acme3");
+    assert!(d.repositories.is_empty());
+    let d = repositories::dashboard(&hub, &boss, Some("acme3"), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.repositories
+            .iter()
+            .map(|r| r.full_name.as_str())
+            .collect::<Vec<_>>(),
+        ["acme3/api"]
+    );
+    // Not a member: their own namespace instead.
+    let d = repositories::dashboard(&hub, &outsider, Some("acme3"), false)
+        .await
+        .unwrap();
+    assert_eq!(d.namespace, "out3");
     orgs::delete_team(&hub, &boss, "acme3", "ops")
         .await
         .unwrap();

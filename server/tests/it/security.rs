@@ -596,7 +596,10 @@ async fn the_security_page_makes_shows_once_and_deactivates_tokens_without_javas
         .unwrap();
     assert_eq!(res.status(), 200);
     let (_, html) = get_html(s, &c, "/settings/security").await;
-    assert!(html.contains("(docker/27.5.1)"), "last used");
+    assert!(
+        html.contains("with docker 27.5.1"),
+        "last used: the client, not its whole User-Agent"
+    );
     assert!(html.contains("Access token used"), "activity");
 
     // Deactivate it from the page.
