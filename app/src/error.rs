@@ -26,6 +26,9 @@ pub enum AppError {
     LoginRequired,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// The disk under Berth's storage or database is full: nothing was saved.
+    #[error("Berth's storage is full, so nothing was saved. Ask the hub's operator to free space, then try again.")]
+    StorageFull,
     /// A bounded resource (password checks) is saturated; nothing was done.
     #[error("Berth is busy right now. Please try again in a moment.")]
     Busy,

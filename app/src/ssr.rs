@@ -32,6 +32,17 @@ pub fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
+/// A domain failure: a full storage is named (507, logged once in a while), anything else is
+/// [`internal`].
+pub fn failure(e: berth_core::CoreError) -> AppError {
+    if e.is_storage_full() {
+        e.log_if_storage_full();
+        AppError::StorageFull
+    } else {
+        internal(e)
+    }
+}
+
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(internal)
 }
@@ -167,7 +178,7 @@ pub fn repo_error(e: berth_core::repositories::RepoError, values: &[(&str, &str)
             // No error status: the redirect's stands.
             return AppError::Moved(full);
         }
-        RepoError::Internal(e) => internal(e),
+        RepoError::Internal(e) => failure(e),
         other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
@@ -202,7 +213,7 @@ pub fn org_error(e: berth_core::orgs::OrgError, values: &[(&str, &str)]) -> AppE
     let error = match e {
         OrgError::Invalid(fields) => form_error(Some(fields), None, values),
         OrgError::NotFound => AppError::NotFound,
-        OrgError::Internal(e) => internal(e),
+        OrgError::Internal(e) => failure(e),
         other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
@@ -213,7 +224,7 @@ pub fn org_error(e: berth_core::orgs::OrgError, values: &[(&str, &str)]) -> AppE
 pub fn core_error(e: berth_core::CoreError) -> AppError {
     let error = match e {
         berth_core::CoreError::Busy => AppError::Busy,
-        other => internal(other),
+        other => failure(other),
     };
     set_error_status(&error);
     error
@@ -228,7 +239,7 @@ pub fn account_error(e: AccountError, values: &[(&str, &str)]) -> AppError {
             message: e.to_string(),
             retry_after,
         },
-        AccountError::Internal(e) => internal(e),
+        AccountError::Internal(e) => failure(e),
         other => form_error(None, Some(other.to_string()), values),
     };
     set_error_status(&error);
@@ -266,6 +277,7 @@ pub fn page_error_status(error: &AppError) {
             429
         }
         AppError::Internal | AppError::Transport(_) => 500,
+        AppError::StorageFull => 507,
     });
 }
 

@@ -36,6 +36,26 @@ impl CoreError {
         }
     }
 
+    /// Logs a full storage once per ten minutes, not once per refused request (a push storm
+    /// against a full disk would fill the log too); other errors are not logged here.
+    pub fn log_if_storage_full(&self) {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        const EVERY: i64 = 600;
+        static LOGGED_AT: AtomicI64 = AtomicI64::new(i64::MIN);
+        if !self.is_storage_full() {
+            return;
+        }
+        let now = crate::clock::now();
+        let last = LOGGED_AT.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= EVERY
+            && LOGGED_AT
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::error!(error = %self, "the storage is full: writes are refused until space is freed (said again in 10 minutes if it still is)");
+        }
+    }
+
     /// Whether the disk under the blob store or the database is full (`ENOSPC`, SQLite's
     /// `SQLITE_FULL`, PostgreSQL's `disk_full`): the operator's problem, worth saying as such.
     pub fn is_storage_full(&self) -> bool {

@@ -87,7 +87,7 @@ test.describe('with a real Docker engine', () => {
     await ready(page, true);
     await page.getByLabel('Berth ID').fill(stranger);
     await page.getByRole('button', { name: 'Add collaborator' }).click();
-    await expect(page.getByRole('link', { name: stranger })).toBeVisible();
+    await expect(page.getByRole('link', { name: stranger, exact: true })).toBeVisible();
     engine.ok(stranger, ['tag', 'berth-e2e/base:1', `${image}:from-collaborator`]);
     const collaboratorPush = engine.ok(stranger, ['push', `${image}:from-collaborator`]);
     expect(collaboratorPush).toContain('from-collaborator: digest: sha256:');

@@ -66,7 +66,7 @@ for (const js of [true, false]) {
       await security(page, js);
       const card = page.locator('.token-card', { hasText: 'ci laptop' });
       await expect(card.getByText('Read & write')).toBeVisible();
-      await expect(card.getByText(/from 127\.0\.0\.1 \(docker\/27\.5\.1\)/)).toBeVisible();
+      await expect(card.getByText(/from 127\.0\.0\.1 with docker 27\.5\.1/)).toBeVisible();
 
       await card.getByRole('button', { name: 'Deactivate token ci laptop' }).click();
       await expect(page.getByText('Token updated.')).toBeVisible();

@@ -115,7 +115,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 pub async fn reset_link_state(token: String) -> Result<LinkState, AppError> {
     match berth_core::accounts::check_reset_token(&hub()?, &token).await {
         Ok(()) => Ok(LinkState::Valid),
-        Err(berth_core::accounts::AccountError::Internal(e)) => Err(internal(e)),
+        Err(berth_core::accounts::AccountError::Internal(e)) => Err(failure(e)),
         Err(e) => Ok(LinkState::Invalid(e.to_string())),
     }
 }

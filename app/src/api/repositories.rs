@@ -3,13 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    error::AppError,
-    model::{RepoSummary, RepoView},
-};
+use crate::{error::AppError, model::RepoView};
 
 #[cfg(feature = "ssr")]
-use crate::ssr::*;
+use crate::{model::RepoSummary, ssr::*};
 
 #[cfg(feature = "ssr")]
 pub(super) fn summary(r: &berth_core::registry::repos::Repository) -> RepoSummary {

@@ -448,8 +448,8 @@ fn Build(view: BuildView) -> impl IntoView {
                     // updates them in place as the build goes on.
                     <dt>"Commit"</dt>
                     <dd>
-                        <code class="wrap" id="build-commit">{b.commit.clone().unwrap_or_default()}</code>
-                        " " <span id="build-commit-subject">{b.commit_message.clone().unwrap_or_default()}</span>
+                        <code class="wrap" id="build-commit" hidden=b.commit.is_none()>{b.commit.clone().unwrap_or_default()}</code>
+                        " " <span id="build-commit-subject" hidden=b.commit.is_none()>{b.commit_message.clone().unwrap_or_default()}</span>
                         <span class="muted" id="build-commit-none" hidden=b.commit.is_some()>"not cloned yet"</span>
                     </dd>
                     <dt>"Docker tag"</dt>
@@ -572,6 +572,8 @@ fn show_build(document: &web_sys::Document, b: &BuildItem) {
         "build-commit-subject",
         b.commit_message.as_deref().unwrap_or(""),
     );
+    shown("build-commit", b.commit.is_some());
+    shown("build-commit-subject", b.commit.is_some());
     shown("build-commit-none", b.commit.is_none());
     text(
         "build-duration",

@@ -213,9 +213,10 @@ const RESOLVED_KEPT: usize = 20_000;
 /// (repository, client, digest) → the tag the client reached it by, whether its pull was
 /// counted already, and when.
 type ResolvedKey = (i64, String, String);
+type ResolvedValue = (Option<String>, bool, i64);
 
 #[derive(Clone)]
-struct Resolved(Arc<Mutex<lru::LruCache<ResolvedKey, (Option<String>, bool, i64)>>>);
+struct Resolved(Arc<Mutex<lru::LruCache<ResolvedKey, ResolvedValue>>>);
 
 impl Default for Resolved {
     fn default() -> Self {

@@ -55,7 +55,7 @@ impl From<RegistryError> for ApiError {
             E::PaginationInvalid(_) => (StatusCode::BAD_REQUEST, "PAGINATION_NUMBER_INVALID"),
             E::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS"),
             E::Internal(inner) if inner.is_storage_full() => {
-                storage_full_logged(inner);
+                inner.log_if_storage_full();
                 return ApiError::new(
                     StatusCode::INSUFFICIENT_STORAGE,
                     "DENIED",
@@ -85,23 +85,6 @@ impl From<RegistryError> for ApiError {
             _ => {}
         }
         err
-    }
-}
-
-/// Logs a full storage once per [`FULL_LOG_EVERY`] seconds, not once per refused request (a
-/// push storm against a full disk would otherwise fill the log too).
-fn storage_full_logged(error: &berth_core::CoreError) {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    const FULL_LOG_EVERY: i64 = 600;
-    static LOGGED_AT: AtomicI64 = AtomicI64::new(i64::MIN);
-    let now = berth_core::clock::now();
-    let last = LOGGED_AT.load(Ordering::Relaxed);
-    if now.saturating_sub(last) >= FULL_LOG_EVERY
-        && LOGGED_AT
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
-        tracing::error!(%error, "the storage is full: uploads are refused until space is freed (said again in 10 minutes if it still is)");
     }
 }
 
