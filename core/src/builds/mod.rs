@@ -394,17 +394,23 @@ pub async fn check_git_url(hub: &Hub, text: &str) -> Result<url::Url, String> {
         Ok(Ok(found)) => found.collect(),
         _ => Vec::new(),
     };
-    if let Some(refused) = addrs
+    guard(hub, &addrs)?;
+    Ok(url)
+}
+
+/// Refuses addresses the webhooks' address guard refuses (loopback, private, metadata …).
+fn guard(hub: &Hub, addrs: &[std::net::SocketAddr]) -> Result<(), String> {
+    match addrs
         .iter()
         .find(|a| !crate::webhooks::allowed(hub, a.ip()))
     {
-        return Err(format!(
+        Some(refused) => Err(format!(
             "{} is a loopback, private, link-local or otherwise internal address, which builds \
              may not clone from (an operator can allow ranges with BERTH_WEBHOOK_ALLOW).",
             refused.ip()
-        ));
+        )),
+        None => Ok(()),
     }
-    Ok(url)
 }
 
 /// A checked git URL as a clone uses it: the address the guard let through, fixed for every
@@ -441,16 +447,7 @@ pub(crate) async fn pin_git_url(hub: &Hub, url: &url::Url) -> Result<PinnedUrl, 
     .map_err(|_| format!("resolving {host} took too long"))?
     .map_err(|e| format!("cannot resolve {host}: {e}"))?
     .collect();
-    if let Some(refused) = addrs
-        .iter()
-        .find(|a| !crate::webhooks::allowed(hub, a.ip()))
-    {
-        return Err(format!(
-            "{} is a loopback, private, link-local or otherwise internal address, which builds \
-             may not clone from (an operator can allow ranges with BERTH_WEBHOOK_ALLOW).",
-            refused.ip()
-        ));
-    }
+    guard(hub, &addrs)?;
     let Some(addr) = addrs.first() else {
         return Err(format!("{host} has no address"));
     };
