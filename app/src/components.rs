@@ -329,7 +329,7 @@ where
 /// otherwise carry 50 islands and their serialised props). It needs JavaScript, so it shows
 /// only once the page is hydrated; without, the text beside it is selectable.
 #[component]
-fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
     view! {
         <button type="button" class="button button-small copy-button js-only" data-copy=text aria-label=label>
             "Copy"

@@ -339,6 +339,8 @@ pub struct TagView {
     pub image: Option<ImageView>,
     /// The git commit an automated build made this tag from.
     pub source_commit: Option<String>,
+    /// The build page of the build that pushed it, for those who manage the repository.
+    pub source_build: Option<String>,
     /// Covered by the repository's immutable-tag rule.
     pub immutable: bool,
 }

@@ -367,7 +367,9 @@ pub async fn second_factor_pending() -> Result<bool, AppError> {
 }
 
 /// Checks the code for the log-in waiting in this session; the user on success.
-pub async fn finish_second_factor(code: &str) -> Result<User, AppError> {
+pub async fn finish_second_factor(
+    code: &str,
+) -> Result<berth_core::accounts::security::SecondFactor, AppError> {
     let session = session().await?;
     let Some(pending) = session
         .get::<PendingLogIn>(SECOND_FACTOR_KEY)
@@ -379,7 +381,7 @@ pub async fn finish_second_factor(code: &str) -> Result<User, AppError> {
             &[],
         ));
     };
-    let user = berth_core::accounts::security::second_factor(
+    let done = berth_core::accounts::security::second_factor(
         &hub()?,
         pending.user_id,
         pending.generation,
@@ -393,7 +395,7 @@ pub async fn finish_second_factor(code: &str) -> Result<User, AppError> {
         .remove::<PendingLogIn>(SECOND_FACTOR_KEY)
         .await
         .map_err(internal)?;
-    Ok(user)
+    Ok(done)
 }
 
 const SHOWN_ONCE_KEY: &str = "shown_once";

@@ -33,12 +33,13 @@ pub enum Kind {
     EmailChanged,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    RecoveryCodesRenewed,
     Pushed,
     Deleted,
 }
 
 impl Kind {
-    const ALL: [Kind; 17] = [
+    const ALL: [Kind; 18] = [
         Kind::Login,
         Kind::LoginWithSecondFactor,
         Kind::LoginWithRecoveryCode,
@@ -54,6 +55,7 @@ impl Kind {
         Kind::EmailChanged,
         Kind::TwoFactorEnabled,
         Kind::TwoFactorDisabled,
+        Kind::RecoveryCodesRenewed,
         Kind::Pushed,
         Kind::Deleted,
     ];
@@ -75,6 +77,7 @@ impl Kind {
             Kind::EmailChanged => "email_changed",
             Kind::TwoFactorEnabled => "2fa_enabled",
             Kind::TwoFactorDisabled => "2fa_disabled",
+            Kind::RecoveryCodesRenewed => "recovery_codes_renewed",
             Kind::Pushed => "pushed",
             Kind::Deleted => "deleted",
         }
@@ -98,6 +101,7 @@ impl Kind {
             Kind::EmailChanged => "Email address changed",
             Kind::TwoFactorEnabled => "Two-factor authentication turned on",
             Kind::TwoFactorDisabled => "Two-factor authentication turned off",
+            Kind::RecoveryCodesRenewed => "New recovery codes made (the old ones stopped working)",
             Kind::Pushed => "Pushed",
             Kind::Deleted => "Deleted",
         }

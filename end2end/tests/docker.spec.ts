@@ -83,7 +83,7 @@ test.describe('with a real Docker engine', () => {
     expect(engine.fails(stranger, ['pull', `${image}:v1`])).toContain('name unknown');
 
     // The owner makes the stranger a collaborator; now they see it and push to it.
-    await page.goto(`/r/${owner}/app?tab=settings`);
+    await page.goto(`/r/${owner}/app?tab=settings&section=access`);
     await ready(page, true);
     await page.getByLabel('Berth ID').fill(stranger);
     await page.getByRole('button', { name: 'Add collaborator' }).click();

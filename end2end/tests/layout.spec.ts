@@ -34,7 +34,7 @@ async function fixture(browser: Browser, baseURL: string) {
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.locator('#new-token')).toBeVisible();
   // A webhook whose receiver does not resolve: a failed attempt with its error in the log.
-  await page.goto(`/r/${repo}?tab=settings`);
+  await page.goto(`/r/${repo}?tab=settings&section=webhooks`);
   await ready(page, true);
   await page.locator('#webhooks').getByLabel('Webhook name').fill('continuous deployment to the staging cluster');
   await page.locator('#webhooks').getByLabel('Destination URL').fill('https://deploy.example.invalid/hooks/berth/a-rather-long-path-for-layout?token=abcdef');
@@ -65,7 +65,7 @@ async function fixture(browser: Browser, baseURL: string) {
   await expect(page).toHaveURL(/team=release-engineering$/);
   // Tag rules on the repository (previewed, not run: the tags stay for the other pages), and an
   // administrator, for the storage page.
-  await page.goto(`/r/${repo}?tab=settings`);
+  await page.goto(`/r/${repo}?tab=settings&section=rules`);
   await ready(page, true);
   const rules = page.locator('#tag-rules');
   await rules.getByLabel('Tags matching a regular expression').check();
@@ -130,7 +130,7 @@ async function accessible(page: Page, label: string) {
 }
 
 test.describe('every main page at every width, light and dark', () => {
-  // 26 pages × 3 widths × 2 schemes, each checked with axe and photographed.
+  // 30 pages × 3 widths × 2 schemes, each checked with axe and photographed.
   test.describe.configure({ timeout: 480_000 });
 
   test('pages fit, read, and pass axe', async ({ browser, baseURL }) => {
@@ -146,6 +146,10 @@ test.describe('every main page at every width, light and dark', () => {
       ['overview', `/r/${repo}`, true],
       ['tags', `/r/${repo}?tab=tags`, true],
       ['settings-tab', `/r/${repo}?tab=settings`, true],
+      ['settings-collaborators', `/r/${repo}?tab=settings&section=access`, true],
+      ['settings-webhooks', `/r/${repo}?tab=settings&section=webhooks`, true],
+      ['settings-tag-rules', `/r/${repo}?tab=settings&section=rules`, true],
+      ['settings-danger-zone', `/r/${repo}?tab=settings&section=danger`, true],
       ['tag-page', `/r/${repo}/tags/latest`, true],
       ['account-settings', '/settings', true],
       ['security', '/settings/security', true],

@@ -23,7 +23,7 @@ for (const js of [true, false]) {
       sql(`UPDATE tags SET pushed_at = pushed_at - 300 WHERE name = 't1' AND repository_id = (SELECT id FROM repositories WHERE full_name = ?)`, [`${owner}/app`]);
       sql(`UPDATE tags SET pushed_at = pushed_at - 200 WHERE name = 't2' AND repository_id = (SELECT id FROM repositories WHERE full_name = ?)`, [`${owner}/app`]);
 
-      await page.goto(`/r/${owner}/app?tab=settings`);
+      await page.goto(`/r/${owner}/app?tab=settings&section=rules`);
       await ready(page, js);
       const before = await page.locator('.stored-size').innerText();
       const rules = page.locator('#tag-rules');

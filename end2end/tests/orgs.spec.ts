@@ -92,7 +92,7 @@ for (const js of [true, false]) {
     await owner.page.getByLabel('Private').check();
     await owner.page.getByRole('button', { name: 'Create' }).click();
     await expect(owner.page).toHaveURL(new RegExp(`/r/${org}/app\\?created=1$`));
-    await go(owner.page, js, `/r/${org}/app?tab=settings`);
+    await go(owner.page, js, `/r/${org}/app?tab=settings&section=access`);
     await owner.page.getByLabel('Team', { exact: true }).selectOption('devs');
     await owner.page.getByLabel('Permission').selectOption('write');
     await owner.page.getByRole('button', { name: 'Grant' }).click();

@@ -123,6 +123,8 @@ for (const js of [true, false]) {
       await page.getByLabel('Authentication code').fill(codes[3]);
       await page.getByRole('button', { name: 'Log in' }).click();
       await expect(page.locator('.user-menu summary')).toContainText(name);
+      // The dashboard says how many are left.
+      await expect(page.getByText('You logged in with a recovery code: 9 of 10 left.')).toBeVisible();
       await logOut(page);
       await logIn(page, js, name);
       await page.getByLabel('Authentication code').fill(codes[3]);

@@ -48,7 +48,7 @@ for (const js of [true, false]) {
         const owner = await confirmedUser(page, js, 'wh');
         await createRepository(page, js, 'app', 'Public');
         await expect(page).toHaveURL(new RegExp(`/r/${owner}/app\\?created=1$`));
-        await page.goto(`/r/${owner}/app?tab=settings`);
+        await page.goto(`/r/${owner}/app?tab=settings&section=webhooks`);
         await ready(page, js);
         const section = page.locator('#webhooks');
         // An internal address is refused beside the field.
@@ -93,7 +93,7 @@ for (const js of [true, false]) {
         await expect(page.locator('.delivery').first()).toContainText('Attempt 2');
 
         // The Settings tab lists it with its state.
-        await page.goto(`/r/${owner}/app?tab=settings`);
+        await page.goto(`/r/${owner}/app?tab=settings&section=webhooks`);
         await ready(page, js);
         await expect(page.locator('#webhooks .repo-item')).toContainText('deploy');
         await expect(page.locator('#webhooks .repo-item')).toContainText('delivered');

@@ -11,7 +11,7 @@ use crate::ssr::*;
 
 #[cfg(feature = "ssr")]
 fn settings_page(full_name: &str, query: &str) -> String {
-    format!("/r/{full_name}?tab=settings&{query}#tag-rules")
+    format!("/r/{full_name}?tab=settings&section=rules&{query}#tag-rules")
 }
 
 /// A whole number from a form field; what is not one is kept as a field error by the domain's

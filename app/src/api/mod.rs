@@ -68,9 +68,13 @@ pub async fn login(login: String, password: String, next: Option<String>) -> Res
 #[server(endpoint = "login-code")]
 pub async fn login_code(code: String, next: Option<String>) -> Result<(), AppError> {
     let next = next.as_deref().and_then(crate::model::return_path);
-    let user = finish_second_factor(&code).await?;
-    log_in(&user).await?;
-    leptos_axum::redirect(next.unwrap_or("/"));
+    let done = finish_second_factor(&code).await?;
+    log_in(&done.user).await?;
+    match done.recovery_codes_left {
+        // Said on the dashboard, where it cannot be missed: make new ones before they run out.
+        Some(left) => leptos_axum::redirect(&format!("/?recovery_left={left}")),
+        None => leptos_axum::redirect(next.unwrap_or("/")),
+    }
     Ok(())
 }
 

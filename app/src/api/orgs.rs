@@ -331,7 +331,9 @@ pub async fn set_team_permission(
     berth_core::orgs::set_team_permission(&hub()?, &user, &full_name, &team, &permission)
         .await
         .map_err(|e| org_error(e, &[("team", &team), ("permission", &permission)]))?;
-    leptos_axum::redirect(&format!("/r/{full_name}?tab=settings&saved=teams"));
+    leptos_axum::redirect(&format!(
+        "/r/{full_name}?tab=settings&section=access&saved=teams"
+    ));
     Ok(())
 }
 
@@ -347,7 +349,7 @@ pub async fn transfer_repository(
         .await
         .map_err(|e| repo_error(e, &[("namespace", &namespace)]))?;
     leptos_axum::redirect(&format!(
-        "/r/{}?tab=settings&saved=transfer",
+        "/r/{}?tab=settings&section=danger&saved=transfer",
         repo.full_name
     ));
     Ok(())

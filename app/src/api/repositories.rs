@@ -294,7 +294,7 @@ pub async fn save_descriptions(
     // Back to the tab the editor was on: the overview edited in place, or settings.
     let back = match tab.as_deref() {
         Some("overview") => "?saved=descriptions",
-        _ => "?tab=settings&saved=descriptions",
+        _ => "?tab=settings&section=general&saved=descriptions",
     };
     leptos_axum::redirect(&page_of(&full_name, back));
     Ok(())
@@ -316,7 +316,10 @@ pub async fn set_visibility(
     )
     .await
     .map_err(|e| repo_error(e, &[("visibility", &visibility)]))?;
-    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=visibility"));
+    leptos_axum::redirect(&page_of(
+        &full_name,
+        "?tab=settings&section=general&saved=visibility",
+    ));
     Ok(())
 }
 
@@ -339,7 +342,10 @@ pub async fn add_collaborator(full_name: String, username: String) -> Result<(),
     berth_core::repositories::add_collaborator(&hub()?, &user, &full_name, &username)
         .await
         .map_err(|e| repo_error(e, &[("username", &username)]))?;
-    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=collaborators"));
+    leptos_axum::redirect(&page_of(
+        &full_name,
+        "?tab=settings&section=access&saved=collaborators",
+    ));
     Ok(())
 }
 
@@ -349,7 +355,10 @@ pub async fn remove_collaborator(full_name: String, username: String) -> Result<
     berth_core::repositories::remove_collaborator(&hub()?, &user, &full_name, &username)
         .await
         .map_err(|e| repo_error(e, &[]))?;
-    leptos_axum::redirect(&page_of(&full_name, "?tab=settings&saved=collaborators"));
+    leptos_axum::redirect(&page_of(
+        &full_name,
+        "?tab=settings&section=access&saved=collaborators",
+    ));
     Ok(())
 }
 
@@ -454,6 +463,17 @@ pub async fn get_tag(
     } else {
         Vec::new()
     };
+    let source_commit = berth_core::builds::tag_commit(&hub, &repo, &detail.tag.name)
+        .await
+        .map_err(core_error)?;
+    // Build pages are for those who manage the repository.
+    let source_build = match (&source_commit, role.may_manage()) {
+        (Some(_), true) => berth_core::builds::built_by(&hub, &repo, &detail.tag.digest)
+            .await
+            .map_err(core_error)?
+            .map(|id| format!("/r/{}/builds/{id}", repo.full_name)),
+        _ => None,
+    };
     let immutable = berth_core::lifecycle::immutable_tags(&hub, &repo)
         .await
         .map_err(internal)?
@@ -475,8 +495,7 @@ pub async fn get_tag(
         pushed_by: detail.tag.pushed_by.clone().unwrap_or_default(),
         platforms,
         image: detail.images.get(chosen).map(format::image_view),
-        source_commit: berth_core::builds::tag_commit(&hub, &repo, &detail.tag.name)
-            .await
-            .map_err(core_error)?,
+        source_build,
+        source_commit,
     })
 }

@@ -164,6 +164,23 @@ pub async fn enable_two_factor(code: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// New recovery codes in place of the old ones (shown once, like the first ones).
+#[server(endpoint = "security/2fa/recovery-codes")]
+pub async fn renew_recovery_codes(password: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let codes =
+        berth_core::accounts::security::renew_recovery_codes(&hub()?, &user, &password, &origin())
+            .await
+            .map_err(|e| account_error(e, &[]))?;
+    show_once(ShownOnce {
+        recovery_codes: codes,
+        ..Default::default()
+    })
+    .await?;
+    leptos_axum::redirect("/settings/security?saved=recovery#two-factor");
+    Ok(())
+}
+
 #[server(endpoint = "security/2fa/disable")]
 pub async fn disable_two_factor(password: String) -> Result<(), AppError> {
     let user = require_user().await?;

@@ -149,7 +149,9 @@ pub async fn delete_webhook(full_name: String, id: i64) -> Result<(), AppError> 
     berth_core::webhooks::delete(&hub()?, &user, &full_name, id)
         .await
         .map_err(|e| webhook_error(e, &[]))?;
-    leptos_axum::redirect(&format!("/r/{full_name}?tab=settings&saved=webhooks"));
+    leptos_axum::redirect(&format!(
+        "/r/{full_name}?tab=settings&section=webhooks&saved=webhooks"
+    ));
     Ok(())
 }
 

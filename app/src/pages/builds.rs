@@ -114,19 +114,36 @@ fn Builds(view: BuildsView) -> impl IntoView {
         })
         .collect_view();
     let none = view.builds.is_empty();
+    let (namespace, name) = full_name
+        .split_once('/')
+        .map(|(n, r)| (n.to_string(), r.to_string()))
+        .unwrap_or_default();
+    let repo_href = format!("/r/{full_name}");
     view! {
         <Title text=format!("Builds · {full_name}")/>
+        // The repository's own header and tabs: Builds is one of its tabs.
         <section class="repo-page">
-            <p class="breadcrumbs"><a href=format!("/r/{full_name}")>{full_name.clone()}</a></p>
-            <h1>"Automated builds"</h1>
+            <header class="repo-header">
+                <div class="repo-title">
+                    <h1>
+                        <a class="repo-namespace" href=crate::url::namespace_page(&namespace)>{namespace.clone()}</a>
+                        " / " {name.clone()}
+                    </h1>
+                </div>
+            </header>
+            <nav class="tabs" aria-label="Repository">
+                <a href=repo_href.clone() class="tab">"Overview"</a>
+                <a href=format!("{repo_href}?tab=tags") class="tab">"Tags"</a>
+                <a href=format!("{repo_href}/builds") class="tab active" aria-current="page">"Builds"</a>
+                <a href=format!("{repo_href}?tab=settings") class="tab">"Settings"</a>
+            </nav>
             <SavedNotice key="source" text="Source saved."/>
             <SavedNotice key="unlinked" text="Source unlinked: no more builds run. The history stays."/>
             {(!view.engine_here).then(|| view! {
                 <p class="alert">"This server runs no builds itself: builds wait until a build machine (berth worker with BERTH_BUILD_DOCKER_HOST) takes them."</p>
             })}
+            // What one comes for first: the builds; the configuration behind it.
             <div class="settings">
-                <SourceSection view=view.clone()/>
-                {linked.then(|| view! { <RulesSection view=view.clone()/> })}
                 <section class="panel" id="history">
                     <h2>"Build history"</h2>
                     <nav class="chips" aria-label="Filter builds by status">{filters}</nav>
@@ -136,6 +153,8 @@ fn Builds(view: BuildsView) -> impl IntoView {
                         view! { <ul class="build-list">{rows}</ul> }.into_any()
                     }}
                 </section>
+                {linked.then(|| view! { <RulesSection view=view.clone()/> })}
+                <SourceSection view=view.clone()/>
             </div>
         </section>
     }

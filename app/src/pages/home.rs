@@ -177,12 +177,16 @@ fn Dashboard(
     };
     let notice = move || {
         query.with(|q| {
-            if q.get("left").is_some() {
-                Some("You left the organization.")
+            if let Some(left) = q.get("recovery_left").and_then(|n| n.parse::<u32>().ok()) {
+                Some(format!(
+                    "You logged in with a recovery code: {left} of 10 left. Make new ones under Account settings → Security."
+                ))
+            } else if q.get("left").is_some() {
+                Some("You left the organization.".to_string())
             } else if q.get("org_deleted").is_some() {
-                Some("Organization deleted.")
+                Some("Organization deleted.".to_string())
             } else if q.get("declined").is_some() {
-                Some("Invitation declined.")
+                Some("Invitation declined.".to_string())
             } else {
                 None
             }

@@ -54,7 +54,7 @@ pub fn TagRulesSection(full_name: String, storage: StorageView) -> impl IntoView
         }
     };
     let number = |n: i64| if n == 0 { String::new() } else { n.to_string() };
-    let preview_href = format!("/r/{full_name}?tab=settings&preview=1#tag-rules");
+    let preview_href = format!("/r/{full_name}?tab=settings&section=rules&preview=1#tag-rules");
     let log = storage.log.clone();
     let full_name_for_run = full_name.clone();
     view! {

@@ -342,6 +342,38 @@ fn OverviewField(source: String, error: Option<String>) -> impl IntoView {
 fn SettingsTab(view: RepoView) -> impl IntoView {
     // Copy, so every form of the tab can name the repository without its own clone.
     let full_name = StoredValue::new(view.summary.full_name.clone());
+    // One part of the settings at a time, as Docker Hub shows them (`section=`).
+    let query = use_query_map();
+    let section = query.with_untracked(|q| {
+        q.get("section").unwrap_or_else(|| {
+            if q.get("preview").is_some() {
+                "rules".into()
+            } else {
+                "general".into()
+            }
+        })
+    });
+    let access_label = if view.teams.is_some() {
+        "Teams"
+    } else {
+        "Collaborators"
+    };
+    let sections = [
+        ("general", "General"),
+        ("access", access_label),
+        ("webhooks", "Webhooks"),
+        ("rules", "Tag rules"),
+        ("danger", "Danger zone"),
+    ];
+    let nav = sections
+        .iter()
+        .map(|(key, label)| {
+            let href = format!("/r/{}?tab=settings&section={key}", full_name.get_value());
+            let active = section == *key;
+            view! { <a class="chip" class:active=active aria-current=active.then_some("page") href=href>{*label}</a> }
+        })
+        .collect_view();
+    let on = move |key: &str| section == key;
     let visibility = ServerAction::<SetVisibility>::new();
     let visibility_err = action_error(visibility);
     let add = ServerAction::<AddCollaborator>::new();
@@ -389,9 +421,11 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
         view! { <ul class="collaborators">{items}</ul> }.into_any()
     };
     view! {
+        <nav class="chips settings-nav" aria-label="Settings">{nav}</nav>
         <div class="settings">
-            <DescriptionsEditor view=view.clone() on_tab="settings"/>
+            {on("general").then(|| view! { <DescriptionsEditor view=view.clone() on_tab="settings"/> })}
 
+            {on("general").then(|| view! {
             <section class="panel">
                 <h2>"Visibility"</h2>
                 <SavedNotice key="visibility" text="Visibility changed."/>
@@ -416,8 +450,9 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     <button type="submit" class="button">"Change visibility"</button>
                 </ActionForm>
             </section>
+            })}
 
-            {view.teams.clone().map(|teams| {
+            {view.teams.clone().filter(|_| on("access")).map(|teams| {
                 let granted = teams.granted.clone().into_iter().map(|(team, _, label)| view! {
                     <li>
                         <span class="member-name">{team.clone()}</span>
@@ -472,7 +507,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 }
             })}
 
-            {view.teams.is_none().then(|| view! {
+            {(view.teams.is_none() && on("access")).then(|| view! {
             <section class="panel">
                 <h2>"Collaborators"</h2>
                 <SavedNotice key="collaborators" text="Collaborators saved."/>
@@ -488,7 +523,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
             </section>
             })}
 
-            {(!view.transfer_targets.is_empty()).then(|| view! {
+            {(!view.transfer_targets.is_empty() && on("danger")).then(|| view! {
                 <section class="panel">
                     <h2>"Transfer"</h2>
                     <SavedNotice key="transfer" text="Repository transferred. Its old name redirects here and still serves pulls until someone creates a repository with it."/>
@@ -509,10 +544,11 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                 </section>
             })}
 
-            {view.storage.clone().map(|storage| view! { <TagRulesSection full_name=full_name.get_value() storage/> })}
+            {view.storage.clone().filter(|_| on("rules")).map(|storage| view! { <TagRulesSection full_name=full_name.get_value() storage/> })}
 
-            <WebhooksSection full_name=full_name.get_value() hooks=view.webhooks.clone()/>
+            {on("webhooks").then(|| view! { <WebhooksSection full_name=full_name.get_value() hooks=view.webhooks.clone()/> })}
 
+            {on("danger").then(|| view! {
             <section class="panel danger-zone">
                 <h2>"Delete repository"</h2>
                 <p>"Deleting " <strong>{full_name.get_value()}</strong> " removes its tags and images for good. Type " <code>{name.clone()}</code> " to confirm."</p>
@@ -523,6 +559,7 @@ fn SettingsTab(view: RepoView) -> impl IntoView {
                     <button type="submit" class="button button-danger">"Delete repository"</button>
                 </ActionForm>
             </section>
+            })}
         </div>
     }
 }

@@ -12,10 +12,11 @@ use crate::{
     api::{
         code_pending, get_security, BeginTwoFactor, ChangeEmail, ChangePassword, ChangeToken,
         CreateToken, DeleteAccount, DisableTwoFactor, EnableTwoFactor, LoginCode,
+        RenewRecoveryCodes,
     },
     components::{
-        action_error, field_error, field_value, Copyable, Field, FormError, LoginLink, Notice,
-        SubmitButton,
+        action_error, field_error, field_value, CopyButton, Copyable, Field, FormError, LoginLink,
+        Notice, SubmitButton,
     },
     error::AppError,
     model::{SecurityView, TokenItem},
@@ -235,6 +236,8 @@ fn TwoFactor(v: SecurityView) -> impl IntoView {
     let enable_err = action_error(enable);
     let disable = ServerAction::<DisableTwoFactor>::new();
     let disable_err = action_error(disable);
+    let renew = ServerAction::<RenewRecoveryCodes>::new();
+    let renew_err = action_error(renew);
     let body = if v.two_factor {
         view! {
             <p><span class="badge badge-ok">"On"</span> " Logging in asks for a code from your authenticator app. "
@@ -248,13 +251,23 @@ fn TwoFactor(v: SecurityView) -> impl IntoView {
                         <ul class="recovery-codes">
                             {v.new_recovery_codes.clone().into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
                         </ul>
-                        <Copyable text=all label="Copy the recovery codes"/>
+                        // Shown once above; the button copies them all.
+                        <p><CopyButton text=all label="Copy the recovery codes"/></p>
                     </div>
                 }
             })}
+            <details class="push-help">
+                <summary>"Make new recovery codes"</summary>
+                <p class="muted">"Ten new codes in place of the ones you have (they stop working at once)."</p>
+                <ActionForm action=renew attr:class="form" attr:novalidate=true>
+                    <FormError error=renew_err/>
+                    <Field label="Password" name="password" form="renew" kind="password" autocomplete="current-password" hint="Needed to make new recovery codes." error=field_error(renew_err, "password")/>
+                    <button type="submit" class="button">"Make new recovery codes"</button>
+                </ActionForm>
+            </details>
             <ActionForm action=disable attr:class="form" attr:novalidate=true>
                 <FormError error=disable_err/>
-                <Field label="Password" name="password" kind="password" autocomplete="current-password" hint="Needed to turn two-factor authentication off." error=field_error(disable_err, "password")/>
+                <Field label="Password" name="password" form="disable" kind="password" autocomplete="current-password" hint="Needed to turn two-factor authentication off." error=field_error(disable_err, "password")/>
                 <button type="submit" class="button button-danger-quiet">"Turn off two-factor authentication"</button>
             </ActionForm>
         }
@@ -291,6 +304,7 @@ fn TwoFactor(v: SecurityView) -> impl IntoView {
             <h2 id="two-factor-title">"Two-factor authentication"</h2>
             <Saved key="2fa" text="Two-factor authentication is on."/>
             <Saved key="2fa-off" text="Two-factor authentication is off."/>
+            <Saved key="recovery" text="New recovery codes: the old ones no longer work."/>
             {body}
         </section>
     }

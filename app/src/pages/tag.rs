@@ -77,9 +77,15 @@ fn Tag(view: TagView) -> impl IntoView {
                     })}
                     <dt>"Media type"</dt>
                     <dd><code>{view.media_type.clone()}</code></dd>
-                    {view.source_commit.clone().map(|c| view! {
-                        <dt>"Built from commit"</dt>
-                        <dd><code class="wrap source-commit">{c}</code></dd>
+                    {view.source_commit.clone().map(|c| {
+                        let build = view.source_build.clone();
+                        view! {
+                            <dt>"Built from commit"</dt>
+                            <dd>
+                                <code class="wrap source-commit">{c}</code>
+                                {build.map(|href| view! { " " <a href=href class="source-build">"the build"</a> })}
+                            </dd>
+                        }
                     })}
                 </dl>
                 {view.immutable.then(|| view! {

@@ -209,7 +209,7 @@ fn Webhook(view: WebhookView) -> impl IntoView {
     view! {
         <Title text=format!("Webhook {}", h.name)/>
         <section class="repo-page">
-            <p class="breadcrumbs"><a href=format!("/r/{}?tab=settings", view.full_name)>{view.full_name.clone()} " · Settings"</a></p>
+            <p class="breadcrumbs"><a href=format!("/r/{}?tab=settings&section=webhooks", view.full_name)>{view.full_name.clone()} " · Settings"</a></p>
             <h1>"Webhook " {h.name.clone()} {(!h.active).then(|| view! { " " <span class="badge badge-warn">"disabled"</span> })}</h1>
             {move || saved().map(|t| view! { <Notice text=t/> })}
             <div class="settings">

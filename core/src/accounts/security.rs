@@ -120,6 +120,14 @@ pub async fn log_in(
     }
 }
 
+/// A finished second step: the account, and how many recovery codes are left when one was used
+/// (the page says so, so the owner knows to make new ones).
+#[derive(Debug)]
+pub struct SecondFactor {
+    pub user: User,
+    pub recovery_codes_left: Option<i64>,
+}
+
 /// The second step of a log-in: a code from the authenticator app, or a recovery code (each
 /// works once). `started_at` is when the password was accepted.
 pub async fn second_factor(
@@ -129,7 +137,7 @@ pub async fn second_factor(
     started_at: i64,
     code: &str,
     origin: &Origin,
-) -> Result<User, AccountError> {
+) -> Result<SecondFactor, AccountError> {
     let now = clock::now();
     if now - started_at > SECOND_FACTOR_TTL {
         return Err(AccountError::SecondFactorExpired);
@@ -158,7 +166,15 @@ pub async fn second_factor(
     };
     slots.give_back(hub).await?;
     activity::record(hub, user.id, kind, "", origin).await?;
-    Ok(user)
+    let recovery_codes_left = if kind == Kind::LoginWithRecoveryCode {
+        Some(store::users::unused_recovery_codes(hub.db.pool(), user.id).await?)
+    } else {
+        None
+    };
+    Ok(SecondFactor {
+        user,
+        recovery_codes_left,
+    })
 }
 
 /// The rate-limit slots one second-factor attempt holds. Each attempt is counted before its code
@@ -500,6 +516,42 @@ pub async fn enable_two_factor(
     store::tokens::consume_all(&mut *tx, user.id, registry::access::REFRESH_PURPOSE, now).await?;
     tx.commit().await?;
     activity::record(hub, user.id, Kind::TwoFactorEnabled, "", origin).await?;
+    Ok(codes)
+}
+
+/// Makes ten new recovery codes (shown once) in place of the old ones, which stop working; needs
+/// the password and two-factor authentication on.
+pub async fn renew_recovery_codes(
+    hub: &Hub,
+    user: &User,
+    password: &str,
+    origin: &Origin,
+) -> Result<Vec<String>, AccountError> {
+    let row = store::users::by_id(hub.db.pool(), user.id)
+        .await?
+        .ok_or(AccountError::BadCredentials)?;
+    if !hub
+        .passwords
+        .verify(password, Some(&row.password_hash))
+        .await?
+    {
+        return Err(AccountError::Invalid(FieldErrors(vec![(
+            "password",
+            "That is not your password.".into(),
+        )])));
+    }
+    if row.totp_secret.is_none() {
+        return Err(AccountError::Invalid(FieldErrors(vec![(
+            "password",
+            "Two-factor authentication is off: there are no recovery codes to renew.".into(),
+        )])));
+    }
+    let codes = new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
+    let mut tx = hub.db.begin_write().await?;
+    store::users::insert_recovery_codes(&mut tx, user.id, &hashes).await?;
+    tx.commit().await?;
+    activity::record(hub, user.id, Kind::RecoveryCodesRenewed, "", origin).await?;
     Ok(codes)
 }
 

@@ -351,6 +351,16 @@ pub async fn tag_commit(
     Ok(store::builds::tag_commit(hub.db.pool(), repo.id, tag).await?)
 }
 
+/// The build that pushed the image `digest` into `repo`, if a build did (the tag page links
+/// its commit there).
+pub async fn built_by(
+    hub: &Hub,
+    repo: &Repository,
+    digest: &str,
+) -> Result<Option<i64>, CoreError> {
+    Ok(store::builds::succeeded_with_digest(hub.db.pool(), repo.id, digest).await?)
+}
+
 /// Checks a git URL: https, http, git (or file, if the operator allows local mirrors), no
 /// credentials in it, and a host the address guard lets through (the webhooks' guard and
 /// allow-list). Checked when saved and again before every clone.

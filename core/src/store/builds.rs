@@ -421,6 +421,22 @@ pub async fn tag_commit<'c>(
     Ok(c.flatten())
 }
 
+/// The newest successful build of the repository that pushed `digest`.
+pub async fn succeeded_with_digest<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    repository_id: i64,
+    digest: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM builds WHERE repository_id = $1 AND digest = $2 AND status = 'succeeded'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(repository_id)
+    .bind(digest)
+    .fetch_optional(ex)
+    .await
+}
+
 /// Builds of a repository not finished yet.
 pub async fn pending<'c>(
     ex: impl Executor<'c, Database = Any>,

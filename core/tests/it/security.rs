@@ -555,6 +555,25 @@ async fn two_factor_codes_are_required_work_once_and_recovery_codes_once_each() 
     ));
     assert!(second(recovery[2].clone()).await.is_ok());
 
+    // New recovery codes: the password is needed, the old codes stop, the new ones work.
+    let e = security::renew_recovery_codes(&hub, &alice, "nope", &at("10.0.0.1"))
+        .await
+        .unwrap_err();
+    assert_eq!(field(e, "password"), "That is not your password.");
+    let renewed = security::renew_recovery_codes(&hub, &alice, PW, &at("10.0.0.1"))
+        .await
+        .unwrap();
+    assert_eq!(renewed.len(), 10);
+    assert_eq!(
+        security::recovery_codes_left(&hub, &alice).await.unwrap(),
+        10
+    );
+    assert!(matches!(
+        second(recovery[5].clone()).await,
+        Err(AccountError::CodeInvalid)
+    ));
+    assert!(second(renewed[0].clone()).await.is_ok());
+
     // Turning it off needs the password.
     let e = security::disable_two_factor(&hub, &alice, "nope", &at("10.0.0.1"))
         .await

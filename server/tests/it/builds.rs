@@ -339,6 +339,13 @@ async fn git_pushes_build_images_that_pull_and_run() {
         tag_page.contains(&first_commit),
         "the tag page names the commit"
     );
+    // ... and, for its owner, links the build that made it.
+    let c = common::web_session(&s, "builder", PASSWORD).await;
+    let (_, owner_view) = common::get_html(&s, &c, "/r/builder/app/tags/latest").await;
+    assert!(
+        owner_view.contains(&format!("/r/builder/app/builds/{first}")),
+        "the tag page links its build"
+    );
     let page = reqwest::get(s.url("/r/builder/app"))
         .await
         .unwrap()

@@ -25,7 +25,7 @@ async fn tag_rules_retention_and_storage_limits_over_http() {
     .unwrap();
     let (name, password) = alice.login.clone().unwrap();
     let c = web_session(s, &name, &password).await;
-    let settings = format!("/r/{repo}?tab=settings");
+    let settings = format!("/r/{repo}?tab=settings&section=rules");
 
     // A pattern that is not a regular expression: a message beside the field, what was typed kept
     // (as text), nothing saved.
@@ -56,7 +56,7 @@ async fn tag_rules_retention_and_storage_limits_over_http() {
     let form = rules("pattern", "v[0-9]+", "1")();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let res = post_form(s, &c, "/api/repositories/tag-rules", &settings, &pairs).await;
-    assert!(location(&res).ends_with("?tab=settings&saved=tag-rules#tag-rules"));
+    assert!(location(&res).ends_with("?tab=settings&section=rules&saved=tag-rules#tag-rules"));
 
     // The registry refuses moving v1 (to v0's image), with the spec's JSON and the rule; and
     // deleting it.

@@ -159,7 +159,7 @@ async fn an_organization_with_plain_forms_and_the_registry() {
         s,
         &oc,
         "/api/repositories/team-permission",
-        &format!("/r/{repo}?tab=settings"),
+        &format!("/r/{repo}?tab=settings&section=access"),
         &[
             ("full_name", &repo),
             ("team", "readers"),
@@ -246,7 +246,7 @@ async fn an_organization_with_plain_forms_and_the_registry() {
         s,
         &oc,
         "/api/repositories/transfer",
-        &format!("/r/{repo}?tab=settings"),
+        &format!("/r/{repo}?tab=settings&section=danger"),
         &[
             ("full_name", &repo),
             ("namespace", owner.name()),
@@ -255,7 +255,10 @@ async fn an_organization_with_plain_forms_and_the_registry() {
     )
     .await;
     let moved = format!("{}/api", owner.name());
-    assert_eq!(to, format!("/r/{moved}?tab=settings&saved=transfer"));
+    assert_eq!(
+        to,
+        format!("/r/{moved}?tab=settings&section=danger&saved=transfer")
+    );
     assert!(html.contains("Repository transferred"), "{html}");
     let res = oc
         .get(s.url(&format!("/r/{repo}/tags/v1?platform=x")))

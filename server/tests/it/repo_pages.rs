@@ -234,7 +234,7 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
         s,
         &c,
         "/api/repositories/delete",
-        &format!("/r/{repo}?tab=settings"),
+        &format!("/r/{repo}?tab=settings&section=danger"),
         &[("full_name", &repo), ("confirm", "nope")],
     )
     .await;
@@ -243,7 +243,7 @@ async fn create_browse_and_manage_a_repository_with_plain_forms() {
         s,
         &c,
         "/api/repositories/delete",
-        &format!("/r/{repo}?tab=settings"),
+        &format!("/r/{repo}?tab=settings&section=danger"),
         &[("full_name", &repo), ("confirm", "webapp")],
     )
     .await;
@@ -322,7 +322,7 @@ async fn private_repositories_are_404_to_everyone_without_access() {
         s,
         &a,
         "/api/repositories/add-collaborator",
-        &format!("/r/{hidden}?tab=settings"),
+        &format!("/r/{hidden}?tab=settings&section=access"),
         &[("full_name", &hidden), ("username", &bob)],
     )
     .await;

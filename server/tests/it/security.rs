@@ -724,7 +724,20 @@ async fn two_factor_on_the_web_with_codes_and_recovery_codes() {
             &[("code", &recovery[0])],
         )
         .await;
-        assert_eq!(location(&res) == "/", expect_in, "attempt {attempt}");
+        // In, to the dashboard that says how many are left; or refused, back to the form.
+        assert_eq!(
+            location(&res) == "/?recovery_left=9",
+            expect_in,
+            "attempt {attempt}: {}",
+            location(&res)
+        );
+        if expect_in {
+            let (_, html) = get_html(s, &d, "/?recovery_left=9").await;
+            assert!(
+                html.contains("You logged in with a recovery code: 9 of 10 left."),
+                "{html}"
+            );
+        }
     }
     // A code page visited without a password first sends back to log in.
     let (_, html) = get_html(s, &s.client(), "/login/code").await;

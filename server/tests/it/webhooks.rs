@@ -353,7 +353,7 @@ async fn webhooks_on_the_pages_with_plain_forms() {
     let (name, password) = alice.login.clone().unwrap();
     let c = web_session(s, &name, &password).await;
     let receiver = Receiver::start(&[]).await;
-    let settings = format!("/r/{repo}?tab=settings");
+    let settings = format!("/r/{repo}?tab=settings&section=webhooks");
 
     // A refused address comes back beside the field, with what was typed.
     let res = post_form(
