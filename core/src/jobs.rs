@@ -89,6 +89,21 @@ pub async fn enqueue<'c>(
     Ok(store::jobs::insert(ex, job.kind(), &payload, now, now).await?)
 }
 
+/// Queues `job` unless the same job is queued and not finished yet, which is made due now
+/// instead (asking twice, e.g. a redelivery while retries are scheduled, runs it once).
+pub async fn enqueue_once(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    job: &Job,
+) -> Result<(), CoreError> {
+    let payload = serde_json::to_string(job)
+        .map_err(|e| CoreError::Unexpected(format!("job payload: {e}")))?;
+    let now = clock::now();
+    if store::jobs::make_due(&mut **tx, job.kind(), &payload, now).await? == 0 {
+        store::jobs::insert(&mut **tx, job.kind(), &payload, now, now).await?;
+    }
+    Ok(())
+}
+
 /// Seconds to wait after the n-th failed attempt: 2, 4, 8, … capped at 30 minutes.
 pub fn retry_delay(attempt: i64) -> i64 {
     let exp = attempt.clamp(1, 20) as u32;

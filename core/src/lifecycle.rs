@@ -469,19 +469,22 @@ fn human(bytes: i64) -> String {
 
 /// Refuses a push that would take the namespace past its storage limit (pulls never are).
 pub(crate) async fn check_limit(
-    hub: &Hub,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    kind: crate::db::DbKind,
     repo: &Repository,
     refs: &[String],
 ) -> Result<(), RegistryError> {
-    let pool = hub.db.pool();
-    let Some(limit) = store::lifecycle::storage_limit(pool, repo.owner_id).await? else {
+    let Some(limit) = store::lifecycle::storage_limit(&mut **tx, repo.owner_id).await? else {
         return Ok(());
     };
-    let adds = store::lifecycle::bytes_new_to_namespace(pool, repo.owner_id, refs).await?;
+    // Counted under the namespace's lock, in the push's own transaction: two pushes at once
+    // cannot both fit in the room that is left for one (SQLite's write lock serialises them).
+    store::users::lock(&mut **tx, kind, repo.owner_id).await?;
+    let adds = store::lifecycle::bytes_new_to_namespace(&mut **tx, repo.owner_id, refs).await?;
     if adds == 0 {
         return Ok(());
     }
-    let used = store::lifecycle::namespace_bytes(pool, repo.owner_id).await?;
+    let used = store::lifecycle::namespace_bytes(&mut **tx, repo.owner_id).await?;
     if used + adds > limit {
         return Err(RegistryError::Denied(format!(
             "storage limit reached: {} may store {}, stores {} and this push adds {}; delete tags or ask an administrator for a larger plan",

@@ -502,8 +502,9 @@ pub async fn redeliver(
         .ok_or(WebhookError::NotFound)?;
     let mut tx = hub.db.begin_write().await?;
     store::webhooks::set_delivery_state(&mut *tx, delivery.id, "pending", None).await?;
-    jobs::enqueue(
-        &mut *tx,
+    // While it is still retrying, its scheduled retry runs now instead of a second send.
+    jobs::enqueue_once(
+        &mut tx,
         &jobs::Job::Webhook {
             delivery: delivery.id,
         },

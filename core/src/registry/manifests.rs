@@ -335,7 +335,6 @@ pub async fn put(
         .map(|a| serde_json::to_string(&a).unwrap_or_default());
     let platforms_json = serde_json::to_string(&platforms).unwrap_or_else(|_| "[]".into());
     let refs = crate::lifecycle::blob_refs(bytes);
-    crate::lifecycle::check_limit(hub, repo, &refs).await?;
     // Read before the write transaction: a query on another pooled connection while holding
     // SQLite's write lock can wait for a connection that writers waiting for the lock hold.
     let to_measure = match &parsed.kind {
@@ -345,6 +344,8 @@ pub async fn put(
     let now = clock::now();
     let d = digest.to_string();
     let mut tx = hub.db.begin_write().await?;
+    // The namespace's lock (when it has a storage limit) before the repository's.
+    crate::lifecycle::check_limit(&mut tx, hub.db.kind(), repo, &refs).await?;
     crate::lifecycle::lock(&mut tx, repo.id).await?;
     if let Reference::Tag(tag) = reference {
         crate::lifecycle::check_tag_move(&mut tx, repo, tag, &d).await?;

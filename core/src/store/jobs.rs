@@ -27,6 +27,25 @@ pub async fn insert<'c>(
     .await
 }
 
+/// Makes the queued, unfinished job of `kind` with exactly `payload` due now; how many it found.
+pub async fn make_due<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    kind: &str,
+    payload: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE jobs SET run_at = $1
+         WHERE kind = $2 AND payload = $3 AND finished_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(now)
+    .bind(kind)
+    .bind(payload)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Ids of jobs due now and not leased by anyone, oldest first: builds, or every other kind.
 pub async fn due_ids<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -113,6 +113,13 @@ pub async fn remove_member(
     .bind(org_id)
     .execute(&mut **tx)
     .await?;
+    // What they invited others to goes with them: an invitation must not bring someone in on
+    // the word of a member the organization no longer has.
+    sqlx::query("DELETE FROM org_invitations WHERE org_id = $1 AND invited_by = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     let done = sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)

@@ -302,6 +302,11 @@ pub async fn delete<'c>(
         .bind(at)
         .execute(&mut **ex)
         .await?;
+    // Invitations a deleted account sent go with it (they would otherwise outlive their sender).
+    sqlx::query("DELETE FROM org_invitations WHERE invited_by = $1")
+        .bind(id)
+        .execute(&mut **ex)
+        .await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(&mut **ex)

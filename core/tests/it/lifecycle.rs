@@ -536,6 +536,53 @@ async fn immutable_tags_and_storage_limits() {
         .is_none());
 }
 
+/// Two pushes at once into a namespace with room for one: the limit is checked under the
+/// namespace's lock in each push's transaction, so never both (the check used to run before the
+/// transaction, and concurrent pushes could exceed the limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_never_exceed_a_storage_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = testing::open_hub(dir.path(), &[]).await;
+    let user = crate::account(&hub, "crowded", true, false).await;
+    let admin = crate::account(&hub, "limitadmin", true, true).await;
+    let app = repo(&hub, &user, "crowded/app").await;
+    push(&hub, &app, &user, "base", &[&layer("base", 100)])
+        .await
+        .unwrap();
+    let rounds = if testing::on_postgres() { 3 } else { 6 };
+    for round in 0..rounds {
+        let (used, _) = lifecycle::namespace_usage(&hub, user.id).await.unwrap();
+        // Room for one more 1,000-byte image (and its configuration), not two.
+        lifecycle::set_storage_limit(&hub, &admin, "crowded", Some(used + 1_500))
+            .await
+            .unwrap();
+        let pushes: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|side| {
+                let (hub, app, user) = (hub.clone(), app.clone(), user.clone());
+                tokio::spawn(async move {
+                    let own = layer(&format!("{side}{round}"), 1_000);
+                    push(&hub, &app, &user, &format!("{side}{round}"), &[&own]).await
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for p in pushes {
+            match p.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(RegistryError::Denied(why)) => assert!(why.contains("storage limit"), "{why}"),
+                Err(e) => panic!("round {round}: {e:?}"),
+            }
+        }
+        assert_eq!(ok, 1, "round {round}: exactly one fits");
+        let (after, limit) = lifecycle::namespace_usage(&hub, user.id).await.unwrap();
+        assert!(
+            after <= limit.unwrap(),
+            "round {round}: {after} over {limit:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn retention_rules_preview_then_delete_exactly_that() {
     let dir = tempfile::tempdir().unwrap();

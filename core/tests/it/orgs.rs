@@ -763,3 +763,33 @@ async fn the_last_owner_rule_holds_under_concurrency() {
         assert!(owners >= 1, "round {round}: {org} has no owner");
     }
 }
+
+/// An invitation does not outlive its sender's membership: removed (or gone), what they invited
+/// others to is withdrawn, and its link no longer works.
+#[tokio::test]
+async fn an_invitation_goes_with_the_member_who_sent_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let boss = crate::account(&hub, "invboss", true, false).await;
+    let second = crate::account(&hub, "invsecond", true, false).await;
+    let friend = crate::account(&hub, "invfriend", true, false).await;
+    orgs::create(&hub, &boss, "invorg", "", "ops@example.com")
+        .await
+        .unwrap();
+    join(&hub, &boss, "invorg", &second, "owner").await;
+    orgs::invite(&hub, &second, "invorg", "invfriend", "member")
+        .await
+        .unwrap();
+    let token = invitation_token(&hub, &friend.email).await;
+    assert!(orgs::invitation(&hub, &token).await.is_ok());
+    orgs::remove_member(&hub, &boss, "invorg", "invsecond")
+        .await
+        .unwrap();
+    assert!(matches!(
+        orgs::invitation(&hub, &token).await,
+        Err(OrgError::InvitationInvalid)
+    ));
+    let org = orgs::open(&hub, Some(&boss), "invorg").await.unwrap();
+    assert!(orgs::invitations(&hub, &org).await.unwrap().is_empty());
+    assert!(orgs::respond(&hub, &friend, &token, true).await.is_err());
+}

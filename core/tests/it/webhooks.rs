@@ -261,3 +261,52 @@ async fn a_webhook_stops_when_its_creator_loses_access() {
     let listed = webhooks::list(&hub, &boss, "hookorg/secret").await.unwrap();
     assert!(listed[0].active && listed[0].disabled_reason.is_none());
 }
+
+/// Redelivering while the delivery is still retrying runs its scheduled retry now, once: it is
+/// not queued a second time (which sent it twice).
+#[tokio::test]
+async fn a_redelivery_while_retrying_is_queued_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
+    let owner = crate::account(&hub, "retrier", true, false).await;
+    repositories::create(
+        &hub,
+        &owner,
+        NewRepo {
+            namespace: "retrier",
+            name: "app",
+            description: "",
+            private: false,
+        },
+    )
+    .await
+    .unwrap();
+    let pushed = vec!["tag_pushed".to_string()];
+    // A name that never resolves here: every attempt fails and is retried.
+    let hook = webhooks::create(
+        &hub,
+        &owner,
+        "retrier/app",
+        form("ci", "https://unreachable.invalid/hook", &pushed, ""),
+    )
+    .await
+    .unwrap();
+    webhooks::send_test(&hub, &owner, "retrier/app", hook.id)
+        .await
+        .unwrap();
+    jobs::run_due(&hub).await.unwrap();
+    let (_, log) = webhooks::log(&hub, &owner, "retrier/app", hook.id)
+        .await
+        .unwrap();
+    assert_eq!(log[0].state, "retrying", "{:?}", log[0]);
+    webhooks::redeliver(&hub, &owner, "retrier/app", hook.id, log[0].row)
+        .await
+        .unwrap();
+    let queued: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'webhook' AND finished_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(hub.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(queued, 1, "one job for the delivery, due now");
+}

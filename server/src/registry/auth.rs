@@ -97,6 +97,22 @@ pub fn challenge(hub: &Hub, scope: Option<&str>, error: Option<&str>, message: &
         .with_header(HeaderName::from_static("www-authenticate"), value)
 }
 
+/// `error` with `scope` added to its challenge's scopes (a challenge names several, space
+/// separated); any other error as it is.
+pub fn also_challenge(mut error: ApiError, scope: &str) -> ApiError {
+    for (name, value) in error.headers.iter_mut() {
+        if name.as_str() == "www-authenticate" {
+            if let Some(at) = value.find("scope=\"") {
+                let start = at + "scope=\"".len();
+                if let Some(len) = value[start..].find('"') {
+                    value.insert_str(start + len, &format!(" {scope}"));
+                }
+            }
+        }
+    }
+    error
+}
+
 /// A repository opened for one request.
 pub struct Opened {
     pub name: RepoName,

@@ -80,11 +80,24 @@ pub async fn start(
     req: Request,
 ) -> Result<Response, ApiError> {
     let hub = &state.hub;
-    let (name, repo, subject) = pushing(state, caller, raw).await?;
+    let q = query(&req);
+    // A mount asks for the source's pull too: a client that requests exactly the challenged
+    // scope (the conformance suite's, and others) then holds a token that can mount.
+    let mount_from = query_value(&q, "mount")
+        .and(query_value(&q, "from"))
+        .and_then(|f| RepoName::parse(f).ok());
+    let (name, repo, subject) = match pushing(state, caller, raw).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            return Err(match &mount_from {
+                Some(from) => auth::also_challenge(e, &format!("repository:{}:pull", from.raw)),
+                None => e,
+            })
+        }
+    };
     let user = subject
         .user()
         .ok_or_else(|| auth::challenge(hub, None, None, "authentication required"))?;
-    let q = query(&req);
     if let (Some(mount), Some(from)) = (query_value(&q, "mount"), query_value(&q, "from")) {
         // Mount only from a repository the caller may pull; otherwise fall through to a plain upload.
         if let (Ok(digest), Ok(from_name)) = (mount.parse::<Digest>(), RepoName::parse(from)) {

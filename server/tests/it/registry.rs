@@ -1128,6 +1128,27 @@ async fn namespaces_visibility_and_mounts() {
     // Mounts: from a repository the caller may pull, 201; from one they may not see, a plain upload.
     let bobs = format!("{}/copy", bob.name());
     let layer = sha256(b"public layer");
+    // Asked without a token, the challenge names the source's pull too (as Distribution's token
+    // mode does), so a client that requests exactly the challenged scopes can mount.
+    let res = bob
+        .http
+        .post(s.url(&format!(
+            "/v2/{bobs}/blobs/uploads/?mount={layer}&from={public}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let challenge = res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        challenge.contains(&format!(
+            "scope=\"repository:{bobs}:pull,push repository:{public}:pull\""
+        )),
+        "{challenge}"
+    );
     let token = bob
         .token(&[
             format!("repository:{bobs}:push,pull"),

@@ -183,5 +183,20 @@ async fn skopeo_copies_an_oci_layout_in_and_out_byte_for_byte() {
         r#"[{"os":"linux","architecture":"arm64","variant":"v8"}]"#
     );
     assert_eq!(size, layers.iter().map(|(_, s)| *s as i64).sum::<i64>());
+    // skopeo's copy out of Berth is a pull of the tag it names, counted for the tag.
+    berth_core::registry::repos::flush_pulls(s.hub())
+        .await
+        .unwrap();
+    let (tag_pulls, last_pulled): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT t.pull_count, t.last_pulled_at FROM tags t JOIN repositories r ON r.id = t.repository_id
+         WHERE r.full_name = 'skopeouser/layers' AND t.name = 'v1'",
+    )
+    .fetch_one(s.hub().db.pool())
+    .await
+    .unwrap();
+    assert!(
+        tag_pulls >= 1 && last_pulled.is_some(),
+        "{tag_pulls} {last_pulled:?}"
+    );
     let _ = (creds, remote);
 }
