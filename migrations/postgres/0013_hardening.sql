@@ -21,3 +21,9 @@ ALTER TABLE webhooks ADD COLUMN disabled_reason TEXT;
 ALTER TABLE tags ADD COLUMN push_seq BIGINT NOT NULL DEFAULT 0;
 DROP INDEX tags_newest;
 CREATE INDEX tags_newest ON tags (repository_id, pushed_at DESC, push_seq DESC, name);
+
+-- The order pushes happened in across repositories ("recently updated" on explore, the dashboard):
+-- last_pushed_at has whole seconds, and repositories pushed in one second must still list the
+-- last one first.
+ALTER TABLE repositories ADD COLUMN push_seq BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX repositories_push_seq ON repositories (push_seq);

@@ -67,7 +67,10 @@ fn clauses(kind: DbKind, s: &Search<'_>) -> (String, String) {
         ],
         Order::Pulls => vec!["r.pull_count DESC"],
         Order::Stars => vec!["r.star_count DESC", "r.pull_count DESC"],
-        Order::Updated => vec!["COALESCE(r.last_pushed_at, r.created_at) DESC"],
+        Order::Updated => vec![
+            "COALESCE(r.last_pushed_at, r.created_at) DESC",
+            "r.push_seq DESC",
+        ],
     });
     order.push("r.full_name");
     (conditions.join(" AND "), order.join(", "))

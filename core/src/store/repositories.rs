@@ -87,16 +87,22 @@ pub async fn insert<'c>(
     .await
 }
 
+/// Records a push: its time, and the hub's newest push order (`push_seq`), so repositories
+/// pushed in the same second still list in the order they were pushed.
 pub async fn touch_pushed<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: i64,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE repositories SET last_pushed_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "UPDATE repositories SET last_pushed_at = $1,
+                push_seq = (SELECT COALESCE(MAX(push_seq), 0) + 1 FROM repositories)
+         WHERE id = $2",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 
@@ -202,7 +208,7 @@ pub async fn of_member<'c>(
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM repositories
          WHERE owner_id = $1 OR id IN (SELECT repository_id FROM collaborators WHERE user_id = $1)
-         ORDER BY COALESCE(last_pushed_at, created_at) DESC, full_name"
+         ORDER BY COALESCE(last_pushed_at, created_at) DESC, push_seq DESC, full_name"
     ))
     .bind(user_id)
     .fetch_all(ex)
@@ -216,7 +222,7 @@ pub async fn public_of_owner<'c>(
 ) -> Result<Vec<RepositoryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM repositories WHERE owner_id = $1 AND is_private = 0
-         ORDER BY COALESCE(last_pushed_at, created_at) DESC, full_name"
+         ORDER BY COALESCE(last_pushed_at, created_at) DESC, push_seq DESC, full_name"
     ))
     .bind(owner_id)
     .fetch_all(ex)
@@ -233,7 +239,7 @@ pub async fn visible_of_owner<'c>(
 ) -> Result<Vec<RepositoryRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {} FROM repositories r WHERE r.owner_id = $3 AND {VISIBLE_TO_VIEWER}
-         ORDER BY COALESCE(r.last_pushed_at, r.created_at) DESC, r.full_name",
+         ORDER BY COALESCE(r.last_pushed_at, r.created_at) DESC, r.push_seq DESC, r.full_name",
         r_list_columns()
     ))
     .bind(viewer_id)

@@ -757,6 +757,43 @@ async fn tags_pushed_in_the_same_second_keep_their_order() {
     .unwrap();
     let names: Vec<&str> = listed.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["a-last", "dev2", "dev1"]);
+
+    // Across repositories too: explore's "recently updated" and the dashboard list the one
+    // pushed last first, although both were pushed in the same second.
+    let first = repo(&hub, &user, "sameseconder/aa-first").await;
+    let second = repo(&hub, &user, "sameseconder/bb-second").await;
+    push(&hub, &first, &user, "v", &[&layer("first", 10)])
+        .await
+        .unwrap();
+    push(&hub, &second, &user, "v", &[&layer("second", 10)])
+        .await
+        .unwrap();
+    sqlx::query("UPDATE repositories SET last_pushed_at = 2000000000 WHERE owner_id = $1")
+        .bind(user.id)
+        .execute(hub.db.pool())
+        .await
+        .unwrap();
+    let explore = berth_core::discover::explore(&hub, berth_core::discover::Sort::Updated, 1)
+        .await
+        .unwrap();
+    let order: Vec<&str> = explore
+        .repositories
+        .iter()
+        .map(|r| r.full_name.as_str())
+        .filter(|n| n.starts_with("sameseconder/"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "sameseconder/bb-second",
+            "sameseconder/aa-first",
+            "sameseconder/app"
+        ]
+    );
+    let dash = berth_core::repositories::dashboard(&hub, &user, None, false)
+        .await
+        .unwrap();
+    assert_eq!(dash.repositories[0].full_name, "sameseconder/bb-second");
 }
 
 #[tokio::test]
