@@ -10,6 +10,7 @@ mod big_blob;
 mod builds;
 mod discover;
 mod docker;
+mod full_disk;
 mod hardening;
 mod http;
 mod https;
