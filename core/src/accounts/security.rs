@@ -519,14 +519,13 @@ pub async fn enable_two_factor(
     Ok(codes)
 }
 
-/// Makes ten new recovery codes (shown once) in place of the old ones, which stop working; needs
-/// the password and two-factor authentication on.
-pub async fn renew_recovery_codes(
+/// The account's row once `password` is its password; the refusal beside the password field
+/// otherwise (changes to two-factor authentication ask for it).
+async fn confirmed_by_password(
     hub: &Hub,
     user: &User,
     password: &str,
-    origin: &Origin,
-) -> Result<Vec<String>, AccountError> {
+) -> Result<store::users::UserRow, AccountError> {
     let row = store::users::by_id(hub.db.pool(), user.id)
         .await?
         .ok_or(AccountError::BadCredentials)?;
@@ -540,6 +539,18 @@ pub async fn renew_recovery_codes(
             "That is not your password.".into(),
         )])));
     }
+    Ok(row)
+}
+
+/// Makes ten new recovery codes (shown once) in place of the old ones, which stop working; needs
+/// the password and two-factor authentication on.
+pub async fn renew_recovery_codes(
+    hub: &Hub,
+    user: &User,
+    password: &str,
+    origin: &Origin,
+) -> Result<Vec<String>, AccountError> {
+    let row = confirmed_by_password(hub, user, password).await?;
     if row.totp_secret.is_none() {
         return Err(AccountError::Invalid(FieldErrors(vec![(
             "password",
@@ -562,19 +573,7 @@ pub async fn disable_two_factor(
     password: &str,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    let row = store::users::by_id(hub.db.pool(), user.id)
-        .await?
-        .ok_or(AccountError::BadCredentials)?;
-    if !hub
-        .passwords
-        .verify(password, Some(&row.password_hash))
-        .await?
-    {
-        return Err(AccountError::Invalid(FieldErrors(vec![(
-            "password",
-            "That is not your password.".into(),
-        )])));
-    }
+    confirmed_by_password(hub, user, password).await?;
     let mut tx = hub.db.begin_write().await?;
     store::users::set_totp(&mut *tx, user.id, None, None).await?;
     store::users::delete_recovery_codes(&mut *tx, user.id).await?;
