@@ -155,12 +155,18 @@ pub async fn enable_two_factor(code: String) -> Result<(), AppError> {
     let codes = berth_core::accounts::security::enable_two_factor(&hub()?, &user, &code, &origin())
         .await
         .map_err(|e| account_error(e, &[]))?;
+    show_recovery_codes(codes, "2fa").await
+}
+
+/// Shows new recovery codes once, on the Security page's two-factor part.
+#[cfg(feature = "ssr")]
+async fn show_recovery_codes(codes: Vec<String>, saved: &str) -> Result<(), AppError> {
     show_once(ShownOnce {
         recovery_codes: codes,
         ..Default::default()
     })
     .await?;
-    leptos_axum::redirect("/settings/security?saved=2fa#two-factor");
+    leptos_axum::redirect(&format!("/settings/security?saved={saved}#two-factor"));
     Ok(())
 }
 
@@ -172,13 +178,7 @@ pub async fn renew_recovery_codes(password: String) -> Result<(), AppError> {
         berth_core::accounts::security::renew_recovery_codes(&hub()?, &user, &password, &origin())
             .await
             .map_err(|e| account_error(e, &[]))?;
-    show_once(ShownOnce {
-        recovery_codes: codes,
-        ..Default::default()
-    })
-    .await?;
-    leptos_axum::redirect("/settings/security?saved=recovery#two-factor");
-    Ok(())
+    show_recovery_codes(codes, "recovery").await
 }
 
 #[server(endpoint = "security/2fa/disable")]

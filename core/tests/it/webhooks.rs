@@ -18,24 +18,35 @@ fn form<'a>(name: &'a str, url: &'a str, events: &'a [String], secret: &'a str) 
     }
 }
 
+/// Creates `namespace/name` for `owner`.
+async fn new_repo(
+    hub: &berth_core::Hub,
+    owner: &berth_core::accounts::User,
+    namespace: &str,
+    name: &str,
+    private: bool,
+) {
+    repositories::create(
+        hub,
+        owner,
+        NewRepo {
+            namespace,
+            name,
+            description: "",
+            private,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn settings_limits_and_the_kept_log() {
     let dir = tempfile::tempdir().unwrap();
     let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
     let owner = crate::account(&hub, "hooker", true, false).await;
     let other = crate::account(&hub, "nothooker", true, false).await;
-    repositories::create(
-        &hub,
-        &owner,
-        NewRepo {
-            namespace: "hooker",
-            name: "app",
-            description: "",
-            private: false,
-        },
-    )
-    .await
-    .unwrap();
+    new_repo(&hub, &owner, "hooker", "app", false).await;
     let pushed = vec!["tag_pushed".to_string()];
     // Field errors: no name, no events, an unknown event, a URL that is not one.
     let bad = webhooks::create(
@@ -208,18 +219,7 @@ async fn a_webhook_stops_when_its_creator_loses_access() {
         .await
         .unwrap();
     crate::orgs::join(&hub, &boss, "hookorg", &editor, "editor").await;
-    repositories::create(
-        &hub,
-        &boss,
-        NewRepo {
-            namespace: "hookorg",
-            name: "secret",
-            description: "",
-            private: true,
-        },
-    )
-    .await
-    .unwrap();
+    new_repo(&hub, &boss, "hookorg", "secret", true).await;
     let pushed = vec!["tag_pushed".to_string()];
     let hook = webhooks::create(
         &hub,
@@ -269,18 +269,7 @@ async fn a_redelivery_while_retrying_is_queued_once() {
     let dir = tempfile::tempdir().unwrap();
     let hub = berth_core::testing::open_hub(dir.path(), &[]).await;
     let owner = crate::account(&hub, "retrier", true, false).await;
-    repositories::create(
-        &hub,
-        &owner,
-        NewRepo {
-            namespace: "retrier",
-            name: "app",
-            description: "",
-            private: false,
-        },
-    )
-    .await
-    .unwrap();
+    new_repo(&hub, &owner, "retrier", "app", false).await;
     let pushed = vec!["tag_pushed".to_string()];
     // A name that never resolves here: every attempt fails and is retried.
     let hook = webhooks::create(
